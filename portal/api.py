@@ -1,0 +1,109 @@
+"""REST API v1 for enterprises, memberships and the inbox, scoped like the pages."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import AuditEvent
+from .permissions import (
+    can_edit_enterprise,
+    enterprises_visible_to,
+    is_staff_reviewer,
+    memberships_visible_to,
+    notifications_visible_to,
+)
+from .serializers import (
+    DecisionSerializer,
+    EnterpriseSerializer,
+    MembershipSerializer,
+    NotificationSerializer,
+    UserSerializer,
+)
+from .services import approve_registration, reject_registration
+
+
+class IsReviewer(permissions.BasePermission):
+    message = "只有省计量院审核人员可以执行此操作。"
+
+    def has_permission(self, request, view):
+        return is_staff_reviewer(request.user)
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class EnterpriseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = EnterpriseSerializer
+    filterset_fields = ()
+
+    def get_queryset(self):
+        qs = enterprises_visible_to(self.request.user).order_by("pk")
+        for param in ("region", "stage", "registration_status"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs
+
+    def perform_update(self, serializer):
+        if not can_edit_enterprise(self.request.user, serializer.instance):
+            raise PermissionDenied("只有企业管理员或审核人员可以修改企业信息。")
+        changed = [
+            name
+            for name, value in serializer.validated_data.items()
+            if getattr(serializer.instance, name) != value
+        ]
+        enterprise = serializer.save()
+        AuditEvent.record(
+            enterprise, self.request.user, "enterprise_updated", context={"fields": changed}
+        )
+
+    @extend_schema(request=DecisionSerializer, responses=EnterpriseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
+    def approve(self, request, pk=None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = approve_registration(self.get_object(), request.user, data.data["comment"])
+        return Response(EnterpriseSerializer(enterprise).data)
+
+    @extend_schema(request=DecisionSerializer, responses=EnterpriseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
+    def reject(self, request, pk=None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = reject_registration(self.get_object(), request.user, data.data["comment"])
+        return Response(EnterpriseSerializer(enterprise).data)
+
+
+class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MembershipSerializer
+
+    def get_queryset(self):
+        return memberships_visible_to(self.request.user).order_by("pk")
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        return notifications_visible_to(self.request.user)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        note = self.get_object()
+        if note.read_at is None:
+            note.read_at = timezone.now()
+            note.save(update_fields=["read_at"])
+        return Response(NotificationSerializer(note).data)

@@ -1,0 +1,160 @@
+"""Storing uploaded files: the type is read from the content, never from the name."""
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from .models import Attachment, AuditEvent
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOC = "application/msword"
+XLS = "application/vnd.ms-excel"
+
+DOCUMENTS = frozenset({PDF, JPEG, PNG, DOCX, XLSX, DOC, XLS})
+IMAGES = frozenset({JPEG, PNG})
+TYPE_NAMES = {
+    PDF: "PDF",
+    JPEG: "JPEG",
+    PNG: "PNG",
+    DOCX: "Word",
+    DOC: "Word",
+    XLSX: "Excel",
+    XLS: "Excel",
+}
+
+
+class AttachmentRejected(Exception):
+    def __init__(self, reason: str, field: str = "file"):
+        self.reason = reason
+        self.field = field
+        super().__init__(reason)
+
+
+def sniff_type(upload) -> str | None:
+    """The MIME type the file's bytes show, or None when it is none we accept."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"PK\x03\x04"):
+        return _office_zip_type(upload)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        # Legacy OLE2 containers hold both .doc and .xls; the name only picks between two
+        # types the content already proved to be an Office file.
+        name = (getattr(upload, "name", "") or "").lower()
+        return XLS if name.endswith(".xls") else DOC
+    return None
+
+
+def _office_zip_type(upload) -> str | None:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return None
+    finally:
+        upload.seek(0)
+    if "word/document.xml" in names:
+        return DOCX
+    if "xl/workbook.xml" in names:
+        return XLSX
+    return None
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    mime_type: str
+    sha256: str
+    size: int
+
+
+def check_file(upload, allowed=DOCUMENTS) -> CheckedFile:
+    """Refuse a file that is too large or of a type not in `allowed`, before anything is kept."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise AttachmentRejected(
+            _("文件“%(name)s”大小为 %(size)s，超过上限 %(limit)s。")
+            % {
+                "name": upload.name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
+            }
+        )
+    if upload.size == 0:
+        raise AttachmentRejected(_("文件“%(name)s”是空文件。") % {"name": upload.name})
+    mime = sniff_type(upload)
+    if mime not in allowed:
+        accepted = "、".join(sorted({TYPE_NAMES[t] for t in allowed}))
+        raise AttachmentRejected(
+            _("文件“%(name)s”的内容不是可接受的类型（仅接受 %(types)s）。")
+            % {"name": upload.name, "types": accepted}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedFile(mime, digest.hexdigest(), upload.size)
+
+
+def save_attachment(upload, *, actor, enterprise=None, owner=None, kind="", allowed=DOCUMENTS):
+    """Check and store one uploaded file; returns the Attachment.
+
+    The file is written only after it passed every check, and removed again if the row
+    cannot be written, so a refusal leaves nothing behind.
+    """
+    checked = check_file(upload, allowed)
+    attachment = Attachment(
+        enterprise=enterprise,
+        content_type=ContentType.objects.get_for_model(owner) if owner is not None else None,
+        object_id=owner.pk if owner is not None else None,
+        kind=kind,
+        original_name=upload.name[:255],
+        mime_type=checked.mime_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            AuditEvent.record(
+                owner if owner is not None else enterprise,
+                actor,
+                "attachment_uploaded",
+                comment=attachment.original_name,
+                context={"attachment": attachment.pk, "kind": kind, "sha256": checked.sha256},
+            )
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+def attachments_of(owner, kind: str | None = None):
+    qs = Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk
+    )
+    return qs.filter(kind=kind) if kind is not None else qs
+
+
+def as_bytes_upload(name: str, data: bytes):
+    """An in-memory upload (seed data, tests, generated documents)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)

@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from .attachments import DOCUMENTS, AttachmentRejected, check_file
+from .models import Enterprise, User
+from .uscc import uscc_error
+
+
+class EnterpriseForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = [
+            "name",
+            "uscc",
+            "region",
+            "industry",
+            "address",
+            "legal_representative",
+            "contact_person",
+            "contact_phone",
+            "contact_email",
+        ]
+
+    def clean_uscc(self):
+        code = self.cleaned_data["uscc"].strip().upper()
+        reason = uscc_error(code)
+        if reason:
+            raise forms.ValidationError(reason)
+        return code
+
+
+class RegistrationForm(EnterpriseForm):
+    """An enterprise registers itself and its first user, with its business licence."""
+
+    username = forms.CharField(label=_("登录用户名"), max_length=150)
+    full_name = forms.CharField(label=_("您的姓名"), max_length=50)
+    email = forms.EmailField(label=_("您的邮箱"))
+    password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, strip=False)
+    licence = forms.FileField(
+        label=_("营业执照（PDF、JPEG 或 PNG）"),
+        help_text=_("用于核对企业名称和统一社会信用代码"),
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("该用户名已被使用。"))
+        return username
+
+    def clean_licence(self):
+        upload = self.cleaned_data["licence"]
+        try:
+            check_file(upload, allowed=DOCUMENTS)
+        except AttachmentRejected as refusal:
+            raise forms.ValidationError(refusal.reason) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        elif first:
+            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(first, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

@@ -1,0 +1,20 @@
+from .attachment import Attachment
+from .audit import AuditEvent, register_events
+from .enterprise import Enterprise, Industry, Membership, Region, RegistrationStatus, Stage
+from .notification import Notification
+from .user import Role, User
+
+__all__ = [
+    "Attachment",
+    "AuditEvent",
+    "Enterprise",
+    "Industry",
+    "Membership",
+    "Notification",
+    "Region",
+    "RegistrationStatus",
+    "Role",
+    "Stage",
+    "User",
+    "register_events",
+]

@@ -1,0 +1,105 @@
+"""Who may see and do what: the one place every page, API endpoint and export asks.
+
+Scopers (`<records>_visible_to(user)`) return the querysets a user may see; every list
+starts from one. Fetchers (`get_<record>_or_404`) answer 404 for records outside that
+scope, so an outsider cannot even learn that a record exists. Predicates
+(`can_<verb>_<record>`) decide actions on records the user can already see.
+"""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Attachment, AuditEvent, Enterprise, Membership, Notification, Role
+
+# Other apps add the enterprises a panel member may see (the panels they sit on) here,
+# so this module never imports upward into them.
+PANEL_ENTERPRISE_SCOPERS: list = []
+
+
+def is_staff_reviewer(user) -> bool:
+    """Institute reviewers and platform operators see the whole province."""
+    return user.is_authenticated and (user.role == Role.REVIEWER or user.is_operator)
+
+
+def enterprises_visible_to(user) -> QuerySet[Enterprise]:
+    qs = Enterprise.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_reviewer(user):
+        return qs
+    if user.role == Role.GOVERNMENT:
+        return qs.filter(region=user.region) if user.region else qs.none()
+    if user.role == Role.ENTERPRISE:
+        return qs.filter(memberships__user=user)
+    if user.role == Role.PANEL:
+        ids = set()
+        for scoper in PANEL_ENTERPRISE_SCOPERS:
+            ids.update(scoper(user))
+        return qs.filter(pk__in=ids)
+    return qs.none()
+
+
+def scope_to_enterprises(qs: QuerySet, user, path: str = "enterprise") -> QuerySet:
+    """Any enterprise-owned queryset cut down to the enterprises `user` may see."""
+    if is_staff_reviewer(user):
+        return qs
+    return qs.filter(**{f"{path}__in": enterprises_visible_to(user).values("pk")})
+
+
+def get_enterprise_or_404(user, pk) -> Enterprise:
+    return get_object_or_404(enterprises_visible_to(user), pk=pk)
+
+
+def get_visible_or_404(qs: QuerySet, user, path: str = "enterprise", **lookup):
+    return get_object_or_404(scope_to_enterprises(qs, user, path), **lookup)
+
+
+def own_enterprise(user) -> Enterprise | None:
+    """The enterprise an enterprise user acts for (the first membership)."""
+    if not user.is_authenticated or user.role != Role.ENTERPRISE:
+        return None
+    membership = (
+        Membership.objects.filter(user=user).select_related("enterprise").order_by("pk").first()
+    )
+    return membership.enterprise if membership else None
+
+
+def memberships_visible_to(user) -> QuerySet[Membership]:
+    return scope_to_enterprises(Membership.objects.select_related("user", "enterprise"), user)
+
+
+def attachments_visible_to(user) -> QuerySet[Attachment]:
+    return scope_to_enterprises(Attachment.objects.all(), user)
+
+
+def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+    return scope_to_enterprises(AuditEvent.objects.select_related("actor"), user)
+
+
+def notifications_visible_to(user) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        if user.is_authenticated
+        else (Notification.objects.none())
+    )
+
+
+def can_review_registration(user, enterprise) -> bool:
+    return is_staff_reviewer(user)
+
+
+def can_edit_enterprise(user, enterprise) -> bool:
+    """Members with the admin flag keep their enterprise's profile current."""
+    if is_staff_reviewer(user):
+        return True
+    return Membership.objects.filter(user=user, enterprise=enterprise, is_admin=True).exists()
+
+
+def can_file_for(user, enterprise) -> bool:
+    """Members of an approved enterprise may file applications for it."""
+    return (
+        user.is_authenticated
+        and user.role == Role.ENTERPRISE
+        and enterprise.is_approved
+        and Membership.objects.filter(user=user, enterprise=enterprise).exists()
+    )

@@ -1,0 +1,65 @@
+from rest_framework import serializers
+
+from .models import Enterprise, Membership, Notification, User
+from .uscc import uscc_error
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "email", "role", "region", "organisation"]
+        read_only_fields = fields
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    region_label = serializers.CharField(source="get_region_display", read_only=True)
+    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "name",
+            "uscc",
+            "region",
+            "region_label",
+            "industry",
+            "address",
+            "legal_representative",
+            "contact_person",
+            "contact_phone",
+            "contact_email",
+            "registration_status",
+            "stage",
+            "stage_label",
+            "created_at",
+        ]
+        read_only_fields = ["registration_status", "stage", "created_at"]
+
+    def validate_uscc(self, value):
+        value = value.strip().upper()
+        reason = uscc_error(value)
+        if reason:
+            raise serializers.ValidationError(reason)
+        return value
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "enterprise", "enterprise_name", "title", "is_admin", "created_at"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "link", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,51 @@
+"""The enterprise's place on the six-stage path, and what it must do next."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Enterprise, RegistrationStatus, Stage
+
+STAGE_HINTS = {
+    Stage.DESIGN: _("省计量院现场调研后编制设计方案；收到方案后填写 7.1 反馈意见确认表并确认。"),
+    Stage.BUILD: _("按定稿的设计方案建设接入端系统，完成后提交对接申请（附表1）及所需材料。"),
+    Stage.CONNECTION: _("使用下发的 CA 证书和 VPN 账号接入省平台，连续稳定上传 15 天以上。"),
+    Stage.ACCEPTANCE_APPLICATION: _("凭数据接入符合性测试报告提交验收申请（附表2）及表1所列材料。"),
+    Stage.PANEL_REVIEW: _("组织现场验收：企业汇报、提问交流、现场考察、闭门讨论。"),
+    Stage.SUPERVISION: _("系统已验收，接受年度审核，保持数据稳定上传。"),
+}
+
+
+@dataclass(frozen=True)
+class StageStep:
+    number: int
+    label: str
+    status: str  # "done", "current" or "todo"
+    hint: str
+
+
+def stage_tracker(enterprise: Enterprise) -> list[StageStep]:
+    steps = []
+    for stage in Stage:
+        if stage < enterprise.stage:
+            status = "done"
+        elif stage == enterprise.stage:
+            status = "current"
+        else:
+            status = "todo"
+        steps.append(StageStep(stage.value, str(stage.label), status, str(STAGE_HINTS[stage])))
+    return steps
+
+
+def next_action(enterprise: Enterprise) -> str:
+    if enterprise.registration_status == RegistrationStatus.PENDING:
+        return str(_("注册信息已提交，等待省计量院审核人员审核通过后即可办理各阶段业务。"))
+    if enterprise.registration_status == RegistrationStatus.REJECTED:
+        return str(_("注册未通过审核，请根据审核意见修改企业信息后联系省计量院。"))
+    return str(STAGE_HINTS[Stage(enterprise.stage)])
+
+
+def advance_stage(enterprise: Enterprise, stage: Stage) -> None:
+    """Move an enterprise forward (never back) to `stage`; called by workflow services."""
+    Enterprise.objects.filter(pk=enterprise.pk, stage__lt=stage).update(stage=stage)
+    enterprise.stage = max(enterprise.stage, stage)

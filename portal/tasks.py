@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone, translation
+
+from .models import Notification
+
+
+@shared_task(
+    autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=5, time_limit=60
+)
+def send_notification_email(notification_id: int) -> str:
+    """E-mail one notification once; a repeat of the task sends nothing."""
+    # Claim the row with a conditional UPDATE so two workers never both send it.
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    note = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if not note.recipient.email:
+        return "no-address"
+    link = f"{settings.SITE_URL}{note.link}" if note.link else ""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            send_mail(
+                subject=f"[{settings.PORTAL_NAME}] {note.title}",
+                message="\n\n".join(part for part in (note.body, link) if part),
+                from_email=None,
+                recipient_list=[note.recipient.email],
+            )
+    except OSError:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return "sent"
+
+
+@shared_task(expires=3600)
+def purge_old_notifications(days: int = 180) -> int:
+    """Read notifications older than `days` leave the inbox."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
+    return deleted

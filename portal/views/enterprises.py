@@ -1,0 +1,116 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..access import enterprise_user, government, grant_access, reviewer
+from ..forms import DecisionForm, EnterpriseForm
+from ..models import AuditEvent, Region, RegistrationStatus, Stage
+from ..permissions import (
+    can_edit_enterprise,
+    enterprises_visible_to,
+    get_enterprise_or_404,
+    is_staff_reviewer,
+)
+from ..services import approve_registration, reject_registration
+from ..workflow import TransitionRefused
+
+
+@grant_access(reviewer, government)
+def enterprise_list(request):
+    enterprises = enterprises_visible_to(request.user).order_by("region", "name")
+    region = request.GET.get("region", "")
+    stage = request.GET.get("stage", "")
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()
+    if region:
+        enterprises = enterprises.filter(region=region)
+    if stage.isdigit():
+        enterprises = enterprises.filter(stage=int(stage))
+    if status:
+        enterprises = enterprises.filter(registration_status=status)
+    if query:
+        enterprises = enterprises.filter(name__icontains=query) | enterprises.filter(
+            uscc__icontains=query
+        )
+    page = Paginator(enterprises, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/enterprise_list.html",
+        {
+            "page": page,
+            "regions": Region.choices,
+            "stages": Stage.choices,
+            "statuses": RegistrationStatus.choices,
+            "filters": {"region": region, "stage": stage, "status": status, "q": query},
+        },
+    )
+
+
+@grant_access(reviewer)
+def registration_queue(request):
+    return redirect(f"{_url('enterprise_list')}?status={RegistrationStatus.PENDING}")
+
+
+def _url(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+@grant_access(enterprise_user, reviewer, government)
+def enterprise_detail(request, pk):
+    enterprise = get_enterprise_or_404(request.user, pk)
+    return render(
+        request,
+        "portal/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "members": enterprise.memberships.select_related("user"),
+            "attachments": enterprise.attachments.all()[:20],
+            "events": AuditEvent.objects.filter(enterprise=enterprise).select_related("actor")[:50],
+            "can_edit": can_edit_enterprise(request.user, enterprise),
+            "can_review": is_staff_reviewer(request.user)
+            and enterprise.registration_status != RegistrationStatus.APPROVED,
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@grant_access(enterprise_user, reviewer)
+def enterprise_edit(request, pk):
+    enterprise = get_enterprise_or_404(request.user, pk)
+    if not can_edit_enterprise(request.user, enterprise):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("只有企业管理员可以修改企业信息。"))
+    form = EnterpriseForm(request.POST or None, instance=enterprise)
+    if request.method == "POST" and form.is_valid():
+        changed = form.changed_data
+        form.save()
+        AuditEvent.record(
+            enterprise, request.user, "enterprise_updated", context={"fields": changed}
+        )
+        messages.success(request, _("企业信息已保存。"))
+        return redirect("enterprise_detail", pk=enterprise.pk)
+    return render(request, "portal/enterprise_form.html", {"form": form, "enterprise": enterprise})
+
+
+@require_POST
+@grant_access(reviewer)
+def enterprise_decide(request, pk, decision):
+    enterprise = get_enterprise_or_404(request.user, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "")
+    try:
+        if decision == "approve":
+            approve_registration(enterprise, request.user, comment)
+            messages.success(request, _("已通过“%(name)s”的注册。") % {"name": enterprise.name})
+        else:
+            reject_registration(enterprise, request.user, comment)
+            messages.warning(request, _("已退回“%(name)s”的注册。") % {"name": enterprise.name})
+    except TransitionRefused as refusal:
+        messages.error(request, refusal.message)
+    return redirect("enterprise_detail", pk=enterprise.pk)
