@@ -66,6 +66,27 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 SECURE = env_bool("SECURE", False)  # behind HTTPS: secure cookies, HSTS, redirect
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
+# Internal CA and VPN accounts (applications app). The CA private key is stored encrypted
+# with this passphrase; the demo falls back to SECRET_KEY so it needs no extra secret.
+CA_KEY_PASSPHRASE = env("CA_KEY_PASSPHRASE") or SECRET_KEY
+DEVICE_CERT_DAYS = env_int("DEVICE_CERT_DAYS", 730)
+VPN_TUNNEL_POOL = env("VPN_TUNNEL_POOL", "10.88.0.0/16")
+VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
+
+# Telemetry (SPEC sections 3 and 9 defaults).
+TELEMETRY_MAX_RECORDS = env_int("TELEMETRY_MAX_RECORDS", 500)
+TELEMETRY_MAX_BODY_BYTES = env_int("TELEMETRY_MAX_BODY_BYTES", 1024 * 1024)
+TELEMETRY_MAX_SKEW_SECONDS = env_int("TELEMETRY_MAX_SKEW_SECONDS", 300)
+TELEMETRY_BACKFILL_CYCLES = env_int("TELEMETRY_BACKFILL_CYCLES", 1)
+TELEMETRY_MONTHLY_DEADLINE_DAY = env_int("TELEMETRY_MONTHLY_DEADLINE_DAY", 10)
+TELEMETRY_TRIAL_DAYS = env_int("TELEMETRY_TRIAL_DAYS", 15)
+TELEMETRY_TRIAL_SUCCESS_RATE = env("TELEMETRY_TRIAL_SUCCESS_RATE", "0.999")
+TELEMETRY_COMPLETENESS_FLAG = env("TELEMETRY_COMPLETENESS_FLAG", "0.90")
+TELEMETRY_CONSISTENCY_TOLERANCE = env("TELEMETRY_CONSISTENCY_TOLERANCE", "0.05")
+TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
+# Reverse proxies whose X-Forwarded-For is believed when finding a device's source address.
+TELEMETRY_TRUSTED_PROXIES = env_list("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

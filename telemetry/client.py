@@ -8,9 +8,11 @@ the buffer is not shared between threads or processes.
 
 How to use::
 
+    from datetime import date, datetime, timedelta
     from pathlib import Path
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from telemetry.client import DeviceClient
+    from telemetry.timeslots import BEIJING, StatType, slot_start
 
     client = DeviceClient(
         "https://portal.example.cn",
@@ -21,8 +23,9 @@ How to use::
         buffer_path=Path("/var/lib/energy-device/buffer.jsonl"),
     )
     # Each cycle, right after the slot boundary: first what failed before, then the new slot.
+    slot = slot_start(StatType.REALTIME, datetime.now(BEIJING)) - timedelta(minutes=15)
     client.flush_buffer()
-    result = client.upload([client.reading("000000013300000000", "1234.56", slot)])
+    result = client.upload([client.reading("000000000233000000", "1234.56", slot)])
     if result.buffered:
         ...  # no answer or a server error: kept on disk, re-sent by the next flush_buffer()
     client.receipt(result.message_id)  # accepted and rejected rows of that batch

@@ -1,0 +1,3 @@
+from .connection import Connection, ConnectionState
+
+__all__ = ["Connection", "ConnectionState"]

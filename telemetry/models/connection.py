@@ -1,0 +1,101 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class ConnectionState(models.TextChoices):
+    CREDENTIALS_ISSUED = "credentials_issued", _("已下发证书和账号")
+    INTEGRATION_TESTING = "integration_testing", _("对接测试")
+    TRIAL_RUNNING = "trial_running", _("稳定上传试运行")
+    TRIAL_PASSED = "trial_passed", _("试运行通过")
+    TRIAL_FAILED = "trial_failed", _("试运行未通过")
+    REPORT_ISSUED = "report_issued", _("已出具符合性测试报告")
+
+
+def is_reviewer(instance, user) -> bool:
+    return user is not None and (user.is_reviewer or user.is_operator)
+
+
+class Connection(FSMModelMixin, models.Model):
+    """数据对接: one per enterprise, from credentials issued to the conformance report.
+
+    Created by the access-application approval (applications app); moved on by the
+    telemetry services as data arrives and the stable-upload trial is judged.
+    """
+
+    enterprise = models.OneToOneField(
+        "portal.Enterprise", on_delete=models.CASCADE, related_name="connection"
+    )
+    state = FSMField(
+        _("对接状态"),
+        max_length=30,
+        choices=ConnectionState,
+        default=ConnectionState.CREDENTIALS_ISSUED,
+        protected=True,
+    )
+    credentials_issued_at = models.DateTimeField(_("证书下发时间"), default=timezone.now)
+    integration_started_at = models.DateTimeField(_("对接测试开始"), null=True, blank=True)
+    first_reading_at = models.DateTimeField(_("首条有效数据时间"), null=True, blank=True)
+    trial_started_on = models.DateField(_("试运行开始日期"), null=True, blank=True)
+    trial_finished_at = models.DateTimeField(_("试运行结束时间"), null=True, blank=True)
+    failure_reason = models.TextField(_("未通过原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("数据对接")
+        verbose_name_plural = _("数据对接")
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.get_state_display()}"
+
+    @transition(
+        state, source=ConnectionState.CREDENTIALS_ISSUED, target=ConnectionState.INTEGRATION_TESTING
+    )
+    def begin_integration(self, actor=None):
+        """The first upload attempt arrived: integration testing is under way."""
+        self.integration_started_at = timezone.now()
+
+    @transition(
+        state,
+        source=[ConnectionState.CREDENTIALS_ISSUED, ConnectionState.INTEGRATION_TESTING],
+        target=ConnectionState.TRIAL_RUNNING,
+    )
+    def record_first_reading(self, actor=None, at=None, trial_start=None):
+        """The first valid reading is stored: integration testing ends, the trial starts."""
+        self.first_reading_at = at or timezone.now()
+        self.integration_started_at = self.integration_started_at or self.first_reading_at
+        self.trial_started_on = trial_start or timezone.localdate(self.first_reading_at)
+
+    @transition(state, source=ConnectionState.TRIAL_RUNNING, target=ConnectionState.TRIAL_PASSED)
+    def pass_trial(self, actor=None):
+        """15 consecutive complete days at the required success rate (side effect: the
+        reviewer is told the conformance report can be issued)."""
+        self.trial_finished_at = timezone.now()
+        self.failure_reason = ""
+
+    @transition(state, source=ConnectionState.TRIAL_RUNNING, target=ConnectionState.TRIAL_FAILED)
+    def fail_trial(self, actor=None, reason=""):
+        """A day of the window can no longer be completed."""
+        self.trial_finished_at = timezone.now()
+        self.failure_reason = reason
+
+    @transition(
+        state,
+        source=[ConnectionState.TRIAL_FAILED, ConnectionState.TRIAL_RUNNING],
+        target=ConnectionState.TRIAL_RUNNING,
+        permission=is_reviewer,
+    )
+    def restart_trial(self, actor=None, start=None):
+        """A reviewer starts a new 15-day window (after the enterprise fixed its system)."""
+        self.trial_started_on = start or timezone.localdate()
+        self.trial_finished_at = None
+        self.failure_reason = ""
+
+    @transition(
+        state,
+        source=ConnectionState.TRIAL_PASSED,
+        target=ConnectionState.REPORT_ISSUED,
+        permission=is_reviewer,
+    )
+    def issue_report(self, actor=None):
+        """The conformance test report was issued (reports app)."""

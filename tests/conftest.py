@@ -1,0 +1,91 @@
+"""Shared fixtures: the people of STYLE.md section 8 (owner, colleague, outsider, reviewer,
+viewer of another region) and clients logged in as them."""
+
+import pytest
+from django.test import Client
+
+from portal.models import Region
+
+from .factories import (
+    EnterpriseFactory,
+    GovernmentViewerFactory,
+    OperatorFactory,
+    PanelMemberFactory,
+    ReviewerFactory,
+    member_of,
+)
+
+
+@pytest.fixture
+def enterprise(db):
+    return EnterpriseFactory()
+
+
+@pytest.fixture
+def other_enterprise(db):
+    return EnterpriseFactory(region=Region.YICHANG)
+
+
+@pytest.fixture
+def member(enterprise):
+    return member_of(enterprise)
+
+
+@pytest.fixture
+def outsider(other_enterprise):
+    """A member of another enterprise."""
+    return member_of(other_enterprise)
+
+
+@pytest.fixture
+def reviewer(db):
+    return ReviewerFactory()
+
+
+@pytest.fixture
+def operator(db):
+    return OperatorFactory()
+
+
+@pytest.fixture
+def panel_member(db):
+    return PanelMemberFactory()
+
+
+@pytest.fixture
+def viewer(db):
+    """A government viewer of Wuhan (the default region of EnterpriseFactory)."""
+    return GovernmentViewerFactory(region=Region.WUHAN)
+
+
+@pytest.fixture
+def other_viewer(db):
+    return GovernmentViewerFactory(region=Region.XIANGYANG)
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
+
+
+@pytest.fixture
+def api_client_for():
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
