@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+from telemetry.schedule import BEAT_SCHEDULE as TELEMETRY_BEAT_SCHEDULE  # noqa: E402
+
+CELERY_BEAT_SCHEDULE.update(TELEMETRY_BEAT_SCHEDULE)
+
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

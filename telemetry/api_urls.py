@@ -1,1 +1,5 @@
-urlpatterns = []
+"""/api/v1/telemetry/...: the device upload protocol, the registry and the monitoring API."""
+
+from .api import monitoring, registry, upload
+
+urlpatterns = [*upload.urlpatterns, *registry.urlpatterns, *monitoring.urlpatterns]

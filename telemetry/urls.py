@@ -1,2 +1,6 @@
+"""Pages of the telemetry app: the registry (devices, items) and the monitoring side."""
+
+from .views import monitoring, registry
+
 app_name = "telemetry"
-urlpatterns = []
+urlpatterns = [*registry.urlpatterns, *monitoring.urlpatterns]

@@ -1,0 +1,1 @@
+"""Roll-up, trial and alarm tasks."""
