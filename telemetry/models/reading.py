@@ -38,3 +38,6 @@ class Reading(models.Model):
         verbose_name = _("读数")
         verbose_name_plural = _("读数")
         indexes = [models.Index(fields=["item", "slot"], name="reading_item_slot_idx")]
+
+    def __str__(self):
+        return f"{self.item_id} @ {self.slot:%Y-%m-%d %H:%M}"
