@@ -54,7 +54,10 @@ def worker_queue(monkeypatch):
     monkeypatch.undo()
     import redis
 
-    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+    # The queue's message list and kombu's bindings for it; nothing else is touched.
+    redis.Redis.from_url(settings.REDIS_URL).delete(
+        queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""The enterprise member's first visit, in real headless Chromium against the live server:
+log in, see the stage tracker and the next action, switch to English, log out."""
+
+import gettext
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests import factories
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ENGLISH_MO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.mo"
+# The card header of the enterprise dashboard (templates/portal/dashboard_enterprise.html).
+PROGRESS_HEADING = "办理进度"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM_PATH),
+        reason=f"no Chromium at {CHROMIUM_PATH} (set CHROMIUM_PATH; .ci/run installs it)",
+    ),
+]
+
+# The Playwright sync API runs an event loop in this thread; Django's ORM calls made by
+# the test itself (factories) would otherwise be refused as async-unsafe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def english(msgid: str) -> str | None:
+    """The English catalogue's translation of `msgid`, if the compiled catalogue has one."""
+    if not ENGLISH_MO.exists():
+        return None
+    with ENGLISH_MO.open("rb") as catalogue:
+        translated = gettext.GNUTranslations(catalogue).gettext(msgid)
+    return translated if translated != msgid else None
+
+
+@pytest.fixture
+def unhashed_static(settings):
+    """The live server finds static files by their source names, not the manifest's."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def page(tmp_path, request):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
+        )
+        context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        failed_before = request.session.testsfailed
+        try:
+            yield page
+        finally:
+            # The call phase is reported before teardown, so a failure is already counted.
+            if request.session.testsfailed > failed_before:
+                screenshot = tmp_path / "failure.png"
+                page.screenshot(path=str(screenshot), full_page=True)
+                print(f"screenshot of the failing page: {screenshot}")
+            context.close()
+            browser.close()
+
+
+def test_a_member_logs_in_follows_the_stages_switches_language_and_logs_out(
+    live_server, transactional_db, unhashed_static, page
+):
+    from playwright.sync_api import expect
+
+    enterprise = factories.EnterpriseFactory()
+    member = factories.member_of(enterprise)
+
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", member.username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("#login-form button[type=submit]")
+
+    expect(page).to_have_url(live_server.url + reverse("dashboard"))
+    tracker = page.locator("#stage-tracker-card")
+    expect(tracker).to_be_visible()
+    expect(tracker).to_contain_text(PROGRESS_HEADING)
+    expect(tracker.locator(".stage-current")).to_have_count(1)
+    expect(page.locator("#next-action")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    # Choosing a language submits the navbar form to Django's set_language view.
+    page.select_option("#language-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(live_server.url + reverse("dashboard"))
+    expect(page.locator("#language-select")).to_have_value("en")
+    heading = english(PROGRESS_HEADING)
+    if heading:
+        expect(tracker).to_contain_text(heading)
+        expect(tracker).not_to_contain_text(PROGRESS_HEADING)
+
+    page.click("#user-menu")
+    page.click("#logout-button")
+    expect(page.locator("#login-link")).to_be_visible()
+    expect(page.locator("#user-menu")).to_have_count(0)
