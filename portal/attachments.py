@@ -22,6 +22,8 @@ XLS = "application/vnd.ms-excel"
 
 DOCUMENTS = frozenset({PDF, JPEG, PNG, DOCX, XLSX, DOC, XLS})
 IMAGES = frozenset({JPEG, PNG})
+# A business licence is a scan or a photo.
+LICENCE_TYPES = IMAGES | {PDF}
 TYPE_NAMES = {
     PDF: "PDF",
     JPEG: "JPEG",

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from .attachments import DOCUMENTS, AttachmentRejected, check_file
+from .attachments import LICENCE_TYPES, AttachmentRejected, check_file
 from .models import Enterprise, User
 from .uscc import uscc_error
 
@@ -52,7 +52,7 @@ class RegistrationForm(EnterpriseForm):
     def clean_licence(self):
         upload = self.cleaned_data["licence"]
         try:
-            check_file(upload, allowed=DOCUMENTS)
+            check_file(upload, allowed=LICENCE_TYPES)
         except AttachmentRejected as refusal:
             raise forms.ValidationError(refusal.reason) from None
         return upload

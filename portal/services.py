@@ -4,7 +4,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .attachments import IMAGES, PDF, save_attachment
+from .attachments import LICENCE_TYPES, save_attachment
 from .models import AuditEvent, Enterprise, Membership, Role, User
 from .notifications import enterprise_users, notify, reviewers
 from .workflow import run_transition
@@ -43,7 +43,7 @@ def register_enterprise(*, data: dict, licence) -> tuple[Enterprise, User]:
         enterprise=enterprise,
         owner=enterprise,
         kind="business_licence",
-        allowed=IMAGES | {PDF},
+        allowed=LICENCE_TYPES,
     )
     event = AuditEvent.record(enterprise, user, "enterprise_registered")
     notify(

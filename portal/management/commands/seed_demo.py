@@ -40,4 +40,4 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, where in context["logins"]:
             self.stdout.write(f"  {username:<12} {role}  {where}")
-        self.stdout.write("  ent01 … ent%02d 为各企业的企业用户" % len(context["enterprises"]))
+        self.stdout.write(f"  ent01 … ent{len(context['enterprises']):02d} 为各企业的企业用户")
