@@ -5,3 +5,37 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("设计方案与对接申请")
+
+    def ready(self):
+        from portal import access
+        from portal.dashboards import (
+            ENTERPRISE_PANELS,
+            NAV_LINKS,
+            REVIEWER_QUEUES,
+            NavLink,
+            Panel,
+            WorkQueue,
+        )
+        from portal.models import register_events
+
+        from . import dashboards
+        from .events import EVENTS
+
+        register_events(EVENTS)
+        REVIEWER_QUEUES.extend(
+            [
+                WorkQueue(_("待确认的设计方案"), "applications:scheme_list", dashboards.schemes_due),
+                WorkQueue(
+                    _("待审核的对接申请"), "applications:application_list", dashboards.queue_count
+                ),
+            ]
+        )
+        NAV_LINKS.extend(
+            [
+                NavLink(_("设计方案"), "applications:scheme_list", dashboards.insider),
+                NavLink(_("对接申请"), "applications:application_list", dashboards.insider),
+                NavLink(_("证书与VPN"), "applications:my_credentials", access.enterprise_user),
+                NavLink(_("证书管理"), "applications:certificate_list", access.reviewer),
+            ]
+        )
+        ENTERPRISE_PANELS.append(Panel("applications/_enterprise_panel.html", dashboards.panel))

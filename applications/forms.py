@@ -1,0 +1,252 @@
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Enterprise, RegistrationStatus
+
+from .content import BudgetRowForm, EnergyRowForm, InstrumentRowForm
+from .models import (
+    AccessApplication,
+    ChangeRecord,
+    DesignScheme,
+    EnergyType,
+    Material,
+    RevocationReason,
+    SchemeFeedback,
+    SchemeState,
+)
+from .services import APPLICATION_FIELDS, check_application_data
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+EnergyFormSet = formset_factory(EnergyRowForm, extra=1, can_delete=True)
+InstrumentFormSet = formset_factory(InstrumentRowForm, extra=1, can_delete=True)
+BudgetFormSet = formset_factory(BudgetRowForm, extra=1, can_delete=True)
+FORMSETS = (
+    ("energy_types", EnergyFormSet),
+    ("instruments", InstrumentFormSet),
+    ("budget_items", BudgetFormSet),
+)
+
+
+def scheme_formsets(data=None, scheme=None):
+    return {
+        name: formset_class(
+            data,
+            prefix=name,
+            initial=getattr(scheme, name) if scheme is not None else None,
+        )
+        for name, formset_class in FORMSETS
+    }
+
+
+def formset_rows(formset) -> list[dict]:
+    return [
+        {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class SchemeForm(forms.Form):
+    enterprise = forms.ModelChoiceField(
+        label=_("用能单位"),
+        queryset=Enterprise.objects.filter(registration_status=RegistrationStatus.APPROVED),
+    )
+    project_plan = forms.CharField(
+        label=_("项目建设方法、内容及计划"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    document = forms.FileField(
+        label=_("设计方案文件"),
+        required=False,
+        help_text=_("PDF 或 Word；发送企业前须上传"),
+    )
+
+    def __init__(self, *args, scheme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if scheme is not None:
+            del self.fields["enterprise"]
+            self.initial.setdefault("project_plan", scheme.project_plan)
+
+
+YES_NO = [(True, _("是")), (False, _("否"))]
+
+
+def yes_no(field_name):
+    return forms.TypedChoiceField(
+        label=SchemeFeedback._meta.get_field(field_name).verbose_name,
+        choices=YES_NO,
+        coerce=lambda value: value in (True, "True", "true", "1"),
+        widget=forms.RadioSelect,
+    )
+
+
+class FeedbackForm(forms.Form):
+    """7.1 反馈意见确认表."""
+
+    can_finalise = yes_no("can_finalise")
+    energy_types_correct = yes_no("energy_types_correct")
+    collection_methods_correct = yes_no("collection_methods_correct")
+    instruments_correct = yes_no("instruments_correct")
+    construction_understood = yes_no("construction_understood")
+    budget_understood = yes_no("budget_understood")
+    planned_completion = forms.CharField(
+        label=_("项目计划建设完成日期"),
+        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text=_("年月，例如 2026-06"),
+    )
+    contact_person = forms.CharField(label=_("项目建设主要联络人"), max_length=50)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
+    contact_position = forms.CharField(label=_("联系人职位"), max_length=50)
+    contact_email = forms.EmailField(label=_("联系邮箱"))
+    feedback_text = forms.CharField(
+        label=_("单位反馈意见说明"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def clean_planned_completion(self):
+        value = self.cleaned_data["planned_completion"].strip()
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise ValidationError(_("请按“年-月”填写，例如 2026-06。")) from None
+
+
+class ChangeRecordForm(forms.ModelForm):
+    document = forms.FileField(
+        label=_("变更单位签章文件"), required=False, help_text=_("PDF、图片或 Word")
+    )
+
+    class Meta:
+        model = ChangeRecord
+        fields = ["changed_on", "content", "reason", "unit"]
+        widgets = {
+            "changed_on": DATE,
+            "content": forms.Textarea(attrs={"rows": 3}),
+            "reason": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class AccessApplicationForm(forms.ModelForm):
+    """附表1, as the enterprise fills it."""
+
+    energy_types = forms.MultipleChoiceField(
+        label=_("采集能源品种"),
+        choices=EnergyType.choices,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    class Meta:
+        model = AccessApplication
+        fields = list(APPLICATION_FIELDS)
+        widgets = {
+            name: DATE
+            for name in (
+                "application_date",
+                "project_start",
+                "project_end",
+                "device_manufactured_on",
+                "om_contract_end",
+            )
+        }
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        self.fields["design_scheme"].queryset = DesignScheme.objects.filter(
+            enterprise=enterprise, state=SchemeState.FINALISED
+        )
+        self.fields["design_scheme"].label_from_instance = lambda s: s.number
+        if self.instance.pk is None:
+            self.initial.setdefault("applicant_name", enterprise.name)
+            self.initial.setdefault("uscc", enterprise.uscc)
+            self.initial.setdefault("contact_person", enterprise.contact_person)
+            self.initial.setdefault("contact_phone", enterprise.contact_phone)
+            self.initial.setdefault("contact_email", enterprise.contact_email)
+
+    def clean_uscc(self):
+        return self.cleaned_data["uscc"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            check_application_data(self.enterprise, cleaned)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, messages)
+        return cleaned
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS}
+
+
+class MaterialForm(forms.Form):
+    kind = forms.ChoiceField(label=_("材料类型"), choices=Material.choices)
+    file = forms.FileField(label=_("文件"))
+
+
+class CsrForm(forms.Form):
+    device_serial = forms.CharField(label=_("端设备编号"), max_length=64)
+    csr = forms.CharField(
+        label=_("证书签名请求（CSR，PEM 格式）"),
+        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
+        required=False,
+    )
+    csr_file = forms.FileField(label=_("或上传 CSR 文件"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("csr_file")
+        if upload is not None:
+            if upload.size > 64 * 1024:
+                self.add_error("csr_file", _("CSR 文件过大。"))
+                return cleaned
+            cleaned["csr"] = upload.read().decode("utf-8", errors="replace")
+        if not (cleaned.get("csr") or "").strip():
+            self.add_error("csr", _("请粘贴 CSR 或上传 CSR 文件。"))
+        return cleaned
+
+
+class GenerateKeyForm(forms.Form):
+    device_serial = forms.CharField(label=_("端设备编号"), max_length=64)
+    key_type = forms.ChoiceField(
+        label=_("密钥类型"), choices=[("ec", "EC P-256"), ("rsa", "RSA 2048")]
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.ChoiceField(label=_("吊销原因"), choices=RevocationReason.choices)
+    comment = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class QueueFilterForm(forms.Form):
+    region = forms.ChoiceField(label=_("地区"), required=False)
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    age = forms.ChoiceField(
+        label=_("等待时长"),
+        required=False,
+        choices=[
+            ("", _("全部")),
+            ("3", _("超过 3 天")),
+            ("7", _("超过 7 天")),
+            ("14", _("超过 14 天")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        from portal.models import Region
+
+        from .models import ApplicationState
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("全部地区")), *Region.choices]
+        self.fields["state"].choices = [
+            ("", _("待处理（已提交、审核中）")),
+            *ApplicationState.choices,
+        ]

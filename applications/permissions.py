@@ -1,0 +1,84 @@
+"""Scopers and predicates for this app's records, built on portal.permissions.
+
+Enterprise members see their own enterprise's records (never a scheme still in draft);
+institute reviewers and operators see all; other roles see none of these records.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from portal.models import Role
+from portal.permissions import (
+    enterprises_visible_to,
+    is_staff_reviewer,
+    scope_to_enterprises,
+)
+
+from .models import (
+    AccessApplication,
+    ChangeRecord,
+    DesignScheme,
+    DeviceCertificate,
+    SchemeState,
+    VpnAccount,
+)
+
+
+def _scoped(qs: QuerySet, user, path: str = "enterprise") -> QuerySet:
+    if is_staff_reviewer(user):
+        return qs
+    if user.is_authenticated and user.role == Role.ENTERPRISE:
+        return scope_to_enterprises(qs, user, path)
+    return qs.none()
+
+
+def design_schemes_visible_to(user) -> QuerySet[DesignScheme]:
+    qs = _scoped(DesignScheme.objects.select_related("enterprise"), user)
+    if not is_staff_reviewer(user):
+        qs = qs.exclude(state=SchemeState.DRAFT)
+    return qs
+
+
+def change_records_visible_to(user) -> QuerySet[ChangeRecord]:
+    return _scoped(
+        ChangeRecord.objects.select_related("scheme", "scheme__enterprise"),
+        user,
+        "scheme__enterprise",
+    )
+
+
+def access_applications_visible_to(user) -> QuerySet[AccessApplication]:
+    return _scoped(
+        AccessApplication.objects.select_related("enterprise", "design_scheme", "reviewer"), user
+    )
+
+
+def certificates_visible_to(user) -> QuerySet[DeviceCertificate]:
+    return _scoped(DeviceCertificate.objects.select_related("enterprise"), user)
+
+
+def vpn_accounts_visible_to(user) -> QuerySet[VpnAccount]:
+    return _scoped(VpnAccount.objects.select_related("enterprise"), user)
+
+
+def credential_enterprise_or_404(user, pk):
+    """The enterprise whose credentials `user` may see: its own members, or staff."""
+    if not (is_staff_reviewer(user) or user.role == Role.ENTERPRISE):
+        raise Http404
+    enterprise = enterprises_visible_to(user).filter(pk=pk).first()
+    if enterprise is None:
+        raise Http404
+    return enterprise
+
+
+def is_member(user, enterprise) -> bool:
+    return (
+        user.is_authenticated
+        and user.role == Role.ENTERPRISE
+        and enterprise.memberships.filter(user=user).exists()
+    )
+
+
+def can_manage_credentials(user, enterprise) -> bool:
+    """Members submit CSRs and set the VPN password; reviewers may do it for them."""
+    return is_staff_reviewer(user) or is_member(user, enterprise)

@@ -1,0 +1,212 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from portal.access import enterprise_user, grant_access, reviewer
+from portal.attachments import AttachmentRejected, attachments_of
+from portal.forms import DecisionForm
+from portal.models import AuditEvent
+from portal.permissions import can_file_for, is_staff_reviewer, own_enterprise
+from portal.workflow import TransitionRefused, available_transitions
+
+from .. import services
+from ..forms import AccessApplicationForm, MaterialForm, QueueFilterForm
+from ..models import ApplicationState, Material
+from ..permissions import access_applications_visible_to
+from .common import attempt, form_errors_from
+
+PENDING = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
+
+
+def _application_or_404(request, pk):
+    return get_object_or_404(access_applications_visible_to(request.user), pk=pk)
+
+
+@grant_access(enterprise_user, reviewer)
+def application_list(request):
+    applications = access_applications_visible_to(request.user)
+    if not is_staff_reviewer(request.user):
+        return render(
+            request,
+            "applications/application_list.html",
+            {
+                "applications": applications.order_by("-created_at"),
+                "enterprise": own_enterprise(request.user),
+            },
+        )
+    # The reviewer's workbench queue: oldest submissions first.
+    filters = QueueFilterForm(request.GET or None)
+    filters.is_valid()
+    wanted = getattr(filters, "cleaned_data", {})
+    if wanted.get("state"):
+        applications = applications.filter(state=wanted["state"])
+    else:
+        applications = applications.filter(state__in=PENDING)
+    if wanted.get("region"):
+        applications = applications.filter(enterprise__region=wanted["region"])
+    if wanted.get("age"):
+        cutoff = timezone.now() - timedelta(days=int(wanted["age"]))
+        applications = applications.filter(submitted_at__lte=cutoff)
+    applications = applications.order_by("submitted_at", "pk")
+    page = Paginator(applications, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "applications/application_queue.html",
+        {"page": page, "filters": filters, "now": timezone.now()},
+    )
+
+
+@grant_access(enterprise_user)
+def application_create(request):
+    enterprise = own_enterprise(request.user)
+    if enterprise is None or not can_file_for(request.user, enterprise):
+        raise PermissionDenied(_("您的企业尚未通过注册审核，暂不能提交对接申请。"))
+    form = AccessApplicationForm(request.POST or None, enterprise=enterprise)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.create_application(
+                request.user, enterprise, form.service_data()
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("对接申请草稿已保存，请上传申报材料后提交。"))
+            return redirect("applications:application_detail", pk=application.pk)
+    return render(
+        request, "applications/application_form.html", {"form": form, "enterprise": enterprise}
+    )
+
+
+@grant_access(enterprise_user)
+def application_edit(request, pk):
+    application = _application_or_404(request, pk)
+    if not application.is_editable:
+        messages.error(request, _("当前状态为“%(s)s”，不能修改。") % {"s": application.get_state_display()})
+        return redirect("applications:application_detail", pk=application.pk)
+    form = AccessApplicationForm(
+        request.POST or None, instance=application, enterprise=application.enterprise
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_application(application, request.user, form.service_data())
+        except ValidationError as error:
+            form_errors_from(form, error)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("对接申请已保存。"))
+            return redirect("applications:application_detail", pk=application.pk)
+    return render(
+        request,
+        "applications/application_form.html",
+        {"form": form, "enterprise": application.enterprise, "application": application},
+    )
+
+
+@grant_access(enterprise_user, reviewer)
+def application_detail(request, pk):
+    application = _application_or_404(request, pk)
+    attachments = list(attachments_of(application).order_by("kind", "uploaded_at"))
+    materials = [
+        (kind, [a for a in attachments if a.kind == kind.value]) for kind in Material
+    ]
+    return render(
+        request,
+        "applications/application_detail.html",
+        {
+            "application": application,
+            "materials": materials,
+            "missing": application.missing_materials(),
+            "transitions": available_transitions(application, request.user, "state"),
+            "can_edit": application.is_editable
+            and can_file_for(request.user, application.enterprise),
+            "material_form": MaterialForm(),
+            "decision_form": DecisionForm(),
+            "events": AuditEvent.objects.for_object(application)[:50],
+        },
+    )
+
+
+@require_POST
+@grant_access(enterprise_user)
+def material_upload(request, pk):
+    application = _application_or_404(request, pk)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            attempt(
+                request,
+                lambda: services.add_material(
+                    application, request.user, form.cleaned_data["kind"], form.cleaned_data["file"]
+                ),
+                _("材料已上传。"),
+            )
+        except AttachmentRejected as rejection:
+            messages.error(request, rejection.reason)
+    return redirect("applications:application_detail", pk=application.pk)
+
+
+@require_POST
+@grant_access(enterprise_user)
+def material_delete(request, pk, attachment_pk):
+    application = _application_or_404(request, pk)
+    attachment = get_object_or_404(attachments_of(application), pk=attachment_pk)
+    attempt(
+        request,
+        lambda: services.remove_material(application, request.user, attachment),
+        _("材料已删除。"),
+    )
+    return redirect("applications:application_detail", pk=application.pk)
+
+
+ACTIONS = {
+    "submit": (lambda a, u, c: services.submit_application(a, u), _l("对接申请已提交。")),
+    "start_review": (lambda a, u, c: services.start_review(a, u), _l("已开始审核。")),
+    "return": (services.return_application, _l("已退回企业修改。")),
+    "reject": (services.reject_application, _l("已作出不予通过的决定。")),
+    "approve": (
+        services.approve_application,
+        _l("已审核通过，VPN 账号已开通，对接资料已发送。"),
+    ),
+}
+
+
+@require_POST
+@grant_access(enterprise_user, reviewer)
+def application_action(request, pk, action):
+    application = _application_or_404(request, pk)
+    operation, done = ACTIONS[action]
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "")
+    attempt(request, lambda: operation(application, request.user, comment), str(done))
+    return redirect("applications:application_detail", pk=application.pk)
+
+
+@grant_access(enterprise_user, reviewer)
+def application_print(request, pk):
+    application = _application_or_404(request, pk)
+    present = set(attachments_of(application).values_list("kind", flat=True))
+    return render(
+        request,
+        "applications/application_print.html",
+        {
+            "application": application,
+            "materials": [(kind, kind.value in present) for kind in Material],
+        },
+    )
+
+
+
