@@ -93,8 +93,17 @@ class AuditEvent(models.Model):
 
     def state_label(self, value: str) -> str:
         """The translated label of a state value of the target's FSM field, if known."""
-        model = self.content_type.model_class()
+        # get_for_id is cached, so a timeline of many events costs no query per event.
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
         for field in model._meta.fields if model else []:
             if isinstance(field, FSMField):
                 return str(dict(field.flatchoices).get(value, value))
         return value
+
+    @property
+    def from_label(self) -> str:
+        return self.state_label(self.from_state) if self.from_state else ""
+
+    @property
+    def to_label(self) -> str:
+        return self.state_label(self.to_state) if self.to_state else ""
