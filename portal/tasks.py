@@ -8,8 +8,15 @@ from django.utils import timezone, translation
 from .models import Notification
 
 
+# The soft limit must be set with the hard one: the project-wide soft limit (240 s) is
+# longer than 60 s, and Celery refuses to queue a task whose soft limit exceeds its hard one.
 @shared_task(
-    autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=5, time_limit=60
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
 )
 def send_notification_email(notification_id: int) -> str:
     """E-mail one notification once; a repeat of the task sends nothing."""

@@ -3,4 +3,12 @@
 A plain module (no Django imports) so settings can read it before apps are loaded.
 """
 
-BEAT_SCHEDULE: dict = {}
+BEAT_SCHEDULE: dict = {
+    # Backstop for the drain queued after each upload (a lost message, a worker restart,
+    # a claim left stale by a killed worker).
+    "telemetry-ingest-sweep": {
+        "task": "telemetry.tasks.ingest.ingest_pending",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}

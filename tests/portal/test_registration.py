@@ -86,6 +86,15 @@ def test_registration_tells_every_reviewer(registered, reviewers):
     assert all(n.link == f"/enterprises/{registered.pk}/" for n in notes)
 
 
+def test_registration_emails_the_reviewers_after_commit(
+    client, reviewers, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/register/", registration())
+    assert response.status_code == 302
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(r.email for r in reviewers)
+
+
 def test_registration_logs_the_new_user_in_and_lands_on_the_dashboard(client, reviewers):
     response = client.post("/accounts/register/", registration(), follow=True)
     assert response.redirect_chain[-1][0] == "/dashboard/"

@@ -1,0 +1,182 @@
+"""Who is uploading: device authentication by certificate and signature (DESIGN §4).
+
+A device names its certificate (``X-Cert-Serial``) and signs the exact bytes of the
+request (the body of a POST, the request target of a GET) with that certificate's key
+(``X-Signature``). Every ``DeviceCertificate`` row was issued by the portal's own CA, so
+finding the row by serial is the issuer check; what remains is its status, the signature
+and the subject binding (USCC + device serial) to an active end device of the same
+enterprise. Failures are short, specific and raised as :class:`DeviceAuthError`, as in
+healthchecks' ``authorize`` decorator.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
+from applications import pki
+from telemetry.protocol import CERT_SERIAL_HEADER, SIGNATURE_HEADER
+
+CERT_SERIAL_META = "HTTP_" + CERT_SERIAL_HEADER.upper().replace("-", "_")
+SIGNATURE_META = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")
+
+
+class DeviceAuthError(Exception):
+    """The device is not let in; ``status`` is 401 (who are you?) or 403 (not allowed)."""
+
+    def __init__(self, field: str, reason: str, status: int = 401):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+        self.status = status
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    device: object  # telemetry.EndDevice
+    enterprise: object  # portal.Enterprise
+    certificate: object  # applications.DeviceCertificate
+    uscc: str
+    device_serial: str
+
+
+# Parsing a PEM certificate costs more than verifying a signature; certificates never
+# change once issued, so the parsed object and its binding are kept per (serial, fingerprint).
+_parsed: dict[tuple[str, str], tuple[object, tuple[str, str] | None]] = {}
+_parsed_lock = threading.Lock()
+_PARSED_LIMIT = 20_000
+
+
+def _parsed_certificate(row) -> tuple[object, tuple[str, str] | None]:
+    key = (row.serial_hex, row.fingerprint)
+    cached = _parsed.get(key)
+    if cached is None:
+        certificate = row.certificate()
+        try:
+            binding = pki.subject_binding(certificate)
+        except ValueError:
+            binding = None
+        cached = (certificate, binding)
+        with _parsed_lock:
+            if len(_parsed) >= _PARSED_LIMIT:
+                _parsed.clear()
+            _parsed[key] = cached
+    return cached
+
+
+def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
+    """Authenticate the device that signed ``signed_bytes``, or raise DeviceAuthError."""
+    from applications.models import CertificateStatus, DeviceCertificate
+
+    from .models import EndDevice
+
+    meta = request.META
+    serial = (meta.get(CERT_SERIAL_META) or "").strip().lower()
+    signature = (meta.get(SIGNATURE_META) or "").strip()
+    if not serial:
+        raise DeviceAuthError(CERT_SERIAL_HEADER, f"缺少请求头 {CERT_SERIAL_HEADER}（证书序列号）")
+    if not signature:
+        raise DeviceAuthError(SIGNATURE_HEADER, f"缺少请求头 {SIGNATURE_HEADER}（请求签名）")
+    # The header carries lowercase hex without leading zeros (pki.serial_hex); accept "0x"
+    # and leading zeros from hand-made requests rather than refuse them as unknown.
+    serial = serial.removeprefix("0x").lstrip("0") or "0"
+    row = (
+        DeviceCertificate.objects.select_related(
+            "enterprise", "enterprise__vpn_account", "enterprise__connection"
+        )
+        .filter(serial_hex=serial)
+        .first()
+    )
+    if row is None:
+        raise DeviceAuthError(CERT_SERIAL_HEADER, f"证书 {serial} 不是本平台 CA 签发的证书")
+    status = row.status()
+    if status == CertificateStatus.REVOKED:
+        raise DeviceAuthError(
+            CERT_SERIAL_HEADER,
+            f"证书 {serial} 已于 {timezone.localtime(row.revoked_at):%Y-%m-%d %H:%M} 吊销"
+            f"（{row.get_revocation_reason_display() or '未说明'}），请重新申请证书",
+            status=403,
+        )
+    if status == CertificateStatus.EXPIRED:
+        raise DeviceAuthError(
+            CERT_SERIAL_HEADER,
+            f"证书 {serial} 已于 {timezone.localtime(row.not_after):%Y-%m-%d %H:%M} 过期，"
+            "请申请新证书",
+        )
+    certificate, binding = _parsed_certificate(row)
+    if not pki.verify_body_signature(certificate, signed_bytes, signature):
+        raise DeviceAuthError(
+            SIGNATURE_HEADER,
+            "签名校验失败：签名不是该证书的私钥对请求内容（POST 为原始请求体，GET 为请求路径"
+            "和查询串）的 SHA-256 签名",
+        )
+    enterprise = row.enterprise
+    if binding is None or binding[0] != enterprise.uscc:
+        raise DeviceAuthError(
+            CERT_SERIAL_HEADER, "证书主题中的统一社会信用代码与证书所属企业不符", status=403
+        )
+    uscc, device_serial = binding
+    device = EndDevice.objects.filter(
+        enterprise=enterprise, serial=device_serial, is_active=True
+    ).first()
+    if device is None:
+        raise DeviceAuthError(
+            CERT_SERIAL_HEADER,
+            f"证书绑定的端设备 {device_serial} 未在本企业登记或已停用，请先登记端设备",
+            status=403,
+        )
+    device.enterprise = enterprise
+    return DeviceIdentity(device, enterprise, row, uscc, device_serial)
+
+
+def _trusted(address: str) -> bool:
+    return address in settings.TELEMETRY_TRUSTED_PROXIES
+
+
+def source_address(request) -> str | None:
+    """The device's address: REMOTE_ADDR, or X-Forwarded-For when set by a trusted proxy.
+
+    The forwarded list is read from the right, skipping trusted proxies, so an address a
+    client wrote into the header itself is never believed.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if remote is None or not forwarded or not _trusted(remote):
+        return _valid_ip(remote)
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop):
+            return _valid_ip(hop)
+    return _valid_ip(hops[0]) if hops else _valid_ip(remote)
+
+
+def _valid_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def relay_suspected(enterprise, address: str | None) -> bool:
+    """True when the enterprise has a usable VPN account and the upload came from elsewhere.
+
+    An upload that does not come from the enterprise's own tunnel address may have been
+    relayed by a third-party server, a fail condition of the acceptance (SPEC §2, §5.3).
+    """
+    try:
+        account = enterprise.vpn_account
+    except ObjectDoesNotExist:  # no VPN account: nothing to compare the address with
+        return False
+    if account is None or not account.is_usable():
+        return False
+    return address != account.tunnel_address

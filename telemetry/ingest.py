@@ -1,0 +1,313 @@
+"""Ingestion: stored upload batches become readings and roll-ups (DESIGN §4).
+
+The upload API only stores the raw batch and answers. A Celery task (``ingest_pending``)
+then claims many queued batches at once, parses their bodies again, and writes all their
+readings in one bulk statement, so the cost per upload is a row, not a task (one worker
+drains only ~450 tasks/s).
+
+Duplicates change nothing: readings are inserted with ``ON CONFLICT DO NOTHING`` on
+(slot, item), so the first valid reading of a slot stands. Updating instead would let a
+late resend rewrite the value the trial already judged and its arrival class; a
+different value for a slot stays on record in the raw body of the batch that carried it,
+and the receipt counts it as a duplicate.
+
+:func:`store_readings` is the single write path: the upload worker, the monthly filing of
+manual items and the demo seed all go through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.workflow import TransitionRefused, run_transition
+
+from . import rollups
+from .models import (
+    ArrivalClass,
+    BatchStatus,
+    Connection,
+    ConnectionState,
+    DataItem,
+    EndDevice,
+    Reading,
+    UploadBatch,
+)
+from .protocol import EnvelopeError, ItemSpec, ParsedReading, parse_envelope, validate_records
+from .timeslots import BEIJING, Arrival, ArrivalWindows, classify_arrival
+
+logger = logging.getLogger(__name__)
+
+ARRIVAL_CODES = {
+    Arrival.ON_TIME: ArrivalClass.ON_TIME,
+    Arrival.BACKFILLED: ArrivalClass.BACKFILLED,
+    Arrival.LATE: ArrivalClass.LATE,
+}
+
+# A claim older than this (a worker killed mid-batch) may be taken over; it is longer than
+# the ingestion task's hard time limit.
+CLAIM_STALE_AFTER = timedelta(minutes=10)
+
+
+def claim_size() -> int:
+    return getattr(settings, "TELEMETRY_INGEST_CLAIM_BATCHES", 200)
+
+
+def arrival_windows() -> ArrivalWindows:
+    return ArrivalWindows(
+        monthly_deadline_day=settings.TELEMETRY_MONTHLY_DEADLINE_DAY,
+        backfill_cycles=settings.TELEMETRY_BACKFILL_CYCLES,
+    )
+
+
+@dataclass
+class StoreResult:
+    stored: int = 0
+    duplicates: int = 0
+    by_batch: dict[int | None, list[int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Incoming:
+    reading: ParsedReading
+    received_at: datetime
+    batch_id: int | None
+    enterprise_id: int
+
+
+# --- The single write path -----------------------------------------------------------------
+
+
+def item_specs(enterprise_ids: Iterable[int]) -> dict[int, dict[str, ItemSpec]]:
+    """Per enterprise, the ItemSpec table of its active items (one query)."""
+    tables: dict[int, dict[str, ItemSpec]] = defaultdict(dict)
+    rows = DataItem.objects.filter(enterprise_id__in=list(enterprise_ids), is_active=True)
+    for pk, enterprise_id, code, stat_type, interval, low, high in rows.values_list(
+        "pk", "enterprise_id", "data_code", "stat_type", "interval_minutes", "value_min", "value_max"
+    ):
+        tables[enterprise_id][code] = ItemSpec(pk, stat_type, interval, low, high)
+    return tables
+
+
+def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], received_at, batch=None):
+    """Store readings of one enterprise received at ``received_at``; returns StoreResult.
+
+    Repeats of a stored (item, slot) change nothing and are counted as duplicates.
+    """
+    batch_id = batch.pk if batch is not None else None
+    incoming = [_Incoming(r, received_at, batch_id, enterprise.pk) for r in parsed_readings]
+    return _write(incoming)
+
+
+def _write(incoming: list[_Incoming]) -> StoreResult:
+    result = StoreResult()
+    if not incoming:
+        return result
+    shapes = {
+        pk: rollups.ItemShape(enterprise_id, stat_type, interval)
+        for pk, enterprise_id, stat_type, interval in DataItem.objects.filter(
+            pk__in={i.reading.item_id for i in incoming}
+        ).values_list("pk", "enterprise_id", "stat_type", "interval_minutes")
+    }
+    windows = arrival_windows()
+    # Within one write the first arrival of a slot wins, as it does against stored rows.
+    unique: dict[tuple[datetime, int], _Incoming] = {}
+    duplicates: list[_Incoming] = []
+    for entry in sorted(incoming, key=lambda e: e.received_at):
+        key = (entry.reading.slot, entry.reading.item_id)
+        if key in unique:
+            duplicates.append(entry)
+        else:
+            unique[key] = entry
+
+    with transaction.atomic():
+        existing = set(
+            Reading.objects.filter(
+                item_id__in={k[1] for k in unique}, slot__in={k[0] for k in unique}
+            ).values_list("slot", "item_id")
+        )
+        new_rows: list[Reading] = []
+        stored_entries: list[tuple[_Incoming, int]] = []
+        for key in sorted(unique):  # insertion in key order: concurrent writers do not deadlock
+            entry = unique[key]
+            if key in existing:
+                duplicates.append(entry)
+                continue
+            reading = entry.reading
+            shape = shapes[reading.item_id]
+            arrival = ARRIVAL_CODES[
+                classify_arrival(
+                    shape.stat_type, reading.slot, entry.received_at, shape.interval_minutes,
+                    windows,
+                )
+            ]
+            new_rows.append(
+                Reading(
+                    slot=reading.slot,
+                    item_id=reading.item_id,
+                    value=reading.value,
+                    valid=reading.valid,
+                    arrival=arrival,
+                    received_at=entry.received_at,
+                    batch_id=entry.batch_id,
+                )
+            )
+            stored_entries.append((entry, arrival))
+        Reading.objects.bulk_create(new_rows, ignore_conflicts=True)
+        touched = rollups.collect(
+            ((e.reading.item_id, e.reading.slot, arrival, e.reading.valid)
+             for e, arrival in stored_entries),
+            shapes,
+        )
+        rollups.apply(touched, shapes)
+        _start_trials(stored_entries)
+
+    for entry, _arrival in stored_entries:
+        result.by_batch.setdefault(entry.batch_id, [0, 0])[0] += 1
+    for entry in duplicates:
+        result.by_batch.setdefault(entry.batch_id, [0, 0])[1] += 1
+    result.stored = len(stored_entries)
+    result.duplicates = len(duplicates)
+    return result
+
+
+def trial_start_for(first_reading_at: datetime):
+    """The trial's first day: the Beijing day after the first valid reading.
+
+    The day of the first reading is a partial day (integration testing ended during it),
+    so it cannot be complete; the 15 consecutive complete days are counted from the next
+    midnight.
+    """
+    return first_reading_at.astimezone(BEIJING).date() + timedelta(days=1)
+
+
+def _start_trials(stored_entries: list[tuple[_Incoming, int]]) -> None:
+    """On an enterprise's first valid reading, integration testing ends and the trial starts."""
+    first_at: dict[int, datetime] = {}
+    for entry, _arrival in stored_entries:
+        if entry.reading.valid:
+            known = first_at.get(entry.enterprise_id)
+            if known is None or entry.received_at < known:
+                first_at[entry.enterprise_id] = entry.received_at
+    if not first_at:
+        return
+    waiting = Connection.objects.filter(
+        enterprise_id__in=list(first_at),
+        state__in=[ConnectionState.CREDENTIALS_ISSUED, ConnectionState.INTEGRATION_TESTING],
+    )
+    for conn in waiting:
+        at = first_at[conn.enterprise_id]
+        try:
+            run_transition(
+                conn,
+                "record_first_reading",
+                None,
+                event="first_reading_recorded",
+                at=at,
+                trial_start=trial_start_for(at),
+            )
+        except TransitionRefused:
+            pass  # another worker moved it on first
+
+
+# --- Batches -------------------------------------------------------------------------------
+
+
+def claim_batches(limit: int | None = None, now: datetime | None = None) -> list[int]:
+    """Claim up to ``limit`` queued batches for this worker; returns their ids.
+
+    On PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers take
+    disjoint sets; the conditional UPDATE (and its row count) makes the claim safe on other
+    databases too.
+    """
+    limit = limit or claim_size()
+    now = now or timezone.now()
+    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_STALE_AFTER)
+    queued = UploadBatch.objects.filter(claimable, status=BatchStatus.QUEUED)
+    with transaction.atomic():
+        candidates = queued.order_by("received_at")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        claimed = queued.filter(pk__in=ids).update(claimed_at=now)
+    if claimed == len(ids):
+        return ids
+    # Someone else took part of the set between our read and our update (not on PostgreSQL).
+    return list(UploadBatch.objects.filter(pk__in=ids, claimed_at=now).values_list("pk", flat=True))
+
+
+def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
+    """Parse the claimed batches again and store all their readings in one write."""
+    batches = list(
+        UploadBatch.objects.filter(pk__in=batch_ids, status=BatchStatus.QUEUED).only(
+            "pk", "enterprise_id", "device_id", "raw_body", "received_at", "rejections"
+        )
+    )
+    if not batches:
+        return StoreResult()
+    specs = item_specs({b.enterprise_id for b in batches})
+    incoming: list[_Incoming] = []
+    late_rejections: dict[int, list[dict]] = {}
+    for batch in batches:
+        try:
+            envelope = parse_envelope(bytes(batch.raw_body), max_records=10**9)
+        except EnvelopeError as exc:  # cannot happen for a body the API accepted
+            late_rejections[batch.pk] = [exc.to_rejection().to_dict()]
+            continue
+        readings, rejections = validate_records(envelope, specs.get(batch.enterprise_id, {}))
+        known = {r.get("index") for r in batch.rejections}
+        extra = [r.to_dict() for r in rejections if r.index not in known]
+        if extra:  # an item was changed or retired between the upload and now
+            late_rejections[batch.pk] = extra
+        incoming.extend(
+            _Incoming(r, batch.received_at, batch.pk, batch.enterprise_id) for r in readings
+        )
+
+    now = timezone.now()
+    with transaction.atomic():
+        result = _write(incoming)
+        for batch in batches:
+            stored, duplicates = result.by_batch.get(batch.pk, (0, 0))
+            batch.status = BatchStatus.STORED
+            batch.stored_count = stored
+            batch.duplicate_count = duplicates
+            batch.stored_at = now
+            if batch.pk in late_rejections:
+                batch.rejections = [*batch.rejections, *late_rejections[batch.pk]]
+        UploadBatch.objects.bulk_update(
+            batches, ["status", "stored_count", "duplicate_count", "stored_at", "rejections"]
+        )
+        last_seen: dict[int, datetime] = {}
+        for batch in batches:
+            if batch.device_id not in last_seen or batch.received_at > last_seen[batch.device_id]:
+                last_seen[batch.device_id] = batch.received_at
+        devices = list(EndDevice.objects.filter(pk__in=list(last_seen)).only("pk", "last_seen_at"))
+        for device in devices:
+            if device.last_seen_at is None or device.last_seen_at < last_seen[device.pk]:
+                device.last_seen_at = last_seen[device.pk]
+        EndDevice.objects.bulk_update(devices, ["last_seen_at"])
+    return result
+
+
+def ingest_pending(max_rounds: int = 100) -> dict:
+    """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims)."""
+    batches = stored = duplicates = 0
+    for _round in range(max_rounds):
+        ids = claim_batches()
+        if not ids:
+            break
+        result = ingest_batches(ids)
+        batches += len(ids)
+        stored += result.stored
+        duplicates += result.duplicates
+    return {"batches": batches, "stored": stored, "duplicates": duplicates}

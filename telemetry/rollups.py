@@ -1,0 +1,153 @@
+"""Daily roll-ups kept current as readings are stored (DESIGN §4: count in SQL, not Python).
+
+One ``DailyRollup`` row per data item and Beijing calendar day holds a bitmap per arrival
+class (bit i = slot i of the day; 96 bits at 15 minutes) as hex text, and counts that are
+the bitmaps' popcounts. Ingestion ORs the bits of the readings it has just stored into the
+rows it touches; the Python work is over the incoming readings only, never over stored ones.
+
+Daily items use bit 0 of their day. Monthly and yearly items keep one row on the first day
+of their period, with ``expected`` 1.
+
+A slot is counted once, in its best class: on time beats backfilled beats late. Repeats of a
+reading are not stored (see ``telemetry.ingest``), so this only matters when two workers
+store the same slot from two different batches at the same moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ArrivalClass, DailyRollup
+from .timeslots import BEIJING, StatType, slot_index, slots_per_day
+
+MASK_FIELDS = ("on_time_mask", "backfilled_mask", "late_mask", "suspect_mask")
+COUNT_FIELDS = ("on_time", "backfilled", "late", "suspect")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemShape:
+    """What the roll-up needs to know about an item."""
+
+    enterprise_id: int
+    stat_type: int
+    interval_minutes: int
+
+
+def expected_per_day(shape: ItemShape) -> int:
+    if shape.stat_type == StatType.REALTIME:
+        return slots_per_day(shape.interval_minutes)
+    return 1
+
+
+def position(shape: ItemShape, slot: datetime) -> tuple[date, int]:
+    """The roll-up day and bit of a slot."""
+    if shape.stat_type == StatType.REALTIME:
+        return slot.astimezone(BEIJING).date(), slot_index(slot, shape.interval_minutes)
+    # Daily, monthly and yearly slots are already the Beijing start of their period.
+    return slot.astimezone(BEIJING).date(), 0
+
+
+def to_int(mask: str) -> int:
+    return int(mask or "0", 16)
+
+
+def to_hex(bits: int) -> str:
+    return format(bits, "x")
+
+
+class Bits:
+    """Incoming bits for one (item, day), by arrival class."""
+
+    __slots__ = ("backfilled", "late", "on_time", "suspect")
+
+    def __init__(self):
+        self.on_time = self.backfilled = self.late = self.suspect = 0
+
+    def add(self, bit: int, arrival: int, valid: bool) -> None:
+        flag = 1 << bit
+        if arrival == ArrivalClass.ON_TIME:
+            self.on_time |= flag
+        elif arrival == ArrivalClass.BACKFILLED:
+            self.backfilled |= flag
+        else:
+            self.late |= flag
+        if not valid:
+            self.suspect |= flag
+
+
+def collect(
+    readings: Iterable[tuple[int, datetime, int, bool]], shapes: dict[int, ItemShape]
+) -> dict[tuple[int, date], Bits]:
+    """Group (item_id, slot, arrival, valid) tuples into bits per (item, day)."""
+    touched: dict[tuple[int, date], Bits] = {}
+    for item_id, slot, arrival, valid in readings:
+        day, bit = position(shapes[item_id], slot)
+        bits = touched.get((item_id, day))
+        if bits is None:
+            bits = touched[(item_id, day)] = Bits()
+        bits.add(bit, arrival, valid)
+    return touched
+
+
+def apply(touched: dict[tuple[int, date], Bits], shapes: dict[int, ItemShape]) -> int:
+    """OR the incoming bits into the roll-up rows; returns the number of rows written.
+
+    Rows are created if missing, then locked in (item, day) order, so two workers touching
+    overlapping rows queue behind each other instead of deadlocking.
+    """
+    if not touched:
+        return 0
+    keys = sorted(touched)
+    with transaction.atomic():
+        DailyRollup.objects.bulk_create(
+            [
+                DailyRollup(
+                    item_id=item_id,
+                    day=day,
+                    enterprise_id=shapes[item_id].enterprise_id,
+                    expected=expected_per_day(shapes[item_id]),
+                )
+                for item_id, day in keys
+            ],
+            ignore_conflicts=True,
+        )
+        rows = list(
+            DailyRollup.objects.select_for_update()
+            .filter(item_id__in={k[0] for k in keys}, day__in={k[1] for k in keys})
+            .order_by("item_id", "day")
+            .only("pk", "item_id", "day", *MASK_FIELDS)
+        )
+        changed = []
+        for row in rows:
+            bits = touched.get((row.item_id, row.day))
+            if bits is not None and merge(row, bits):
+                changed.append(row)
+        if changed:
+            DailyRollup.objects.bulk_update(
+                changed, [*MASK_FIELDS, *COUNT_FIELDS, "updated_at"], batch_size=500
+            )
+    return len(changed)
+
+
+def merge(row: DailyRollup, bits: Bits) -> bool:
+    """OR ``bits`` into ``row`` and recompute its counts; False when nothing changed."""
+    on_time = to_int(row.on_time_mask) | bits.on_time
+    backfilled = (to_int(row.backfilled_mask) | bits.backfilled) & ~on_time
+    late = (to_int(row.late_mask) | bits.late) & ~(on_time | backfilled)
+    suspect = to_int(row.suspect_mask) | bits.suspect
+    masks = (to_hex(on_time), to_hex(backfilled), to_hex(late), to_hex(suspect))
+    if masks == tuple(getattr(row, name) for name in MASK_FIELDS):
+        return False
+    for name, value in zip(MASK_FIELDS, masks, strict=True):
+        setattr(row, name, value)
+    row.on_time = on_time.bit_count()
+    row.backfilled = backfilled.bit_count()
+    row.late = late.bit_count()
+    row.suspect = suspect.bit_count()
+    row.updated_at = timezone.now()
+    return True

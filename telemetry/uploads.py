@@ -1,0 +1,171 @@
+"""Receiving an upload: the service behind ``POST /api/v1/telemetry/uploads`` (DESIGN §4).
+
+The view authenticates the device over the exact body bytes and hands over the identity;
+this module checks the envelope, refuses replays, validates every record at once and
+stores the batch, raw body included, before the device gets its answer. Readings are
+written later by the ingestion task (``telemetry.ingest``), queued after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.workflow import TransitionRefused, run_transition
+
+from .auth import DeviceIdentity
+from .ingest import item_specs
+from .models import BatchStatus, ConnectionState, UploadBatch
+from .protocol import EnvelopeError, check_skew, parse_envelope, validate_records
+from .timeslots import format_wire_time
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP status and the JSON object to send back."""
+
+    status: int
+    payload: dict
+
+
+def refusal(status: int, field: str, reason: str) -> Answer:
+    return Answer(status, {"detail": reason, "errors": [{"field": field, "reason": reason}]})
+
+
+def receipt(batch: UploadBatch) -> dict:
+    """The receipt of a batch, as the device and the portal's users see it."""
+    return {
+        "messageId": batch.message_id,
+        "status": batch.status,
+        "recordCount": batch.record_count,
+        "accepted": batch.accepted_count,
+        "rejected": batch.rejections,
+        "storedCount": batch.stored_count,
+        "duplicateCount": batch.duplicate_count,
+        "receivedAt": format_wire_time(batch.received_at),
+        "storedAt": format_wire_time(batch.stored_at) if batch.stored_at else None,
+        "platformTime": format_wire_time(timezone.now()),
+    }
+
+
+def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None) -> Answer:
+    """Check and store one signed upload from ``identity``; nothing is half-stored."""
+    from .auth import relay_suspected
+    from .tasks.ingest import schedule_ingestion
+
+    now = timezone.now()
+    max_records = settings.TELEMETRY_MAX_RECORDS
+    try:
+        envelope = parse_envelope(body, max_records=max(max_records, 1) * 1000)
+    except EnvelopeError as exc:
+        return refusal(400, exc.field, exc.reason)
+    if len(envelope.records) > max_records:
+        return refusal(
+            413,
+            "records",
+            f"本批次有 {len(envelope.records)} 条记录，超过每批上限 {max_records} 条，请拆分后上传",
+        )
+    if envelope.enterprise_code != identity.uscc:
+        return refusal(
+            403,
+            "enterpriseCode",
+            f"enterpriseCode {envelope.enterprise_code} 与证书绑定的企业 {identity.uscc} 不符",
+        )
+    if envelope.device_serial != identity.device_serial:
+        return refusal(
+            403,
+            "deviceSerial",
+            f"deviceSerial {envelope.device_serial} 与证书绑定的端设备 "
+            f"{identity.device_serial} 不符",
+        )
+
+    digest = hashlib.sha256(body).hexdigest()
+    earlier = UploadBatch.objects.filter(
+        device=identity.device, message_id=envelope.message_id
+    ).first()
+    if earlier is not None:
+        return _replay(earlier, digest)
+
+    skew = check_skew(
+        envelope.sent_at, now, timedelta(seconds=settings.TELEMETRY_MAX_SKEW_SECONDS)
+    )
+    if skew is not None:
+        return refusal(400, skew.field, skew.reason)
+
+    specs = item_specs([identity.enterprise.pk]).get(identity.enterprise.pk, {})
+    readings, rejections = validate_records(envelope, specs)
+    rejected = [r.to_dict() for r in rejections]
+    batch = UploadBatch(
+        enterprise=identity.enterprise,
+        device=identity.device,
+        message_id=envelope.message_id,
+        body_sha256=digest,
+        raw_body=body,
+        cert_serial=identity.certificate.serial_hex,
+        source_ip=source_ip,
+        relay_suspected=relay_suspected(identity.enterprise, source_ip),
+        sent_at=envelope.sent_at,
+        received_at=now,
+        status=BatchStatus.QUEUED if readings else BatchStatus.REFUSED,
+        record_count=len(envelope.records),
+        accepted_count=len(readings),
+        rejections=rejected,
+    )
+    try:
+        with transaction.atomic():
+            batch.save(force_insert=True)
+            _begin_integration(identity.enterprise)
+            if readings:
+                transaction.on_commit(partial(schedule_ingestion))
+    except IntegrityError:
+        # The same messageId arrived twice at once; the other request stored it first.
+        earlier = UploadBatch.objects.filter(
+            device=identity.device, message_id=envelope.message_id
+        ).first()
+        if earlier is None:
+            raise
+        return _replay(earlier, digest)
+
+    payload = {
+        "messageId": batch.message_id,
+        "status": batch.status,
+        "accepted": len(readings),
+        "rejected": rejected,
+        "platformTime": format_wire_time(now),
+    }
+    # 202: stored and queued for the worker. A batch whose every record was refused is
+    # final at once (200), so the device does not keep re-sending data that cannot pass.
+    return Answer(202 if readings else 200, payload)
+
+
+def _replay(earlier: UploadBatch, digest: str) -> Answer:
+    if earlier.body_sha256 != digest:
+        return refusal(
+            409,
+            "messageId",
+            f"messageId {earlier.message_id} 已于 {format_wire_time(earlier.received_at)} "
+            "用于另一份内容不同的批次；每个新批次须使用新的 messageId",
+        )
+    # The same bytes again (a resend after a lost answer): the first receipt, nothing new.
+    return Answer(200, {**receipt(earlier), "replayed": True})
+
+
+def _begin_integration(enterprise) -> None:
+    """The first upload attempt moves the connection into integration testing."""
+    try:
+        conn = enterprise.connection
+    except ObjectDoesNotExist:
+        return
+    if conn.state != ConnectionState.CREDENTIALS_ISSUED:
+        return
+    try:
+        run_transition(conn, "begin_integration", None, event="integration_started")
+    except TransitionRefused:
+        pass  # a concurrent upload moved it first
