@@ -32,6 +32,11 @@ urlpatterns = [
     path("access/<int:pk>/print/", access.application_print, name="application_print"),
     path("access/<int:pk>/materials/", access.material_upload, name="material_upload"),
     path(
+        "access/<int:pk>/materials/<int:attachment_pk>/",
+        access.material_preview,
+        name="material_preview",
+    ),
+    path(
         "access/<int:pk>/materials/<int:attachment_pk>/delete/",
         access.material_delete,
         name="material_delete",

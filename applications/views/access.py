@@ -3,11 +3,13 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from portal.access import enterprise_user, grant_access, reviewer
@@ -193,6 +195,24 @@ def application_action(request, pk, action):
     comment = form.cleaned_data.get("comment", "")
     attempt(request, lambda: operation(application, request.user, comment), str(done))
     return redirect("applications:application_detail", pk=application.pk)
+
+
+PREVIEWABLE = {"application/pdf", "image/jpeg", "image/png"}
+
+
+@xframe_options_sameorigin
+@grant_access(enterprise_user, reviewer)
+def material_preview(request, pk, attachment_pk):
+    """A material shown inline beside the form (the workbench's side-by-side view)."""
+    application = _application_or_404(request, pk)
+    attachment = get_object_or_404(
+        attachments_of(application).filter(mime_type__in=PREVIEWABLE), pk=attachment_pk
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
 
 
 @grant_access(enterprise_user, reviewer)
