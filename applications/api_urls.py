@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("design-schemes", api.DesignSchemeViewSet, basename="design-scheme")
+router.register("change-records", api.ChangeRecordViewSet, basename="change-record")
+router.register("access-applications", api.AccessApplicationViewSet, basename="access-application")
+router.register("certificates", api.DeviceCertificateViewSet, basename="device-certificate")
+router.register("vpn-accounts", api.VpnAccountViewSet, basename="vpn-account")
+
+urlpatterns = [
+    path("pki/ca.pem", api.CaCertificateView.as_view(), name="api_ca_certificate"),
+    path("pki/crl", api.CrlView.as_view(), name="api_crl"),
+    path("", include(router.urls)),
+]

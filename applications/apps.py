@@ -24,7 +24,9 @@ class ApplicationsConfig(AppConfig):
         register_events(EVENTS)
         REVIEWER_QUEUES.extend(
             [
-                WorkQueue(_("待确认的设计方案"), "applications:scheme_list", dashboards.schemes_due),
+                WorkQueue(
+                    _("待确认的设计方案"), "applications:scheme_list", dashboards.schemes_due
+                ),
                 WorkQueue(
                     _("待审核的对接申请"), "applications:application_list", dashboards.queue_count
                 ),

@@ -38,7 +38,5 @@ def panel(user, enterprise) -> dict:
         "scheme": scheme,
         "application": application,
         "certificates": enterprise.certificates.filter(revoked_at__isnull=True).count(),
-        "vpn": getattr(enterprise, "vpn_account", None)
-        if hasattr(enterprise, "vpn_account")
-        else None,
+        "vpn": getattr(enterprise, "vpn_account", None),
     }

@@ -31,7 +31,9 @@ def integration_pack(enterprise) -> dict:
         "vpn_tunnel_address": vpn.tunnel_address if vpn else "",
         "headers": {
             "X-Cert-Serial": _("端设备证书序列号（十六进制）"),
-            "X-Signature": _("用设备私钥对请求体字节做 SHA-256 签名（ECDSA 或 RSA PKCS#1 v1.5）的 Base64"),
+            "X-Signature": _(
+                "用设备私钥对请求体字节做 SHA-256 签名（ECDSA 或 RSA PKCS#1 v1.5）的 Base64"
+            ),
         },
     }
 
@@ -51,8 +53,9 @@ def pack_text(pack: dict) -> str:
         % {"d": pack["api_documentation"], "s": pack["api_schema"]},
         _("   请求头 X-Cert-Serial：%(h)s") % {"h": pack["headers"]["X-Cert-Serial"]},
         _("   请求头 X-Signature：%(h)s") % {"h": pack["headers"]["X-Signature"]},
-        _("4. VPN 账号：%(n)s，隧道地址：%(a)s（数据须由端设备经此地址直接上传，不得经第三方服务器中转）")
+        _("4. VPN 账号：%(n)s，隧道地址：%(a)s")
         % {"n": pack["vpn_username"], "a": pack["vpn_tunnel_address"]},
+        _("   数据须由端设备经此地址直接上传，不得经第三方服务器中转。"),
         _("5. 企业子系统访问地址：%(u)s") % {"u": pack["enterprise_subsystem_url"]},
     ]
     return "\n".join(lines)

@@ -132,9 +132,7 @@ def update_scheme(scheme, actor, data: dict, document=None) -> DesignScheme:
     with transaction.atomic():
         locked = DesignScheme.objects.select_for_update().get(pk=scheme.pk)
         if not locked.is_editable:
-            raise TransitionRefused(
-                RefusalReason.WRONG_STATE, state=locked.get_state_display()
-            )
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
         for name, value in content.items():
             setattr(locked, name, value)
         if "project_plan" in data:
@@ -184,17 +182,19 @@ def answer_scheme(scheme, actor, feedback: dict) -> DesignScheme:
     if confirms:
         doubts = [q for q in SchemeFeedback.QUESTIONS[1:] if not feedback[q]]
         if doubts:
-            labels = "；".join(
-                str(SchemeFeedback._meta.get_field(q).verbose_name) for q in doubts
-            )
+            labels = "；".join(str(SchemeFeedback._meta.get_field(q).verbose_name) for q in doubts)
             raise ValidationError(
                 {
-                    "can_finalise": _("以下项目答“否”，不能确认定稿，请选择“否”并说明修改意见：%(q)s")
+                    "can_finalise": _(
+                        "以下项目答“否”，不能确认定稿，请选择“否”并说明修改意见：%(q)s"
+                    )
                     % {"q": labels}
                 }
             )
     elif not feedback.get("feedback_text", "").strip():
-        raise ValidationError({"feedback_text": _("要求修改时请在“单位反馈意见说明”中写明修改意见。")})
+        raise ValidationError(
+            {"feedback_text": _("要求修改时请在“单位反馈意见说明”中写明修改意见。")}
+        )
     with transaction.atomic():
         outcome = run_transition(
             scheme,
@@ -204,8 +204,7 @@ def answer_scheme(scheme, actor, feedback: dict) -> DesignScheme:
             comment=feedback.get("feedback_text", ""),
             notify=_tell(
                 lambda s: reviewers(),
-                _("%(n)s：企业已确认，待省计量院和平台开发单位确认")
-                % {"n": scheme.number}
+                _("%(n)s：企业已确认，待省计量院和平台开发单位确认") % {"n": scheme.number}
                 if confirms
                 else _("%(n)s：企业要求修改设计方案") % {"n": scheme.number},
                 scheme_link,
@@ -240,9 +239,7 @@ def confirm_scheme(scheme, actor) -> DesignScheme:
         SchemeConfirmation.objects.create(
             scheme=locked, revision=locked.revision, party=party, confirmed_by=actor
         )
-        AuditEvent.record(
-            locked, actor, f"scheme_confirmed_by_{party}", to_state=locked.state
-        )
+        AuditEvent.record(locked, actor, f"scheme_confirmed_by_{party}", to_state=locked.state)
         if locked.has_all_confirmations():
             locked = run_transition(
                 locked,
@@ -649,7 +646,7 @@ def set_vpn_active(account, actor, active: bool, comment="") -> VpnAccount:
 DEVICE_SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def DEVICE_SERIAL_MESSAGE():  # noqa: N802 - a message, evaluated in the active language
+def DEVICE_SERIAL_MESSAGE():
     return _("端设备编号只能包含字母、数字、点、下划线和连字符，最长 64 位。")
 
 
@@ -767,7 +764,9 @@ def revoke_certificate(certificate, actor, reason: str, comment="") -> DeviceCer
     with transaction.atomic():
         locked = DeviceCertificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.revoked_at is not None:
-            raise refused(_("该证书已于 %(t)s 吊销。") % {"t": timezone.localtime(locked.revoked_at)})
+            raise refused(
+                _("该证书已于 %(t)s 吊销。") % {"t": timezone.localtime(locked.revoked_at)}
+            )
         locked.revoked_at = timezone.now()
         locked.revocation_reason = reason
         locked.revocation_comment = comment

@@ -68,9 +68,7 @@ urlpatterns = [
         "certificates/<int:pk>/revoke/", credentials.certificate_revoke, name="certificate_revoke"
     ),
     path("vpn/<int:pk>/password/", credentials.vpn_password, name="vpn_password"),
-    path(
-        "vpn/<int:pk>/disable/", credentials.vpn_toggle, {"active": False}, name="vpn_disable"
-    ),
+    path("vpn/<int:pk>/disable/", credentials.vpn_toggle, {"active": False}, name="vpn_disable"),
     path("vpn/<int:pk>/enable/", credentials.vpn_toggle, {"active": True}, name="vpn_enable"),
     path("pki/ca.pem", credentials.ca_certificate, name="ca_certificate"),
     path("pki/crl.der", credentials.crl, name="crl"),

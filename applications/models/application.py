@@ -27,15 +27,14 @@ class Material(models.TextChoices):
     """申报所需材料 of 附表1, plus the Hubei CA certificate application form (申请对接阶段)."""
 
     CONSTRUCTION_CONTRACT = "construction_contract", _("企业端系统建设合同复印件")
-    DEVICE_TEST_REPORT = "device_test_report", _(
-        "湖北省重点用能单位能耗在线监测系统能耗监测端设备测试报告"
+    DEVICE_TEST_REPORT = (
+        "device_test_report",
+        _("湖北省重点用能单位能耗在线监测系统能耗监测端设备测试报告"),
     )
     AUTHENTICITY_PLEDGE = "authenticity_pledge", _("企业数据真实性承诺书")
     ANNUAL_ENERGY_REPORTS = "annual_energy_reports", _("“十三五”期间申请单位能耗年度报表")
     SITE_PHOTOS = "site_photos", _("数据采集点位现场照片")
-    STAMPED_SCHEME = "stamped_scheme", _(
-        "三方盖章确认的设计方案（企业、省计量院、省平台开发单位）"
-    )
+    STAMPED_SCHEME = "stamped_scheme", _("三方盖章确认的设计方案（企业、省计量院、省平台开发单位）")
     CA_APPLICATION_FORM = "ca_application_form", _("湖北省CA证书申请表")
 
 
@@ -43,8 +42,10 @@ REQUIRED_MATERIALS = tuple(Material)
 
 
 def is_reviewer(instance, user) -> bool:
-    return user is not None and user.is_authenticated and (
-        user.role == Role.REVIEWER or user.is_operator
+    return (
+        user is not None
+        and user.is_authenticated
+        and (user.role == Role.REVIEWER or user.is_operator)
     )
 
 

@@ -63,6 +63,9 @@ class SchemeCounter(models.Model):
         verbose_name = _("设计方案编号计数器")
         verbose_name_plural = _("设计方案编号计数器")
 
+    def __str__(self):
+        return f"NY{self.year}: {self.last}"
+
 
 class DesignScheme(FSMModelMixin, models.Model):
     """能耗在线监测企业用能端设计方案, drafted by the institute after the site survey."""
@@ -142,7 +145,9 @@ class DesignScheme(FSMModelMixin, models.Model):
 
     # --- guards ---------------------------------------------------------------------------
 
-    @condition(_("方案内容不完整：需填写能源种类及采集方式、一级计量器具和项目建设计划，并上传方案文件"))
+    @condition(
+        _("方案内容不完整：需填写能源种类及采集方式、一级计量器具和项目建设计划，并上传方案文件")
+    )
     def has_content(self) -> bool:
         from portal.attachments import attachments_of
 
@@ -258,15 +263,16 @@ class SchemeFeedback(models.Model):
     )
 
     def answers(self):
-        return [(self._meta.get_field(name).verbose_name, getattr(self, name)) for name in self.QUESTIONS]
+        return [
+            (self._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in self.QUESTIONS
+        ]
 
 
 class SchemeConfirmation(models.Model):
     """One party's confirmation of one revision: who and when."""
 
-    scheme = models.ForeignKey(
-        DesignScheme, on_delete=models.CASCADE, related_name="confirmations"
-    )
+    scheme = models.ForeignKey(DesignScheme, on_delete=models.CASCADE, related_name="confirmations")
     revision = models.PositiveSmallIntegerField(_("方案版本"))
     party = models.CharField(_("确认方"), max_length=20, choices=Party)
     confirmed_by = models.ForeignKey(

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
-
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,9 +73,7 @@ def application_create(request):
     form = AccessApplicationForm(request.POST or None, enterprise=enterprise)
     if request.method == "POST" and form.is_valid():
         try:
-            application = services.create_application(
-                request.user, enterprise, form.service_data()
-            )
+            application = services.create_application(request.user, enterprise, form.service_data())
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:
@@ -93,7 +90,9 @@ def application_create(request):
 def application_edit(request, pk):
     application = _application_or_404(request, pk)
     if not application.is_editable:
-        messages.error(request, _("当前状态为“%(s)s”，不能修改。") % {"s": application.get_state_display()})
+        messages.error(
+            request, _("当前状态为“%(s)s”，不能修改。") % {"s": application.get_state_display()}
+        )
         return redirect("applications:application_detail", pk=application.pk)
     form = AccessApplicationForm(
         request.POST or None, instance=application, enterprise=application.enterprise
@@ -119,9 +118,7 @@ def application_edit(request, pk):
 def application_detail(request, pk):
     application = _application_or_404(request, pk)
     attachments = list(attachments_of(application).order_by("kind", "uploaded_at"))
-    materials = [
-        (kind, [a for a in attachments if a.kind == kind.value]) for kind in Material
-    ]
+    materials = [(kind, [a for a in attachments if a.kind == kind.value]) for kind in Material]
     return render(
         request,
         "applications/application_detail.html",
@@ -227,6 +224,3 @@ def application_print(request, pk):
             "materials": [(kind, kind.value in present) for kind in Material],
         },
     )
-
-
-

@@ -75,16 +75,17 @@ def certificate_request(request, pk):
     if form.is_valid():
         try:
             cert = services.issue_certificate(
-                enterprise, request.user, form.cleaned_data["csr"], form.cleaned_data["device_serial"]
+                enterprise,
+                request.user,
+                form.cleaned_data["csr"],
+                form.cleaned_data["device_serial"],
             )
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(
-                request, _("证书已签发，序列号 %(s)s。") % {"s": cert.serial_hex}
-            )
+            messages.success(request, _("证书已签发，序列号 %(s)s。") % {"s": cert.serial_hex})
             return redirect("applications:credentials", pk=enterprise.pk)
     return _credentials_page(request, enterprise, csr_form=form, status=400)
 

@@ -51,7 +51,11 @@ def _scheme_form_page(request, scheme=None):
     if scheme is None and request.method == "GET" and request.GET.get("enterprise"):
         form.initial["enterprise"] = request.GET["enterprise"]
     formsets = scheme_formsets(request.POST or None, scheme)
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and all(f.is_valid() for f in formsets.values())
+    ):
         data = {name: formset_rows(f) for name, f in formsets.items()}
         data["project_plan"] = form.cleaned_data["project_plan"]
         document = form.cleaned_data.get("document")
@@ -85,7 +89,9 @@ def scheme_create(request):
 def scheme_edit(request, pk):
     scheme = _scheme_or_404(request, pk)
     if not scheme.is_editable:
-        messages.error(request, _("当前状态为“%(s)s”，不能修改方案内容。") % {"s": scheme.get_state_display()})
+        messages.error(
+            request, _("当前状态为“%(s)s”，不能修改方案内容。") % {"s": scheme.get_state_display()}
+        )
         return redirect("applications:scheme_detail", pk=scheme.pk)
     return _scheme_form_page(request, scheme)
 
@@ -95,7 +101,9 @@ def scheme_detail(request, pk):
     scheme = _scheme_or_404(request, pk)
     user = request.user
     party = party_of(user, scheme)
-    confirmed = {c.party: c for c in scheme.confirmations_of_revision().select_related("confirmed_by")}
+    confirmed = {
+        c.party: c for c in scheme.confirmations_of_revision().select_related("confirmed_by")
+    }
     return render(
         request,
         "applications/scheme_detail.html",
@@ -196,4 +204,3 @@ def change_decide(request, pk, decision):
         _("变更记录已确认。") if confirm else _("变更记录未予确认。"),
     )
     return redirect("applications:scheme_detail", pk=record.scheme_id)
-

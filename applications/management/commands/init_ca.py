@@ -25,9 +25,7 @@ class Command(BaseCommand):
             "--import-key-passphrase-env",
             help="保存已有私钥口令的环境变量名（私钥未加密时省略）",
         )
-        parser.add_argument(
-            "--replace", action="store_true", help="已有根证书时停用旧的并改用新的"
-        )
+        parser.add_argument("--replace", action="store_true", help="已有根证书时停用旧的并改用新的")
         parser.add_argument(
             "--if-missing", action="store_true", help="已有根证书时什么也不做（供安装脚本使用）"
         )
@@ -38,7 +36,9 @@ class Command(BaseCommand):
             self.stdout.write(f"CA 已存在：{existing.fingerprint}")
             return
         if existing and not options["replace"]:
-            raise CommandError("CA 根证书已存在；如需替换请加 --replace（已签发的证书将随之失效）。")
+            raise CommandError(
+                "CA 根证书已存在；如需替换请加 --replace（已签发的证书将随之失效）。"
+            )
         authority = self._import(options) if options["import_cert"] else self._create(options)
         passphrase = settings.CA_KEY_PASSPHRASE.encode()
         encrypted = pki.encrypt_private_key(authority.private_key, passphrase)

@@ -1,0 +1,297 @@
+import re
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from portal.attachments import attachments_of
+from portal.uscc import uscc_error
+
+from .models import (
+    AccessApplication,
+    ChangeRecord,
+    DesignScheme,
+    DeviceCertificate,
+    EnergyType,
+    Material,
+    RevocationReason,
+    SchemeConfirmation,
+    SchemeFeedback,
+    VpnAccount,
+)
+from .services import APPLICATION_FIELDS
+
+
+class ConfirmationSerializer(serializers.ModelSerializer):
+    confirmed_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = SchemeConfirmation
+        fields = ["party", "revision", "confirmed_by", "confirmed_at"]
+        read_only_fields = fields
+
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MonthField(serializers.Field):
+    """A month as "YYYY-MM", stored as its first day."""
+
+    default_error_messages = {"invalid": _("请按“年-月”填写，例如 2026-06。")}
+
+    def to_representation(self, value):
+        return value.strftime("%Y-%m")
+
+    def to_internal_value(self, data):
+        match = MONTH.fullmatch(str(data).strip()[:7]) if data else None
+        try:
+            return date(int(match[1]), int(match[2]), 1)
+        except (TypeError, ValueError):
+            self.fail("invalid")
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    """7.1 反馈意见确认表."""
+
+    planned_completion = MonthField()
+    submitted_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = SchemeFeedback
+        fields = [
+            "revision",
+            *SchemeFeedback.QUESTIONS,
+            "planned_completion",
+            "contact_person",
+            "contact_phone",
+            "contact_position",
+            "contact_email",
+            "feedback_text",
+            "submitted_by",
+            "submitted_at",
+        ]
+        read_only_fields = ["revision", "submitted_by", "submitted_at"]
+        extra_kwargs = {name: {"required": True} for name in SchemeFeedback.QUESTIONS}
+
+
+class DesignSchemeSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    energy_types = serializers.ListField(child=serializers.DictField(), required=False)
+    instruments = serializers.ListField(child=serializers.DictField(), required=False)
+    budget_items = serializers.ListField(child=serializers.DictField(), required=False)
+    confirmations = ConfirmationSerializer(many=True, read_only=True)
+    documents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DesignScheme
+        fields = [
+            "id",
+            "number",
+            "enterprise",
+            "enterprise_name",
+            "state",
+            "state_label",
+            "revision",
+            "energy_types",
+            "instruments",
+            "project_plan",
+            "budget_items",
+            "documents",
+            "confirmations",
+            "created_at",
+            "sent_at",
+            "finalised_at",
+        ]
+        read_only_fields = ["number", "state", "revision", "created_at", "sent_at", "finalised_at"]
+
+    def get_documents(self, scheme) -> list[dict]:
+        return [
+            {"id": a.pk, "name": a.original_name, "uploaded_at": a.uploaded_at}
+            for a in attachments_of(scheme, "scheme_document")
+        ]
+
+
+class SchemeUpdateSerializer(DesignSchemeSerializer):
+    class Meta(DesignSchemeSerializer.Meta):
+        read_only_fields = [*DesignSchemeSerializer.Meta.read_only_fields, "enterprise"]
+
+
+class DocumentSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ChangeRecordSerializer(serializers.ModelSerializer):
+    scheme_number = serializers.CharField(source="scheme.number", read_only=True)
+    recorded_by = serializers.StringRelatedField(read_only=True)
+    decided_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = ChangeRecord
+        fields = [
+            "id",
+            "scheme",
+            "scheme_number",
+            "changed_on",
+            "content",
+            "reason",
+            "unit",
+            "state",
+            "recorded_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+        ]
+        read_only_fields = [
+            "scheme",
+            "state",
+            "created_at",
+            "decided_at",
+            "decision_comment",
+        ]
+
+
+class MaterialSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=Material.choices)
+    file = serializers.FileField(write_only=True)
+    original_name = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+
+
+class AccessApplicationSerializer(serializers.ModelSerializer):
+    energy_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EnergyType.choices), allow_empty=False
+    )
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    design_scheme_number = serializers.CharField(source="design_scheme.number", read_only=True)
+    reviewer = serializers.StringRelatedField(read_only=True)
+    materials = serializers.SerializerMethodField()
+    missing_materials = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessApplication
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "state",
+            "state_label",
+            *APPLICATION_FIELDS,
+            "design_scheme_number",
+            "materials",
+            "missing_materials",
+            "reviewer",
+            "review_comment",
+            "reviewed_at",
+            "submitted_at",
+            "created_at",
+        ]
+        read_only_fields = [
+            "enterprise",
+            "state",
+            "reviewer",
+            "review_comment",
+            "reviewed_at",
+            "submitted_at",
+            "created_at",
+        ]
+
+    def validate_uscc(self, value):
+        value = value.strip().upper()
+        reason = uscc_error(value)
+        if reason:
+            raise serializers.ValidationError(reason)
+        return value
+
+    def get_materials(self, application) -> list[dict]:
+        return [
+            {"id": a.pk, "kind": a.kind, "name": a.original_name, "size": a.size}
+            for a in attachments_of(application)
+        ]
+
+    def get_missing_materials(self, application) -> list[str]:
+        return [str(kind.label) for kind in application.missing_materials()]
+
+
+class DeviceCertificateSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeviceCertificate
+        fields = [
+            "id",
+            "enterprise",
+            "device_serial",
+            "serial_hex",
+            "fingerprint",
+            "not_before",
+            "not_after",
+            "status",
+            "origin",
+            "issued_at",
+            "revoked_at",
+            "revocation_reason",
+            "certificate_pem",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, cert) -> str:
+        return cert.status()
+
+
+class CsrSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(
+        required=False, help_text=_("审核人员代企业提交时填写；企业用户省略")
+    )
+    device_serial = serializers.CharField(max_length=64)
+    csr = serializers.CharField(help_text=_("PEM 格式的证书签名请求"))
+
+
+class GenerateSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(required=False)
+    device_serial = serializers.CharField(max_length=64)
+    key_type = serializers.ChoiceField(choices=[("ec", "EC P-256"), ("rsa", "RSA 2048")])
+
+
+class GeneratedSerializer(serializers.Serializer):
+    certificate = DeviceCertificateSerializer()
+    pkcs12_base64 = serializers.CharField()
+    password = serializers.CharField()
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RevocationReason.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VpnAccountSerializer(serializers.ModelSerializer):
+    usable = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VpnAccount
+        fields = [
+            "id",
+            "enterprise",
+            "username",
+            "tunnel_address",
+            "expires_at",
+            "is_active",
+            "password_set_at",
+            "usable",
+        ]
+        read_only_fields = fields
+
+    def get_usable(self, account) -> bool:
+        return account.is_usable()
+
+
+class VpnPasswordSerializer(serializers.Serializer):
+    account = VpnAccountSerializer()
+    password = serializers.CharField(help_text=_("只返回这一次，门户只保存其哈希"))
