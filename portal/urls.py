@@ -97,7 +97,9 @@ urlpatterns = [
     ),
     path(
         "api/redoc/",
-        SpectacularRedocView.as_view(url_name="api_schema", permission_classes=[]),
+        SpectacularRedocView.as_view(
+            url_name="api_schema", permission_classes=[], template_name="portal/redoc.html"
+        ),
         name="api_redoc",
     ),
     path("admin/", admin.site.urls),
