@@ -1,6 +1,8 @@
 """REST API v1 for enterprises, memberships and the inbox, scoped like the pages."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -27,7 +29,7 @@ from .services import approve_registration, reject_registration
 
 
 class IsReviewer(permissions.BasePermission):
-    message = "只有省计量院审核人员可以执行此操作。"
+    message = gettext_lazy("只有省计量院审核人员可以执行此操作。")
 
     def has_permission(self, request, view):
         return is_staff_reviewer(request.user)
@@ -58,7 +60,7 @@ class EnterpriseViewSet(
 
     def perform_update(self, serializer):
         if not can_edit_enterprise(self.request.user, serializer.instance):
-            raise PermissionDenied("只有企业管理员或审核人员可以修改企业信息。")
+            raise PermissionDenied(_("只有企业管理员或审核人员可以修改企业信息。"))
         changed = [
             name
             for name, value in serializer.validated_data.items()
