@@ -42,7 +42,8 @@ ROW_FORMS = {
 }
 
 
-def _clean_rows(name: str, rows, errors: dict) -> list[dict]:
+def _clean_rows(name: str, rows, errors: dict) -> list[tuple[int, dict]]:
+    """(position, cleaned row) of every valid row; errors of the others go to `errors`."""
     form_class = ROW_FORMS[name]
     if not isinstance(rows, list):
         errors[name] = [_("应为列表。")]
@@ -56,21 +57,21 @@ def _clean_rows(name: str, rows, errors: dict) -> list[dict]:
             continue
         data = dict(form.cleaned_data)
         if "amount" in data:
-            data["amount"] = str(data["amount"])
-        cleaned.append(data)
+            data["amount"] = str(Decimal(data["amount"]).quantize(Decimal("0.01")))
+        cleaned.append((index, data))
     return cleaned
 
 
 def clean_content(data: dict) -> dict:
     """Check the three lists; raise ValidationError naming each bad row and field."""
     errors: dict[str, list] = {}
-    result = {name: _clean_rows(name, data.get(name, []), errors) for name in ROW_FORMS}
-    codes = [row["energy_type"] for row in result["energy_types"]]
+    rows = {name: _clean_rows(name, data.get(name, []), errors) for name in ROW_FORMS}
+    codes = [row["energy_type"] for _index, row in rows["energy_types"]]
     for code in {c for c in codes if codes.count(c) > 1}:
         errors.setdefault("energy_types", []).append(
             _("能源种类“%(name)s”重复填写。") % {"name": energy_label(code)}
         )
-    for index, row in enumerate(result["instruments"]):
+    for index, row in rows["instruments"]:
         if row["energy_type"] not in codes:
             errors[f"instruments[{index}].energy_type"] = [
                 _("计量器具的能源种类“%(name)s”不在方案的能源种类中。")
@@ -78,4 +79,4 @@ def clean_content(data: dict) -> dict:
             ]
     if errors:
         raise ValidationError(errors)
-    return result
+    return {name: [row for _index, row in cleaned] for name, cleaned in rows.items()}
