@@ -27,8 +27,14 @@ class TelemetryConfig(AppConfig):
             NavLink(
                 _("端设备与采集项"),
                 "telemetry:registry_home",
-                lambda user: access.enterprise_user(user)
-                or access.reviewer(user)
-                or access.government(user),
+                lambda user: (
+                    access.enterprise_user(user) or access.reviewer(user) or access.government(user)
+                ),
             )
         )
+
+        # --- Monitoring (trials, gaps, alarms, filing) ------------------------------------
+        from . import evaluation  # noqa: F401  (registers the trial events)
+        from .panels import register as register_monitoring
+
+        register_monitoring()

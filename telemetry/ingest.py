@@ -91,7 +91,13 @@ def item_specs(enterprise_ids: Iterable[int]) -> dict[int, dict[str, ItemSpec]]:
     tables: dict[int, dict[str, ItemSpec]] = defaultdict(dict)
     rows = DataItem.objects.filter(enterprise_id__in=list(enterprise_ids), is_active=True)
     for pk, enterprise_id, code, stat_type, interval, low, high in rows.values_list(
-        "pk", "enterprise_id", "data_code", "stat_type", "interval_minutes", "value_min", "value_max"
+        "pk",
+        "enterprise_id",
+        "data_code",
+        "stat_type",
+        "interval_minutes",
+        "value_min",
+        "value_max",
     ):
         tables[enterprise_id][code] = ItemSpec(pk, stat_type, interval, low, high)
     return tables
@@ -145,7 +151,10 @@ def _write(incoming: list[_Incoming]) -> StoreResult:
             shape = shapes[reading.item_id]
             arrival = ARRIVAL_CODES[
                 classify_arrival(
-                    shape.stat_type, reading.slot, entry.received_at, shape.interval_minutes,
+                    shape.stat_type,
+                    reading.slot,
+                    entry.received_at,
+                    shape.interval_minutes,
                     windows,
                 )
             ]
@@ -163,8 +172,10 @@ def _write(incoming: list[_Incoming]) -> StoreResult:
             stored_entries.append((entry, arrival))
         Reading.objects.bulk_create(new_rows, ignore_conflicts=True)
         touched = rollups.collect(
-            ((e.reading.item_id, e.reading.slot, arrival, e.reading.valid)
-             for e, arrival in stored_entries),
+            (
+                (e.reading.item_id, e.reading.slot, arrival, e.reading.valid)
+                for e, arrival in stored_entries
+            ),
             shapes,
         )
         rollups.apply(touched, shapes)

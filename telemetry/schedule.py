@@ -11,4 +11,15 @@ BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Trial evaluation and data-quality alarms (monitoring side).
+    "telemetry-evaluate-trials": {
+        "task": "telemetry.tasks.monitoring.evaluate_trials",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
+    "telemetry-check-alarms": {
+        "task": "telemetry.tasks.monitoring.check_alarms",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
 }

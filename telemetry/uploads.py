@@ -93,9 +93,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
     if earlier is not None:
         return _replay(earlier, digest)
 
-    skew = check_skew(
-        envelope.sent_at, now, timedelta(seconds=settings.TELEMETRY_MAX_SKEW_SECONDS)
-    )
+    skew = check_skew(envelope.sent_at, now, timedelta(seconds=settings.TELEMETRY_MAX_SKEW_SECONDS))
     if skew is not None:
         return refusal(400, skew.field, skew.reason)
 

@@ -1,1 +1,266 @@
-urlpatterns = []
+"""/api/v1/telemetry/devices/ and /api/v1/telemetry/items/: the registry, scoped like the pages.
+
+Everyone in scope reads; only members of the enterprise write (reviewers and government
+viewers get 403 on writes, outsiders 404 on every object). Items use the same column names
+as the XLSX/CSV import (dataCode, energyCode, statType, ...) and the same checks as the
+page form.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.urls import include, path
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.routers import SimpleRouter
+
+from portal.models import AuditEvent
+from portal.permissions import enterprises_visible_to, own_enterprise, scope_to_enterprises
+
+from ..importexport import KEYS, bind_item_form, lookups
+from ..models import DataItem, EndDevice
+from ..registry import can_edit_registry
+
+
+def _certificate_status(revoked_at, not_after) -> str | None:
+    if not_after is None:
+        return None
+    now = timezone.now()
+    if revoked_at is not None and revoked_at <= now:
+        return "revoked"
+    return "expired" if now >= not_after else "valid"
+
+
+def _enterprise_for_write(request, given):
+    """The enterprise a new record belongs to: given (and editable) or the user's own."""
+    if given in (None, ""):
+        enterprise = own_enterprise(request.user)
+    else:
+        enterprise = enterprises_visible_to(request.user).filter(pk=given).first()
+    if enterprise is None:
+        raise ValidationError({"enterprise": ["未知的企业，或您无权查看该企业。"]})
+    if not can_edit_registry(request.user, enterprise):
+        raise PermissionDenied("只有本企业的用户可以登记端设备和数据采集项。")
+    return enterprise
+
+
+# --- Devices -------------------------------------------------------------------------------
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    certificate_serial = serializers.CharField(read_only=True, allow_null=True)
+    certificate_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EndDevice
+        fields = [
+            "id",
+            "enterprise",
+            "serial",
+            "manufacturer",
+            "model",
+            "manufacture_date",
+            "is_active",
+            "last_seen_at",
+            "certificate_serial",
+            "certificate_status",
+        ]
+        read_only_fields = ["enterprise", "last_seen_at"]
+        validators: list = []  # (enterprise, serial) is checked in validate_serial
+
+    def get_certificate_status(self, obj) -> str | None:
+        return _certificate_status(
+            getattr(obj, "certificate_revoked_at", None),
+            getattr(obj, "certificate_not_after", None),
+        )
+
+    def validate_serial(self, serial):
+        enterprise = self.context["enterprise"]
+        clash = EndDevice.objects.filter(enterprise=enterprise, serial=serial)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("本企业已登记该编号的端设备。")
+        return serial
+
+
+class DeviceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = DeviceSerializer
+
+    def get_queryset(self):
+        from applications.models import DeviceCertificate
+
+        latest = DeviceCertificate.objects.filter(
+            enterprise=OuterRef("enterprise"), device_serial=OuterRef("serial")
+        ).order_by("-not_before")
+        qs = EndDevice.objects.annotate(
+            certificate_serial=Subquery(latest.values("serial_hex")[:1]),
+            certificate_not_after=Subquery(latest.values("not_after")[:1]),
+            certificate_revoked_at=Subquery(latest.values("revoked_at")[:1]),
+        ).order_by("pk")
+        qs = scope_to_enterprises(qs, self.request.user)
+        enterprise = self.request.query_params.get("enterprise")
+        return qs.filter(enterprise_id=enterprise) if enterprise and enterprise.isdigit() else qs
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "create":
+            context["enterprise"] = _enterprise_for_write(
+                self.request, self.request.data.get("enterprise")
+            )
+        elif self.action in ("update", "partial_update"):
+            context["enterprise"] = self.get_object().enterprise
+        return context
+
+    def perform_create(self, serializer):
+        enterprise = serializer.context["enterprise"]
+        with transaction.atomic():
+            device = serializer.save(enterprise=enterprise)
+            AuditEvent.record(
+                device, self.request.user, "device_registered", context={"serial": device.serial}
+            )
+
+    def perform_update(self, serializer):
+        if not can_edit_registry(self.request.user, serializer.instance.enterprise):
+            raise PermissionDenied("只有本企业的用户可以修改端设备。")
+        with transaction.atomic():
+            device = serializer.save()
+            AuditEvent.record(
+                device, self.request.user, "device_updated", context={"serial": device.serial}
+            )
+
+
+# --- Items ---------------------------------------------------------------------------------
+
+
+class ItemSerializer(serializers.Serializer):
+    """A data item in the column names of the import file."""
+
+    id = serializers.IntegerField(read_only=True)
+    enterprise = serializers.IntegerField(required=False)
+    dataCode = serializers.CharField(help_text="18 位数据采集项编码，六段：2+2+4+2+4+4")
+    name = serializers.CharField()
+    energyCode = serializers.CharField(required=False, allow_blank=True)
+    convertRation = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.CharField()
+    statType = serializers.IntegerField(required=False, help_text="0 实时 1 日 2 月 3 年")
+    interval = serializers.IntegerField(required=False, help_text="15、30 或 60（实时）")
+    scope = serializers.IntegerField(required=False)
+    inputType = serializers.IntegerField(required=False)
+    collectionMethod = serializers.CharField(required=False)
+    dataValueMin = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    dataValueMax = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    meteringLevel = serializers.IntegerField(required=False)
+    instrument = serializers.CharField(required=False, allow_blank=True)
+    deviceSerial = serializers.CharField(required=False, allow_blank=True)
+    isActive = serializers.BooleanField(required=False, default=True)
+
+    def to_representation(self, item):
+        return {
+            "id": item.pk,
+            "enterprise": item.enterprise_id,
+            "dataCode": item.data_code,
+            "name": item.name,
+            "energyCode": item.energy_type.code if item.energy_type else "",
+            "convertRation": str(item.convert_ration.normalize()),
+            "unit": item.unit,
+            "statType": item.stat_type,
+            "interval": item.interval_minutes,
+            "scope": item.scope,
+            "inputType": item.input_type,
+            "collectionMethod": item.collection_method,
+            "dataValueMin": None if item.value_min is None else str(item.value_min.normalize()),
+            "dataValueMax": None if item.value_max is None else str(item.value_max.normalize()),
+            "meteringLevel": item.metering_level,
+            "instrument": item.instrument,
+            "deviceSerial": item.device.serial if item.device else "",
+            "isActive": item.is_active,
+        }
+
+    def validate(self, attrs):
+        enterprise = self.context["enterprise"]
+        values = {}
+        if self.instance is not None and self.partial:
+            values = {k: v for k, v in self.to_representation(self.instance).items() if k in KEYS}
+        values.update({k: v for k, v in attrs.items() if k in KEYS})
+        values = {
+            k: "" if v is None else ("1" if v is True else "0" if v is False else str(v))
+            for k, v in values.items()
+        }
+        energy, devices = lookups(enterprise)
+        form, problems = bind_item_form(enterprise, values, self.instance, energy, devices)
+        if problems:
+            errors: dict[str, list[str]] = {}
+            for column, reason in problems:
+                errors.setdefault(column, []).append(reason)
+            raise serializers.ValidationError(errors)
+        attrs["form"] = form
+        return attrs
+
+    def save(self, **kwargs):
+        self.instance = self.validated_data["form"].save()
+        return self.instance
+
+
+@extend_schema_view(
+    create=extend_schema(request=ItemSerializer, responses=ItemSerializer),
+    update=extend_schema(request=ItemSerializer, responses=ItemSerializer),
+    partial_update=extend_schema(request=ItemSerializer, responses=ItemSerializer),
+)
+class ItemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ItemSerializer
+
+    def get_queryset(self):
+        qs = DataItem.objects.select_related("energy_type", "device").order_by("pk")
+        qs = scope_to_enterprises(qs, self.request.user)
+        enterprise = self.request.query_params.get("enterprise")
+        return qs.filter(enterprise_id=enterprise) if enterprise and enterprise.isdigit() else qs
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "create":
+            context["enterprise"] = _enterprise_for_write(
+                self.request, self.request.data.get("enterprise")
+            )
+        elif self.action in ("update", "partial_update"):
+            item = self.get_object()
+            if not can_edit_registry(self.request.user, item.enterprise):
+                raise PermissionDenied("只有本企业的用户可以修改数据采集项。")
+            context["enterprise"] = item.enterprise
+        return context
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            item = serializer.save()
+            AuditEvent.record(
+                item, self.request.user, "item_registered", context={"data_code": item.data_code}
+            )
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            item = serializer.save()
+            AuditEvent.record(
+                item, self.request.user, "item_updated", context={"data_code": item.data_code}
+            )
+
+
+router = SimpleRouter()
+router.register("telemetry/devices", DeviceViewSet, basename="telemetry-device")
+router.register("telemetry/items", ItemViewSet, basename="telemetry-item")
+
+urlpatterns = [path("", include(router.urls))]

@@ -35,7 +35,9 @@ def _json(answer: Answer) -> JsonResponse:
         answer.payload, status=answer.status, json_dumps_params={"ensure_ascii": False}
     )
     if answer.status == 401:
-        response["WWW-Authenticate"] = f'Signature headers="{CERT_SERIAL_HEADER} {SIGNATURE_HEADER}"'
+        response["WWW-Authenticate"] = (
+            f'Signature headers="{CERT_SERIAL_HEADER} {SIGNATURE_HEADER}"'
+        )
     return response
 
 
@@ -54,7 +56,9 @@ _RECORD = inline_serializer(
         "valid": serializers.ChoiceField(["1", "0"], help_text="1 有效，0 可疑"),
         "scope": serializers.ChoiceField(["1", "2", "3", "4"]),
         "inputType": serializers.ChoiceField([str(n) for n in range(1, 8)]),
-        "statType": serializers.ChoiceField(["0", "1", "2", "3"], help_text="0 实时 1 日 2 月 3 年"),
+        "statType": serializers.ChoiceField(
+            ["0", "1", "2", "3"], help_text="0 实时 1 日 2 月 3 年"
+        ),
         "statDate": serializers.CharField(help_text="统计时段起点，yyyy-MM-dd HH:mm:ss，北京时间"),
         "uploadDate": serializers.CharField(required=False),
         "backfill": serializers.BooleanField(required=False, help_text="断点续传补传标记"),
@@ -224,7 +228,9 @@ class UploadView(APIView):
                 response_only=True,
                 value={
                     "detail": "messageId 已用于另一份内容不同的批次",
-                    "errors": [{"field": "messageId", "reason": "messageId 已用于另一份内容不同的批次"}],
+                    "errors": [
+                        {"field": "messageId", "reason": "messageId 已用于另一份内容不同的批次"}
+                    ],
                 },
             ),
         ],

@@ -1,1 +1,264 @@
-urlpatterns = []
+"""Registry pages: an enterprise's end devices and data items (thin views).
+
+Enterprise members edit their own registry; reviewers and the region's government viewers
+read it. Every object is fetched through the portal's scopers, so an outsider gets 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from portal.access import enterprise_user, government, grant_access, reviewer
+from portal.permissions import (
+    enterprises_visible_to,
+    get_enterprise_or_404,
+    get_visible_or_404,
+    own_enterprise,
+)
+
+from ..forms import DataItemForm, EndDeviceForm, ItemImportForm
+from ..importexport import ImportRefused, export_csv, export_xlsx, import_items
+from ..models import DataItem, EndDevice
+from ..registry import can_edit_registry, certificates_by_serial, save_device, save_item
+
+READERS = (enterprise_user, reviewer, government)
+
+
+def _editable_or_403(user, enterprise):
+    if not can_edit_registry(user, enterprise):
+        raise PermissionDenied(_("只有本企业的用户可以修改端设备和数据采集项。"))
+
+
+@grant_access(*READERS)
+def registry_home(request):
+    """Members go to their enterprise's registry; reviewers and viewers pick an enterprise."""
+    enterprise = own_enterprise(request.user)
+    if enterprise is not None:
+        return redirect("telemetry:enterprise_registry", enterprise_pk=enterprise.pk)
+    enterprises = (
+        enterprises_visible_to(request.user)
+        .annotate(
+            device_count=Count("end_devices", distinct=True),
+            item_count=Count("data_items", filter=Q(data_items__is_active=True), distinct=True),
+        )
+        .order_by("region", "name")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        enterprises = enterprises.filter(Q(name__icontains=query) | Q(uscc__icontains=query))
+    page = Paginator(enterprises, 25).get_page(request.GET.get("page"))
+    return render(request, "telemetry/registry/home.html", {"page": page, "q": query})
+
+
+@grant_access(*READERS)
+def enterprise_registry(request, enterprise_pk):
+    enterprise = get_enterprise_or_404(request.user, enterprise_pk)
+    devices = list(EndDevice.objects.filter(enterprise=enterprise).order_by("serial"))
+    certificates = certificates_by_serial(enterprise)
+    for device in devices:
+        device.latest_certificate = (certificates.get(device.serial) or [None])[0]
+    items = (
+        DataItem.objects.filter(enterprise=enterprise)
+        .select_related("energy_type", "device")
+        .order_by("data_code")
+    )
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "telemetry/registry/enterprise.html",
+        {
+            "enterprise": enterprise,
+            "devices": devices,
+            "page": page,
+            "can_edit": can_edit_registry(request.user, enterprise),
+        },
+    )
+
+
+@grant_access(enterprise_user)
+def device_create(request, enterprise_pk):
+    enterprise = get_enterprise_or_404(request.user, enterprise_pk)
+    _editable_or_403(request.user, enterprise)
+    form = EndDeviceForm(request.POST or None, request.FILES or None, enterprise=enterprise)
+    if request.method == "POST" and form.is_valid():
+        device = save_device(
+            request.user, enterprise, form, form.cleaned_data.get("test_report_file")
+        )
+        messages.success(request, _("已登记端设备 %(s)s。") % {"s": device.serial})
+        return redirect("telemetry:device_detail", pk=device.pk)
+    return render(
+        request,
+        "telemetry/registry/form.html",
+        {"form": form, "enterprise": enterprise, "title": _("登记端设备"), "multipart": True},
+    )
+
+
+@grant_access(*READERS)
+def device_detail(request, pk):
+    device = get_visible_or_404(
+        EndDevice.objects.select_related("enterprise", "test_report"), request.user, pk=pk
+    )
+    certificates = certificates_by_serial(device.enterprise).get(device.serial, [])
+    return render(
+        request,
+        "telemetry/registry/device.html",
+        {
+            "device": device,
+            "enterprise": device.enterprise,
+            "certificates": certificates,
+            "items": device.data_items.order_by("data_code")[:200],
+            "can_edit": can_edit_registry(request.user, device.enterprise),
+        },
+    )
+
+
+@grant_access(enterprise_user)
+def device_edit(request, pk):
+    device = get_visible_or_404(EndDevice.objects.select_related("enterprise"), request.user, pk=pk)
+    _editable_or_403(request.user, device.enterprise)
+    form = EndDeviceForm(
+        request.POST or None, request.FILES or None, instance=device, enterprise=device.enterprise
+    )
+    if request.method == "POST" and form.is_valid():
+        save_device(
+            request.user, device.enterprise, form, form.cleaned_data.get("test_report_file")
+        )
+        messages.success(request, _("端设备信息已保存。"))
+        return redirect("telemetry:device_detail", pk=device.pk)
+    return render(
+        request,
+        "telemetry/registry/form.html",
+        {
+            "form": form,
+            "enterprise": device.enterprise,
+            "title": _("修改端设备 %(s)s") % {"s": device.serial},
+            "multipart": True,
+        },
+    )
+
+
+@grant_access(enterprise_user)
+def item_create(request, enterprise_pk):
+    enterprise = get_enterprise_or_404(request.user, enterprise_pk)
+    _editable_or_403(request.user, enterprise)
+    form = DataItemForm(request.POST or None, enterprise=enterprise)
+    if request.method == "POST" and form.is_valid():
+        item = save_item(request.user, enterprise, form)
+        messages.success(request, _("已登记数据采集项 %(c)s。") % {"c": item.data_code})
+        return redirect("telemetry:item_detail", pk=item.pk)
+    return render(
+        request,
+        "telemetry/registry/form.html",
+        {"form": form, "enterprise": enterprise, "title": _("登记数据采集项")},
+    )
+
+
+@grant_access(*READERS)
+def item_detail(request, pk):
+    item = get_visible_or_404(
+        DataItem.objects.select_related("enterprise", "energy_type__dictionary", "device"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request,
+        "telemetry/registry/item.html",
+        {
+            "item": item,
+            "enterprise": item.enterprise,
+            "code": item.code,
+            "can_edit": can_edit_registry(request.user, item.enterprise),
+        },
+    )
+
+
+@grant_access(enterprise_user)
+def item_edit(request, pk):
+    item = get_visible_or_404(DataItem.objects.select_related("enterprise"), request.user, pk=pk)
+    _editable_or_403(request.user, item.enterprise)
+    form = DataItemForm(request.POST or None, instance=item, enterprise=item.enterprise)
+    if request.method == "POST" and form.is_valid():
+        save_item(request.user, item.enterprise, form)
+        messages.success(request, _("数据采集项已保存。"))
+        return redirect("telemetry:item_detail", pk=item.pk)
+    return render(
+        request,
+        "telemetry/registry/form.html",
+        {
+            "form": form,
+            "enterprise": item.enterprise,
+            "title": _("修改数据采集项 %(c)s") % {"c": item.data_code},
+        },
+    )
+
+
+@grant_access(*READERS)
+def item_export(request, enterprise_pk, fmt):
+    enterprise = get_enterprise_or_404(request.user, enterprise_pk)
+    if fmt == "xlsx":
+        content = export_xlsx(enterprise)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content, kind = export_csv(enterprise), "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="data-items-{enterprise.uscc}.{fmt}"'
+    return response
+
+
+@grant_access(enterprise_user)
+def item_import(request, enterprise_pk):
+    enterprise = get_enterprise_or_404(request.user, enterprise_pk)
+    _editable_or_403(request.user, enterprise)
+    form = ItemImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_items(request.user, enterprise, upload.name, upload.read())
+        except ImportRefused as refused:
+            errors = refused.errors
+        else:
+            messages.success(
+                request,
+                _("导入完成：新增 %(c)d 项，更新 %(u)d 项。")
+                % {"c": result["created"], "u": result["updated"]},
+            )
+            return redirect("telemetry:enterprise_registry", enterprise_pk=enterprise.pk)
+    return render(
+        request,
+        "telemetry/registry/import.html",
+        {"form": form, "enterprise": enterprise, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+urlpatterns = [
+    path("registry/", registry_home, name="registry_home"),
+    path("registry/<int:enterprise_pk>/", enterprise_registry, name="enterprise_registry"),
+    path("registry/<int:enterprise_pk>/devices/new/", device_create, name="device_create"),
+    path("registry/<int:enterprise_pk>/items/new/", item_create, name="item_create"),
+    path("registry/<int:enterprise_pk>/items/import/", item_import, name="item_import"),
+    path(
+        "registry/<int:enterprise_pk>/items/export.xlsx",
+        item_export,
+        {"fmt": "xlsx"},
+        name="item_export_xlsx",
+    ),
+    path(
+        "registry/<int:enterprise_pk>/items/export.csv",
+        item_export,
+        {"fmt": "csv"},
+        name="item_export_csv",
+    ),
+    path("devices/<int:pk>/", device_detail, name="device_detail"),
+    path("devices/<int:pk>/edit/", device_edit, name="device_edit"),
+    path("items/<int:pk>/", item_detail, name="item_detail"),
+    path("items/<int:pk>/edit/", item_edit, name="item_edit"),
+]

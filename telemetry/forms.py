@@ -1,0 +1,166 @@
+"""Forms of the registry: end devices and data items (dataCode edited as its six segments)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .datacode import SEGMENTS, DataCode, DataCodeError
+from .energy import current_energy_types
+from .models import DataItem, EndDevice, StatTypeChoice
+
+SEGMENT_NAMES = tuple(SEGMENTS)
+
+
+class EndDeviceForm(forms.ModelForm):
+    test_report_file = forms.FileField(
+        label=_("端设备测试报告"),
+        required=False,
+        help_text=_("湖北省端设备测试报告（PDF 或图片）；已上传的报告不填则保留"),
+    )
+
+    class Meta:
+        model = EndDevice
+        fields = ["serial", "manufacturer", "model", "manufacture_date", "is_active"]
+        widgets = {"manufacture_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        self.fields["serial"].help_text = _("与对接申请表及证书中的端设备编号一致")
+
+    def clean_serial(self):
+        serial = self.cleaned_data["serial"].strip()
+        clash = EndDevice.objects.filter(enterprise=self.enterprise, serial=serial)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("本企业已登记编号为 %(s)s 的端设备。") % {"s": serial})
+        return serial
+
+
+class DataItemForm(forms.ModelForm):
+    """A data item; the 18-digit dataCode is entered as its six segments (SPEC §6)."""
+
+    process = forms.CharField(label=_("生产工序编码（2 位）"), max_length=2, initial="00")
+    process_unit = forms.CharField(label=_("工序单元编码（2 位）"), max_length=2, initial="00")
+    device_code = forms.CharField(label=_("重点耗能设备编号（4 位）"), max_length=4, initial="0000")
+    energy_class = forms.CharField(label=_("采集数据分类编码（2 位）"), max_length=2, initial="02")
+    object_code = forms.CharField(label=_("采集对象编码（4 位）"), max_length=4)
+    usage = forms.CharField(label=_("数据用途编码（4 位）"), max_length=4, initial="0000")
+
+    # Form field name of each dataCode segment (``device`` is the item's end device here).
+    SEGMENT_FIELDS = {
+        "process": "process",
+        "process_unit": "process_unit",
+        "device": "device_code",
+        "energy_class": "energy_class",
+        "object_code": "object_code",
+        "usage": "usage",
+    }
+
+    class Meta:
+        model = DataItem
+        fields = [
+            "name",
+            "energy_type",
+            "convert_ration",
+            "unit",
+            "stat_type",
+            "interval_minutes",
+            "scope",
+            "input_type",
+            "collection_method",
+            "value_min",
+            "value_max",
+            "metering_level",
+            "instrument",
+            "device",
+            "is_active",
+        ]
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        self.fields["energy_type"].queryset = current_energy_types()
+        self.fields["energy_type"].help_text = _(
+            "取自当前版本的能源品种字典；选定后折标系数默认取字典值"
+        )
+        self.fields["convert_ration"].required = False
+        self.fields["convert_ration"].help_text = _(
+            "留空则取所选能源品种的折标系数，未选品种时为 1"
+        )
+        self.fields["device"].queryset = EndDevice.objects.filter(enterprise=enterprise)
+        self.fields["interval_minutes"].help_text = _("仅实时数据（statType=0）使用")
+        if self.instance.pk and self.instance.data_code:
+            code = DataCode.parse(self.instance.data_code)
+            for segment, name in self.SEGMENT_FIELDS.items():
+                self.initial[name] = getattr(code, segment)
+        # Segments first, in wire order, then the rest.
+        order = [*self.SEGMENT_FIELDS.values(), *self.Meta.fields]
+        self.order_fields(order)
+
+    def clean(self):
+        cleaned = super().clean()
+        segments = {}
+        for segment, name in self.SEGMENT_FIELDS.items():
+            if name not in cleaned:
+                return cleaned  # the field's own error is already shown
+            segments[segment] = cleaned[name].strip()
+        try:
+            code = DataCode.build(**segments)
+        except DataCodeError as error:
+            self.add_error(self.SEGMENT_FIELDS.get(error.field, None), error.reason)
+            return cleaned
+        cleaned["data_code"] = str(code)
+        clash = DataItem.objects.filter(enterprise=self.enterprise, data_code=str(code))
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            self.add_error(
+                "object_code", _("本企业已登记数据采集项编码 %(c)s。") % {"c": str(code)}
+            )
+
+        energy_type = cleaned.get("energy_type")
+        if energy_type is not None and code.energy_type_code is not None:
+            if energy_type.wire_code != code.energy_type_code:
+                self.add_error(
+                    "object_code",
+                    _("采集对象编码 %(o)s 与所选能源品种 %(e)s 的代码 %(w)s 不一致。")
+                    % {"o": code.object_code, "e": energy_type.name, "w": energy_type.wire_code},
+                )
+        if cleaned.get("convert_ration") in (None, ""):
+            cleaned["convert_ration"] = (
+                energy_type.kgce_per_unit if energy_type is not None else Decimal(1)
+            )
+        elif cleaned["convert_ration"] <= 0:
+            self.add_error("convert_ration", _("折标系数应大于 0。"))
+
+        low, high = cleaned.get("value_min"), cleaned.get("value_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "value_max",
+                _("合理值上限 %(h)s 小于下限 %(l)s。") % {"h": high, "l": low},
+            )
+        if cleaned.get("stat_type") != StatTypeChoice.REALTIME:
+            cleaned["interval_minutes"] = self.instance.interval_minutes or 15
+        return cleaned
+
+    def save(self, commit=True):
+        item = super().save(commit=False)
+        item.enterprise = self.enterprise
+        item.data_code = self.cleaned_data["data_code"]
+        item.convert_ration = self.cleaned_data["convert_ration"]
+        item.interval_minutes = self.cleaned_data["interval_minutes"]
+        if commit:
+            item.save()
+        return item
+
+
+class ItemImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("采集项清单文件"),
+        help_text=_("XLSX 或 CSV，列与导出的清单相同；任何一行有误则整份不导入"),
+    )

@@ -1,0 +1,76 @@
+"""Registry services: end devices and data items of an enterprise.
+
+Plain functions that take the actor (never the request), write, and record an audit event.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.attachments import save_attachment
+from portal.models import AuditEvent, Membership, Role
+
+from .models import DataItem, EndDevice
+
+
+def can_edit_registry(user, enterprise) -> bool:
+    """Members of the enterprise keep its devices and items; reviewers and viewers only read."""
+    return (
+        user.is_authenticated
+        and user.role == Role.ENTERPRISE
+        and Membership.objects.filter(user=user, enterprise=enterprise).exists()
+    )
+
+
+def _require_editor(actor, enterprise) -> None:
+    if not can_edit_registry(actor, enterprise):
+        raise PermissionDenied(_("只有本企业的用户可以登记端设备和数据采集项。"))
+
+
+def save_device(actor, enterprise, form, test_report=None) -> EndDevice:
+    """Create or update a device from a valid EndDeviceForm; ``test_report`` is an upload."""
+    _require_editor(actor, enterprise)
+    creating = form.instance.pk is None
+    with transaction.atomic():
+        device = form.save(commit=False)
+        device.enterprise = enterprise
+        device.save()
+        if test_report is not None:
+            device.test_report = save_attachment(
+                test_report, actor=actor, enterprise=enterprise, owner=device, kind="test_report"
+            )
+            device.save(update_fields=["test_report"])
+        AuditEvent.record(
+            device,
+            actor,
+            "device_registered" if creating else "device_updated",
+            context={"serial": device.serial, "fields": form.changed_data},
+        )
+    return device
+
+
+def save_item(actor, enterprise, form) -> DataItem:
+    """Create or update a data item from a valid DataItemForm."""
+    _require_editor(actor, enterprise)
+    creating = form.instance.pk is None
+    with transaction.atomic():
+        item = form.save()
+        AuditEvent.record(
+            item,
+            actor,
+            "item_registered" if creating else "item_updated",
+            context={"data_code": item.data_code, "fields": form.changed_data},
+        )
+    return item
+
+
+def certificates_by_serial(enterprise) -> dict[str, list]:
+    """The enterprise's device certificates per device serial, newest first (one query)."""
+    from applications.models import DeviceCertificate
+
+    found: dict[str, list] = {}
+    for cert in DeviceCertificate.objects.filter(enterprise=enterprise).order_by("-not_before"):
+        found.setdefault(cert.device_serial, []).append(cert)
+    return found
