@@ -6,6 +6,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Enterprise, RegistrationStatus
+from portal.uscc import uscc_error
 
 from .content import BudgetRowForm, EnergyRowForm, InstrumentRowForm
 from .models import (
@@ -168,7 +169,11 @@ class AccessApplicationForm(forms.ModelForm):
             self.initial.setdefault("contact_email", enterprise.contact_email)
 
     def clean_uscc(self):
-        return self.cleaned_data["uscc"].strip().upper()
+        code = self.cleaned_data["uscc"].strip().upper()
+        reason = uscc_error(code)
+        if reason:
+            raise ValidationError(reason)
+        return code
 
     def clean(self):
         cleaned = super().clean()

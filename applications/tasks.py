@@ -6,7 +6,12 @@ from django.utils.translation import gettext as _
 
 
 @shared_task(
-    autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=5, time_limit=60
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
 )
 def send_integration_pack(application_id: int) -> str:
     """E-mail the integration pack, with the CA chain attached, to the enterprise's members."""
@@ -41,7 +46,7 @@ def send_integration_pack(application_id: int) -> str:
     return "sent"
 
 
-@shared_task(expires=3600, time_limit=120)
+@shared_task(expires=3600, time_limit=120, soft_time_limit=100)
 def refresh_crl() -> str:
     from .models import CANotReady
     from .services import publish_crl
