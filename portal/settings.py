@@ -84,6 +84,10 @@ TELEMETRY_TRIAL_SUCCESS_RATE = env("TELEMETRY_TRIAL_SUCCESS_RATE", "0.999")
 TELEMETRY_COMPLETENESS_FLAG = env("TELEMETRY_COMPLETENESS_FLAG", "0.90")
 TELEMETRY_CONSISTENCY_TOLERANCE = env("TELEMETRY_CONSISTENCY_TOLERANCE", "0.05")
 TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
+# An energy type is "main" (主要用能品种) at this share of comprehensive consumption or more.
+TELEMETRY_MAIN_ENERGY_SHARE = env("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
+# Longest window a gap list may span, in days.
+TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
 # Reverse proxies whose X-Forwarded-For is believed when finding a device's source address.
 TELEMETRY_TRUSTED_PROXIES = env_list("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1")
 

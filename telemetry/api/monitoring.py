@@ -1,1 +1,176 @@
-urlpatterns = []
+"""Monitoring API: the device's gap list, the trials and the reviewer's restart action."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api import IsReviewer
+from portal.permissions import get_visible_or_404, scope_to_enterprises
+from portal.workflow import TransitionRefused
+
+from .. import gaps as gap_list
+from ..auth import DeviceAuthError, authenticate_device
+from ..evaluation import restart_trial
+from ..models import Connection, TrialRun
+from ..monitoring_forms import RestartTrialForm
+from ..overview import latest_runs
+
+
+def _error(status: int, field: str, reason: str) -> JsonResponse:
+    return JsonResponse(
+        {"field": field, "reason": reason}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+_GAPS = inline_serializer(
+    "GapList",
+    {
+        "from": serializers.CharField(),
+        "to": serializers.CharField(),
+        "items": inline_serializer(
+            "ItemGaps",
+            {
+                "dataCode": serializers.CharField(),
+                "statType": serializers.CharField(),
+                "missing": serializers.ListField(child=serializers.CharField()),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class DeviceGapsView(APIView):
+    """Slots the portal is missing for the calling device's items (断点续传).
+
+    Signed like every device request: ``X-Cert-Serial`` and ``X-Signature`` over the request
+    target (path and query string, exactly as sent). ``from``/``to`` are ``yyyy-MM-dd``
+    (``to`` then includes that day) or ``yyyy-MM-dd HH:mm:ss`` Beijing time (``to``
+    exclusive); the window may span at most TELEMETRY_GAPS_MAX_DAYS days.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.STR, required=True),
+            OpenApiParameter("to", OpenApiTypes.STR, required=True),
+        ],
+        responses=_GAPS,
+        auth=[],
+    )
+    def get(self, request):
+        try:
+            identity = authenticate_device(request, request.get_full_path().encode())
+        except DeviceAuthError as exc:
+            return _error(exc.status, exc.field, exc.reason)
+        try:
+            window = gap_list.parse_window(request.GET.get("from"), request.GET.get("to"))
+        except gap_list.WindowError as exc:
+            return _error(400, exc.field, exc.reason)
+        found = gap_list.find_gaps(gap_list.device_items(identity.device), window)
+        return JsonResponse(
+            gap_list.as_wire(found, window), json_dumps_params={"ensure_ascii": False}
+        )
+
+
+class TrialRunSerializer(serializers.ModelSerializer):
+    enterprise = serializers.IntegerField(source="connection.enterprise_id")
+    enterprise_name = serializers.CharField(source="connection.enterprise.name")
+    connection_state = serializers.CharField(source="connection.state")
+
+    class Meta:
+        model = TrialRun
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "connection",
+            "connection_state",
+            "number",
+            "started_on",
+            "ends_on",
+            "status",
+            "expected",
+            "received",
+            "successful",
+            "complete_days",
+            "consecutive_complete_days",
+            "success_rate",
+            "days",
+            "failure_reason",
+            "evaluated_at",
+            "finished_at",
+        ]
+
+
+class TrialListView(generics.ListAPIView):
+    """The newest trial of each connection the caller may see."""
+
+    serializer_class = TrialRunSerializer
+
+    def get_queryset(self):
+        connections = scope_to_enterprises(Connection.objects.all(), self.request.user)
+        return latest_runs(connections).select_related("connection__enterprise").order_by("pk")
+
+
+class TrialDetailView(generics.RetrieveAPIView):
+    serializer_class = TrialRunSerializer
+
+    def get_object(self):
+        return get_visible_or_404(
+            TrialRun.objects.select_related("connection__enterprise"),
+            self.request.user,
+            path="connection__enterprise",
+            pk=self.kwargs["pk"],
+        )
+
+
+class RestartTrialView(APIView):
+    """A reviewer restarts the stable-upload trial of a connection (failed or running)."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(
+        request=inline_serializer(
+            "RestartTrial",
+            {"start": serializers.DateField(required=False), "comment": serializers.CharField()},
+        ),
+        responses=TrialRunSerializer,
+    )
+    def post(self, request, pk):
+        connection = get_visible_or_404(Connection.objects.all(), request.user, pk=pk)
+        form = RestartTrialForm(request.data)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            return _error(400, field, errors[0])
+        try:
+            run = restart_trial(
+                connection,
+                request.user,
+                start=form.cleaned_data["start"],
+                comment=form.cleaned_data["comment"],
+            )
+        except TransitionRefused as refused:
+            return Response(refused.as_dict(), status=409)
+        return Response(TrialRunSerializer(run).data, status=201)
+
+
+urlpatterns = [
+    path("telemetry/gaps", DeviceGapsView.as_view(), name="telemetry-gaps"),
+    path("telemetry/trials", TrialListView.as_view(), name="telemetry-trials"),
+    path("telemetry/trials/<int:pk>", TrialDetailView.as_view(), name="telemetry-trial"),
+    path(
+        "telemetry/connections/<int:pk>/restart-trial",
+        RestartTrialView.as_view(),
+        name="telemetry-restart-trial",
+    ),
+]

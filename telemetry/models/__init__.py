@@ -1,6 +1,9 @@
+from .alarm import Alarm, AlarmKind
 from .connection import Connection, ConnectionState
 from .device import EndDevice
 from .dictionary import EnergyDictionary, EnergyType
+from .filing import MonthlyFiling, OutageNotice
+from .history import EnergyStructure, HistoricalEnergyImport, HistoricalEnergyRecord
 from .item import (
     CollectionMethod,
     DataItem,
@@ -12,9 +15,12 @@ from .item import (
 )
 from .reading import ArrivalClass, Reading
 from .rollup import DailyRollup
+from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
 
 __all__ = [
+    "Alarm",
+    "AlarmKind",
     "ArrivalClass",
     "BatchStatus",
     "CollectionMethod",
@@ -24,12 +30,19 @@ __all__ = [
     "DataItem",
     "EndDevice",
     "EnergyDictionary",
+    "EnergyStructure",
     "EnergyType",
+    "HistoricalEnergyImport",
+    "HistoricalEnergyRecord",
     "InputType",
     "IntervalChoice",
     "MeteringLevel",
+    "MonthlyFiling",
+    "OutageNotice",
     "Reading",
     "Scope",
     "StatTypeChoice",
+    "TrialRun",
+    "TrialStatus",
     "UploadBatch",
 ]

@@ -1,1 +1,22 @@
-"""Roll-up, trial and alarm tasks."""
+"""Roll-up, trial and alarm tasks (run by Celery beat, see telemetry/schedule.py)."""
+
+from celery import shared_task
+
+__all__ = ["check_alarms", "evaluate_trials"]
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def evaluate_trials() -> dict:
+    """Evaluate every running stable-upload trial; pass or fail the decided ones."""
+    from telemetry import evaluation
+
+    summary = evaluation.evaluate_trials()
+    return {"evaluated": summary.evaluated, "passed": summary.passed, "failed": summary.failed}
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def check_alarms() -> dict:
+    """Open and clear silence, completeness and consistency alarms."""
+    from telemetry import quality
+
+    return quality.check_alarms()

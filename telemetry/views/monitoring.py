@@ -1,1 +1,236 @@
-urlpatterns = []
+"""Monitoring pages: the enterprise's upload health, the reviewer's trial board, the region.
+
+Thin views: every object comes through a scoper or fetcher of ``portal.permissions`` (an
+outsider gets 404), the figures come from ``telemetry.overview`` and ``telemetry.gaps``,
+and actions call one service. Live parts are HTMX fragments polled every 30 seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.access import enterprise_user, government, grant_access, logged_in, reviewer
+from portal.permissions import (
+    enterprises_visible_to,
+    get_enterprise_or_404,
+    get_visible_or_404,
+    is_staff_reviewer,
+    own_enterprise,
+    scope_to_enterprises,
+)
+from portal.workflow import TransitionRefused
+
+from .. import gaps as gap_list
+from .. import overview
+from ..evaluation import percent, restart_trial, trial_days
+from ..models import Connection, ConnectionState, OutageNotice, TrialRun
+from ..monitoring_forms import RestartTrialForm
+
+LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
+
+
+def _connection_of(enterprise) -> Connection | None:
+    try:
+        return enterprise.connection
+    except Connection.DoesNotExist:
+        return None
+
+
+def _trial_context(enterprise) -> dict:
+    connection = _connection_of(enterprise)
+    run = overview.current_run(connection)
+    return {
+        "enterprise": enterprise,
+        "connection": connection,
+        "run": run,
+        "run_rate": percent(run.success_rate) if run else "—",
+        "trial_days": trial_days(),
+        "integration_done": bool(connection and connection.first_reading_at),
+    }
+
+
+@grant_access(enterprise_user)
+def my_monitoring(request):
+    enterprise = own_enterprise(request.user)
+    if enterprise is None:
+        raise Http404
+    return redirect("telemetry:enterprise_monitoring", enterprise.pk)
+
+
+@grant_access(logged_in)
+def enterprise_monitoring(request, pk):
+    enterprise = get_enterprise_or_404(request.user, pk)
+    window = gap_list.recent_window(7)
+    context = {
+        **_trial_context(enterprise),
+        **_live_lists(enterprise),
+        "chart": overview.item_completeness(enterprise),
+        "gaps": gap_list.find_gaps(enterprise.data_items.all(), window),
+        "window": window,
+        "outages": OutageNotice.objects.filter(enterprise=enterprise, resolved_at=None)
+        .select_related("device")
+        .order_by("-starts_at"),
+        "is_reviewer": is_staff_reviewer(request.user),
+    }
+    return render(request, "telemetry/monitoring/enterprise.html", context)
+
+
+def _live_lists(enterprise) -> dict:
+    return {
+        "batches": overview.recent_batches(enterprise),
+        "alarms": overview.recent_alarms(enterprise),
+    }
+
+
+@grant_access(logged_in)
+def monitoring_live(request, pk):
+    """HTMX fragment: the trial progress, recent receipts and alarms."""
+    enterprise = get_enterprise_or_404(request.user, pk)
+    context = {**_trial_context(enterprise), **_live_lists(enterprise)}
+    return render(request, "telemetry/monitoring/_live.html", context)
+
+
+@grant_access(logged_in)
+def enterprise_gaps(request, pk):
+    enterprise = get_enterprise_or_404(request.user, pk)
+    error = None
+    if "from" in request.GET or "to" in request.GET:
+        try:
+            window = gap_list.parse_window(request.GET.get("from"), request.GET.get("to"))
+        except gap_list.WindowError as exc:
+            error, window = exc.reason, gap_list.recent_window(7)
+    else:
+        window = gap_list.recent_window(7)
+    context = {
+        "enterprise": enterprise,
+        "window": window,
+        "gaps": gap_list.find_gaps(enterprise.data_items.all(), window),
+        "error": error,
+        "query": {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+    }
+    return render(request, "telemetry/monitoring/gaps.html", context)
+
+
+@grant_access(reviewer)
+def trial_board(request):
+    rows, sort = overview.trial_board(
+        scope_to_enterprises(Connection.objects.all(), request.user),
+        request.GET.get("sort", "-rate"),
+    )
+    status = request.GET.get("status", "")
+    if status:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    template = (
+        "telemetry/monitoring/_board_table.html"
+        if request.headers.get("HX-Request")
+        else "telemetry/monitoring/board.html"
+    )
+    return render(
+        request,
+        template,
+        {"page": page, "sort": sort, "status": status, "trial_days": trial_days()},
+    )
+
+
+@grant_access(logged_in)
+def trial_detail(request, pk):
+    run = get_visible_or_404(
+        TrialRun.objects.select_related("connection__enterprise"),
+        request.user,
+        path="connection__enterprise",
+        pk=pk,
+    )
+    can_restart = is_staff_reviewer(request.user) and run.connection.state in {
+        ConnectionState.TRIAL_RUNNING,
+        ConnectionState.TRIAL_FAILED,
+    }
+    return render(
+        request,
+        "telemetry/monitoring/trial_detail.html",
+        {
+            "run": run,
+            "connection": run.connection,
+            "enterprise": run.connection.enterprise,
+            "rate": percent(run.success_rate),
+            "form": RestartTrialForm() if can_restart else None,
+            "history": run.connection.trial_runs.order_by("-number"),
+        },
+    )
+
+
+@require_POST
+@grant_access(reviewer)
+def restart_trial_view(request, pk):
+    connection = get_visible_or_404(Connection.objects.all(), request.user, pk=pk)
+    form = RestartTrialForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back_to(connection))
+    try:
+        run = restart_trial(
+            connection,
+            request.user,
+            start=form.cleaned_data["start"],
+            comment=form.cleaned_data["comment"],
+        )
+    except TransitionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(_back_to(connection))
+    messages.success(
+        request, _("已重新开始稳定上传试运行，自 %(start)s 起计。") % {"start": run.started_on}
+    )
+    return redirect("telemetry:trial_detail", run.pk)
+
+
+def _back_to(connection):
+    run = overview.current_run(connection)
+    if run is not None:
+        return reverse("telemetry:trial_detail", args=[run.pk])
+    return "telemetry:trial_board"
+
+
+@grant_access(government, reviewer)
+def region_health(request):
+    enterprises = enterprises_visible_to(request.user).filter(connection__isnull=False)
+    region = request.GET.get("region", "")
+    if region and is_staff_reviewer(request.user):
+        enterprises = enterprises.filter(region=region)
+    rows = overview.region_health(enterprises)
+    return render(
+        request,
+        "telemetry/monitoring/region.html",
+        {
+            "rows": rows,
+            "summary": overview.region_summary(rows),
+            "chart": {
+                "labels": [r["enterprise"].name for r in rows],
+                "values": [r["completeness"] or 0 for r in rows],
+                "label": _("昨日数据完整率（%）"),
+            },
+            "yesterday": timezone.localdate() - timedelta(days=1),
+        },
+    )
+
+
+urlpatterns = [
+    path("monitoring/", my_monitoring, name="monitoring"),
+    path("monitoring/<int:pk>/", enterprise_monitoring, name="enterprise_monitoring"),
+    path("monitoring/<int:pk>/live/", monitoring_live, name="monitoring_live"),
+    path("monitoring/<int:pk>/gaps/", enterprise_gaps, name="enterprise_gaps"),
+    path("trials/", trial_board, name="trial_board"),
+    path("trials/<int:pk>/", trial_detail, name="trial_detail"),
+    path("connections/<int:pk>/restart-trial/", restart_trial_view, name="restart_trial"),
+    path("region/", region_health, name="region_health"),
+]

@@ -1,0 +1,484 @@
+"""The stable-upload trial (稳定上传试运行), judged from the daily roll-ups.
+
+Every running trial of the province is evaluated together, in a fixed handful of
+statements: one for the running trials, one for the expected slots per enterprise (from
+the configured items, so a day without any data counts as all missing), one GROUP BY over
+``DailyRollup`` for what arrived, and one bulk update of the figures. The Python that
+follows looks at about fifteen day-rows per enterprise; readings are never touched.
+
+The rules (docs/decisions/0002-stable-upload-trial.md):
+
+* the window is ``TELEMETRY_TRIAL_DAYS`` Beijing calendar days from ``trial_started_on``;
+* a slot is *received* when a reading for it arrived on time or backfilled (within the next
+  reporting cycle), and *successful* when that reading is also valid (``valid=1``);
+* a day is *complete* when every expected slot of it is received;
+* a day *can no longer be completed* once the backfill window of its last slot has closed
+  while slots are still missing: the trial then fails, naming the day;
+* the trial passes when every day of the window is complete and the success rate
+  (successful / expected over the window) is at least ``TELEMETRY_TRIAL_SUCCESS_RATE``; it
+  fails as soon as the unsuccessful slots of closed days make that rate unreachable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.models import register_events
+from portal.notifications import enterprise_users, notify, reviewers
+from portal.workflow import TransitionRefused, run_transition
+
+from .models import (
+    Connection,
+    ConnectionState,
+    DailyRollup,
+    DataItem,
+    TrialRun,
+    TrialStatus,
+)
+from .models.trial import percent
+from .timeslots import BEIJING, ArrivalWindows, StatType, ontime_deadline
+
+register_events(
+    {
+        "trial_passed": gettext_lazy("稳定上传试运行通过"),
+        "trial_failed": gettext_lazy("稳定上传试运行未通过"),
+        "trial_restarted": gettext_lazy("重新开始稳定上传试运行"),
+    }
+)
+
+JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
+
+
+def arrival_windows() -> ArrivalWindows:
+    """The upload windows of SPEC section 3 with this installation's settings."""
+    return ArrivalWindows(
+        backfill_cycles=settings.TELEMETRY_BACKFILL_CYCLES,
+        monthly_deadline_day=settings.TELEMETRY_MONTHLY_DEADLINE_DAY,
+    )
+
+
+def trial_days() -> int:
+    return settings.TELEMETRY_TRIAL_DAYS
+
+
+def required_rate() -> Decimal:
+    return Decimal(settings.TELEMETRY_TRIAL_SUCCESS_RATE)
+
+
+def day_closes_at(day: date, stat_type: int, interval: int, windows: ArrivalWindows) -> datetime:
+    """When the last slot of ``day`` (for items of this kind) stops counting as backfilled."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    if stat_type == StatType.REALTIME:
+        last_slot = midnight + timedelta(minutes=24 * 60 - interval)
+        later = last_slot + timedelta(minutes=interval * windows.backfill_cycles)
+    else:
+        later = midnight + timedelta(days=windows.backfill_cycles)
+    return ontime_deadline(stat_type, later, interval, windows) + windows.grace
+
+
+def slots_per_day(stat_type: int, interval: int) -> int:
+    return 24 * 60 // interval if stat_type == StatType.REALTIME else 1
+
+
+# --- Judging one trial from its day rows (pure) ----------------------------------------------
+
+
+@dataclass
+class DayFigures:
+    day: date
+    expected: int = 0
+    received: int = 0
+    successful: int = 0
+    missing_closed: int = 0  # missing slots whose backfill window has closed
+    closed: bool = False
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.received
+
+    @property
+    def complete(self) -> bool:
+        return self.expected > 0 and self.received >= self.expected
+
+    def as_json(self) -> dict:
+        return {
+            "day": self.day.isoformat(),
+            "expected": self.expected,
+            "received": self.received,
+            "successful": self.successful,
+            "missing": self.missing,
+            "complete": self.complete,
+            "closed": self.closed,
+        }
+
+
+@dataclass
+class Verdict:
+    days: list[DayFigures]
+    expected: int
+    received: int
+    successful: int
+    success_rate: Decimal | None
+    complete_days: int
+    consecutive_complete_days: int
+    outcome: str = TrialStatus.RUNNING
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def judge(
+    start: date,
+    kinds: dict[tuple[int, int], int],
+    arrived: dict[tuple[date, int, int], tuple[int, int]],
+    now: datetime,
+    *,
+    days: int | None = None,
+    rate: Decimal | None = None,
+    windows: ArrivalWindows | None = None,
+) -> Verdict:
+    """Judge one trial window.
+
+    ``kinds`` maps (stat_type, interval) to the number of active items of that kind;
+    ``arrived`` maps (day, stat_type, interval) to (slots received in time, suspect among
+    them), summed over the items of that kind.
+    """
+    days = days or trial_days()
+    rate = required_rate() if rate is None else rate
+    windows = windows or arrival_windows()
+    figures = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        fig = DayFigures(day, closed=True)
+        for (stat_type, interval), count in kinds.items():
+            expected = count * slots_per_day(stat_type, interval)
+            in_time, suspect = arrived.get((day, stat_type, interval), (0, 0))
+            received = min(in_time, expected)
+            fig.expected += expected
+            fig.received += received
+            fig.successful += max(min(in_time - suspect, expected), 0)
+            if now > day_closes_at(day, stat_type, interval, windows):
+                fig.missing_closed += expected - received
+            else:
+                fig.closed = False
+        figures.append(fig)
+
+    today = now.astimezone(BEIJING).date()
+    judged = [f for f in figures if f.day < today or f.complete]
+    expected_judged = sum(f.expected for f in judged)
+    successful_judged = sum(f.successful for f in judged)
+    consecutive = 0
+    for fig in figures:
+        if not fig.complete:
+            break
+        consecutive += 1
+    verdict = Verdict(
+        days=figures,
+        expected=sum(f.expected for f in figures),
+        received=sum(f.received for f in figures),
+        successful=sum(f.successful for f in figures),
+        success_rate=_ratio(successful_judged, expected_judged),
+        complete_days=sum(1 for f in figures if f.complete),
+        consecutive_complete_days=consecutive,
+    )
+    if verdict.expected == 0:
+        return verdict  # no active items: nothing to judge until some are configured
+
+    lost = next((f for f in figures if f.missing_closed), None)
+    if lost is not None:
+        verdict.outcome = TrialStatus.FAILED
+        verdict.reason = _("%(day)s 缺 %(n)s 个时段，已超过补传期限") % {
+            "day": lost.day.isoformat(),
+            "n": lost.missing_closed,
+        }
+        return verdict
+
+    # Slots that arrived but were not valid, on days nobody can change any more.
+    unsuccessful_closed = sum(f.received - f.successful for f in figures if f.closed)
+    allowance = (verdict.expected * (1 - rate)).to_integral_value(rounding=ROUND_DOWN)
+    if unsuccessful_closed > allowance:
+        verdict.outcome = TrialStatus.FAILED
+        final_rate = _ratio(verdict.expected - unsuccessful_closed, verdict.expected)
+        verdict.reason = _(
+            "%(n)s 个时段的数据无效（valid=0），上传成功率最高只能达到 %(rate)s，"
+            "低于要求的 %(required)s"
+        ) % {"n": unsuccessful_closed, "rate": percent(final_rate), "required": percent(rate)}
+        return verdict
+
+    if verdict.complete_days == days:
+        window_rate = _ratio(verdict.successful, verdict.expected)
+        verdict.success_rate = window_rate
+        if window_rate >= rate:
+            verdict.outcome = TrialStatus.PASSED
+    return verdict
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.000001"), ROUND_DOWN)
+
+
+# --- The province's trials, in a few statements -----------------------------------------------
+
+
+@dataclass
+class EvaluationSummary:
+    evaluated: int = 0
+    passed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def expected_kinds(enterprise_ids) -> dict[int, dict[tuple[int, int], int]]:
+    """Active real-time and daily items per enterprise, counted by (stat_type, interval)."""
+    rows = (
+        DataItem.objects.filter(
+            enterprise_id__in=enterprise_ids, is_active=True, stat_type__in=JUDGED_STAT_TYPES
+        )
+        .values_list("enterprise_id", "stat_type", "interval_minutes")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    kinds: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    for enterprise_id, stat_type, interval, n in rows:
+        if stat_type == StatType.DAILY:
+            interval = 0  # the interval of a daily item means nothing; group them all
+        kinds[enterprise_id][(stat_type, interval)] = (
+            kinds[enterprise_id].get((stat_type, interval), 0) + n
+        )
+    return kinds
+
+
+def arrived_by_day(first_day: date, last_day: date, enterprise_ids=None):
+    """(enterprise, day, stat_type, interval) -> (received in time, suspect), from roll-ups.
+
+    The day range is cut per trial with ``day >= trial_started_on`` in SQL; the global upper
+    bound is the latest planned end.
+    """
+    qs = DailyRollup.objects.filter(
+        enterprise__connection__state=ConnectionState.TRIAL_RUNNING,
+        day__gte=F("enterprise__connection__trial_started_on"),
+        day__range=(first_day, last_day),
+        item__is_active=True,
+        item__stat_type__in=JUDGED_STAT_TYPES,
+    )
+    if enterprise_ids is not None:
+        qs = qs.filter(enterprise_id__in=enterprise_ids)
+    rows = (
+        qs.values_list("enterprise_id", "day", "item__stat_type", "item__interval_minutes")
+        .annotate(in_time=Sum(F("on_time") + F("backfilled")), suspect=Sum("suspect"))
+        .order_by()
+    )
+    result: dict[int, dict] = {}
+    for enterprise_id, day, stat_type, interval, in_time, suspect in rows:
+        if stat_type == StatType.DAILY:
+            interval = 0
+        days = result.setdefault(enterprise_id, {})
+        before = days.get((day, stat_type, interval), (0, 0))
+        days[(day, stat_type, interval)] = (before[0] + in_time, before[1] + suspect)
+    return result
+
+
+def _running_trials() -> list[TrialRun]:
+    """The open TrialRun of every running connection, opening the ones that are missing."""
+    runs = {
+        run.connection_id: run
+        for run in TrialRun.objects.filter(
+            status=TrialStatus.RUNNING, connection__state=ConnectionState.TRIAL_RUNNING
+        ).select_related("connection")
+    }
+    stale = [run for run in runs.values() if run.started_on != run.connection.trial_started_on]
+    orphans = Connection.objects.filter(state=ConnectionState.TRIAL_RUNNING).exclude(
+        pk__in=[run.connection_id for run in runs.values() if run not in stale]
+    )
+    if stale or orphans.exists():
+        # A trial started (or restarted) by another path than restart_trial(): open its run.
+        for run in stale:
+            _close_run(run, TrialStatus.RESTARTED, _("试运行已重新开始"))
+            del runs[run.connection_id]
+        for connection in orphans.select_related("enterprise"):
+            runs[connection.pk] = open_trial_run(connection)
+    return list(runs.values())
+
+
+def open_trial_run(connection: Connection) -> TrialRun:
+    number = (TrialRun.objects.filter(connection=connection).aggregate(n=Count("pk"))["n"] or 0) + 1
+    start = connection.trial_started_on or timezone.localdate()
+    run = TrialRun.objects.create(
+        connection=connection,
+        number=number,
+        started_on=start,
+        ends_on=start + timedelta(days=trial_days() - 1),
+    )
+    run.connection = connection
+    return run
+
+
+def _close_run(run: TrialRun, status: str, reason: str = "") -> None:
+    run.status = status
+    run.failure_reason = reason
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "failure_reason", "finished_at"])
+
+
+def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
+    """Evaluate every running trial; pass or fail those that are decided."""
+    now = now or timezone.now()
+    summary = EvaluationSummary()
+    runs = _running_trials()
+    if not runs:
+        return summary
+    enterprise_of = {run.connection_id: run.connection.enterprise_id for run in runs}
+    kinds = expected_kinds(list(enterprise_of.values()))
+    first_day = min(run.started_on for run in runs)
+    last_day = max(run.ends_on for run in runs)
+    arrived = arrived_by_day(first_day, last_day)
+    windows, rate, days = arrival_windows(), required_rate(), trial_days()
+    decided = []
+    for run in runs:
+        enterprise_id = enterprise_of[run.connection_id]
+        verdict = judge(
+            run.started_on,
+            kinds.get(enterprise_id, {}),
+            arrived.get(enterprise_id, {}),
+            now,
+            days=days,
+            rate=rate,
+            windows=windows,
+        )
+        _copy_figures(run, verdict, now)
+        if verdict.outcome != TrialStatus.RUNNING:
+            decided.append((run, verdict))
+    TrialRun.objects.bulk_update(runs, FIGURE_FIELDS, batch_size=500)
+    summary.evaluated = len(runs)
+    for run, verdict in decided:
+        if verdict.outcome == TrialStatus.PASSED:
+            if _finish(run, verdict, "pass_trial", "trial_passed", now):
+                summary.passed.append(run.connection_id)
+        elif _finish(run, verdict, "fail_trial", "trial_failed", now, reason=verdict.reason):
+            summary.failed.append(run.connection_id)
+    return summary
+
+
+FIGURE_FIELDS = [
+    "expected",
+    "received",
+    "successful",
+    "complete_days",
+    "consecutive_complete_days",
+    "success_rate",
+    "days",
+    "evaluated_at",
+]
+
+
+def _copy_figures(run: TrialRun, verdict: Verdict, now: datetime) -> None:
+    run.expected = verdict.expected
+    run.received = verdict.received
+    run.successful = verdict.successful
+    run.complete_days = verdict.complete_days
+    run.consecutive_complete_days = verdict.consecutive_complete_days
+    run.success_rate = verdict.success_rate
+    run.days = [fig.as_json() for fig in verdict.days]
+    run.evaluated_at = now
+
+
+def _finish(run: TrialRun, verdict: Verdict, step: str, event: str, now, **data) -> bool:
+    """Move the connection and close the run together; False if someone else moved it."""
+    try:
+        with transaction.atomic():
+            run_transition(
+                run.connection,
+                step,
+                None,
+                event=event,
+                comment=verdict.reason,
+                context={
+                    "trial": run.number,
+                    "success_rate": str(verdict.success_rate),
+                    "complete_days": verdict.complete_days,
+                },
+                notify=_notify_passed if event == "trial_passed" else _notify_failed,
+                **data,
+            )
+            status = TrialStatus.PASSED if event == "trial_passed" else TrialStatus.FAILED
+            _close_run(run, status, verdict.reason)
+    except TransitionRefused:
+        return False
+    return True
+
+
+def _notify_passed(connection, event):
+    enterprise = connection.enterprise
+    transaction.on_commit(
+        lambda: notify(
+            reviewers(),
+            _("%(name)s 稳定上传试运行已通过，可出具符合性测试报告") % {"name": enterprise.name},
+            _("连续 %(days)s 天数据完整，上传成功率达到要求。") % {"days": trial_days()},
+            reverse("telemetry:trial_board"),
+            event,
+        )
+    )
+
+
+def _notify_failed(connection, event):
+    enterprise = connection.enterprise
+    transaction.on_commit(
+        lambda: notify(
+            enterprise_users(enterprise),
+            _("稳定上传试运行未通过"),
+            connection.failure_reason,
+            reverse("telemetry:monitoring"),
+            event,
+        )
+    )
+
+
+# --- Starting and restarting ----------------------------------------------------------------
+
+
+def restart_trial(connection: Connection, actor, *, start: date | None = None, comment=""):
+    """A reviewer starts a new window (default: the next Beijing day); returns the new run.
+
+    Raises TransitionRefused when the actor may not, or the connection is not in a trial.
+    """
+    start = start or timezone.localdate() + timedelta(days=1)
+    with transaction.atomic():
+        outcome = run_transition(
+            connection,
+            "restart_trial",
+            actor,
+            event="trial_restarted",
+            comment=comment,
+            context={"start": start.isoformat()},
+            notify=_notify_restarted,
+            start=start,
+        )
+        for run in TrialRun.objects.select_for_update().filter(
+            connection=connection, status=TrialStatus.RUNNING
+        ):
+            _close_run(run, TrialStatus.RESTARTED, _("审核人员已重新开始试运行"))
+        return open_trial_run(outcome.obj)
+
+
+def _notify_restarted(connection, event):
+    enterprise = connection.enterprise
+    transaction.on_commit(
+        lambda: notify(
+            enterprise_users(enterprise),
+            _("稳定上传试运行已重新开始"),
+            _("新的试运行自 %(start)s 起计。") % {"start": connection.trial_started_on},
+            reverse("telemetry:monitoring"),
+            event,
+        )
+    )

@@ -1,0 +1,81 @@
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def percent(rate: Decimal | None) -> str:
+    """A success rate as people read it: 99.93%, 100%, or a dash when there is none yet."""
+    if rate is None:
+        return "—"
+    shown = (rate * 100).quantize(Decimal("0.01"), ROUND_DOWN)
+    return f"{shown.normalize():f}%" if shown == shown.to_integral() else f"{shown}%"
+
+
+class TrialStatus(models.TextChoices):
+    RUNNING = "running", _("进行中")
+    PASSED = "passed", _("通过")
+    FAILED = "failed", _("未通过")
+    RESTARTED = "restarted", _("已重新开始")
+
+
+class TrialRun(models.Model):
+    """One stable-upload trial (稳定上传试运行) of a connection, with its measured figures.
+
+    The evaluation task rewrites the figures of the running trial every time it runs; once
+    the trial has passed or failed the row is final, and it is what the conformance test
+    report (符合性测试报告) quotes. A reviewer's restart closes it and opens the next number.
+    """
+
+    connection = models.ForeignKey(
+        "telemetry.Connection", on_delete=models.CASCADE, related_name="trial_runs"
+    )
+    number = models.PositiveSmallIntegerField(_("第几次试运行"))
+    started_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("计划结束日期"))
+    status = models.CharField(
+        _("结果"), max_length=10, choices=TrialStatus, default=TrialStatus.RUNNING
+    )
+    expected = models.PositiveIntegerField(_("应报时段数"), default=0)
+    received = models.PositiveIntegerField(_("按期到达时段数"), default=0)
+    successful = models.PositiveIntegerField(_("上传成功时段数"), default=0)
+    complete_days = models.PositiveSmallIntegerField(_("完整天数"), default=0)
+    consecutive_complete_days = models.PositiveSmallIntegerField(_("连续完整天数"), default=0)
+    success_rate = models.DecimalField(
+        _("上传成功率"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    # One entry per day of the window: {"day", "expected", "received", "successful",
+    # "missing", "complete", "closed"}; the report's per-day table is printed from it.
+    days = models.JSONField(_("逐日数据"), default=list, blank=True)
+    failure_reason = models.TextField(_("未通过原因"), blank=True)
+    evaluated_at = models.DateTimeField(_("最近评估时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("稳定上传试运行")
+        verbose_name_plural = _("稳定上传试运行")
+        ordering = ["connection", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "number"], name="unique_trial_number"),
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(status="running"),
+                name="one_running_trial",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.connection_id} #{self.number} {self.get_status_display()}"
+
+    @property
+    def progress_percent(self) -> int:
+        total = (self.ends_on - self.started_on).days + 1
+        return min(100, round(100 * self.consecutive_complete_days / total)) if total else 0
+
+    @property
+    def planned_days(self) -> int:
+        return (self.ends_on - self.started_on).days + 1
+
+    @property
+    def rate_display(self) -> str:
+        return percent(self.success_rate)

@@ -1,0 +1,214 @@
+"""What the monitoring pages show, read in a bounded number of queries per page.
+
+Plain functions over querysets that the views have already scoped; they never take the
+request. Completeness here is received / expected (any stored reading counts, SPEC §9),
+with the expected slots taken from the configured items.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from .evaluation import JUDGED_STAT_TYPES, slots_per_day
+from .models import (
+    Alarm,
+    Connection,
+    ConnectionState,
+    DailyRollup,
+    DataItem,
+    TrialRun,
+    TrialStatus,
+    UploadBatch,
+)
+from .timeslots import StatType
+
+# Board columns: ?sort=<key> or ?sort=-<key>.
+BOARD_SORTS = {
+    "enterprise": "connection__enterprise__name",
+    "region": "connection__enterprise__region",
+    "status": "status",
+    "started": "started_on",
+    "rate": "success_rate",
+    "days": "complete_days",
+    "consecutive": "consecutive_complete_days",
+    "evaluated": "evaluated_at",
+}
+
+
+def current_run(connection: Connection | None) -> TrialRun | None:
+    if connection is None:
+        return None
+    return connection.trial_runs.exclude(status=TrialStatus.RESTARTED).order_by("-number").first()
+
+
+def latest_runs(connections) -> QuerySet[TrialRun]:
+    """The newest run of each connection (restarted ones are superseded by definition)."""
+    newer = TrialRun.objects.filter(
+        connection=OuterRef("connection"), number__gt=OuterRef("number")
+    )
+    return (
+        TrialRun.objects.filter(connection__in=connections)
+        .exclude(status=TrialStatus.RESTARTED)
+        .filter(~Exists(newer))
+    )
+
+
+def trial_board(connections, sort: str = "-rate"):
+    """Rows of the reviewer's board: one per connection in or after a trial; and the sort used."""
+    key = sort.lstrip("-")
+    if key not in BOARD_SORTS:
+        sort, key = "-rate", "rate"
+    field = BOARD_SORTS[key]
+    order = (
+        F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    )
+    relay = UploadBatch.objects.filter(
+        enterprise=OuterRef("connection__enterprise"),
+        relay_suspected=True,
+        received_at__date__gte=OuterRef("started_on"),
+    )
+    rows = (
+        latest_runs(connections)
+        .select_related("connection__enterprise")
+        .annotate(relay_suspected=Exists(relay))
+        .order_by(order, "pk")
+    )
+    return rows, sort
+
+
+def item_completeness(enterprise, days: int = 14, today: date | None = None) -> dict:
+    """Chart data: each active real-time/daily item's completeness per day, in percent."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    items = list(
+        DataItem.objects.filter(
+            enterprise=enterprise, is_active=True, stat_type__in=JUDGED_STAT_TYPES
+        ).order_by("data_code")
+    )
+    received = {
+        (item_id, day): total
+        for item_id, day, total in DailyRollup.objects.filter(
+            item__in=[i.pk for i in items], day__range=(first, today)
+        ).values_list("item_id", "day", F("on_time") + F("backfilled") + F("late"))
+    }
+    labels = [(first + timedelta(days=n)) for n in range(days)]
+    datasets = []
+    for item in items:
+        expected = slots_per_day(item.stat_type, item.interval_minutes)
+        datasets.append(
+            {
+                "label": item.name,
+                "data": [
+                    round(100 * min(received.get((item.pk, day), 0), expected) / expected, 1)
+                    for day in labels
+                ],
+            }
+        )
+    return {"labels": [d.strftime("%m-%d") for d in labels], "datasets": datasets}
+
+
+def expected_per_day(enterprise_ids) -> dict[int, int]:
+    """Expected real-time and daily slots per day for each enterprise, from its items."""
+    totals: dict[int, int] = defaultdict(int)
+    rows = (
+        DataItem.objects.filter(
+            enterprise_id__in=enterprise_ids, is_active=True, stat_type__in=JUDGED_STAT_TYPES
+        )
+        .values_list("enterprise_id", "stat_type", "interval_minutes")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for enterprise_id, stat_type, interval, n in rows:
+        totals[enterprise_id] += n * slots_per_day(stat_type, interval)
+    return totals
+
+
+def received_on(enterprise_ids, day: date) -> dict[int, int]:
+    return dict(
+        DailyRollup.objects.filter(
+            enterprise_id__in=enterprise_ids,
+            day=day,
+            item__is_active=True,
+            item__stat_type__in=JUDGED_STAT_TYPES,
+        )
+        .values_list("enterprise_id")
+        .annotate(total=Sum(F("on_time") + F("backfilled") + F("late")))
+        .order_by()
+    )
+
+
+def region_health(enterprises, today: date | None = None) -> list[dict]:
+    """One row per enterprise: connection state, yesterday's completeness, open alarms."""
+    today = today or timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    rows = list(
+        enterprises.select_related("connection")
+        .annotate(
+            open_alarms=Count("telemetry_alarms", filter=Q(telemetry_alarms__cleared_at=None))
+        )
+        .order_by("name")
+    )
+    ids = [e.pk for e in rows]
+    expected = expected_per_day(ids)
+    received = received_on(ids, yesterday)
+    result = []
+    for enterprise in rows:
+        connection = getattr(enterprise, "connection", None)
+        exp = expected.get(enterprise.pk, 0)
+        got = min(received.get(enterprise.pk, 0), exp)
+        result.append(
+            {
+                "enterprise": enterprise,
+                "connection": connection,
+                "expected": exp,
+                "received": got,
+                "completeness": round(100 * got / exp, 1) if exp else None,
+                "open_alarms": enterprise.open_alarms,
+            }
+        )
+    return result
+
+
+def region_summary(rows: list[dict]) -> dict:
+    by_state: dict[str, int] = defaultdict(int)
+    for row in rows:
+        state = row["connection"].state if row["connection"] else "none"
+        by_state[state] += 1
+    reporting = [r for r in rows if r["completeness"] is not None]
+    return {
+        "connected": sum(by_state[s] for s in ConnectionState.values),
+        "trial_running": by_state[ConnectionState.TRIAL_RUNNING],
+        "trial_passed": by_state[ConnectionState.TRIAL_PASSED]
+        + by_state[ConnectionState.REPORT_ISSUED],
+        "open_alarms": sum(r["open_alarms"] for r in rows),
+        "average_completeness": round(sum(r["completeness"] for r in reporting) / len(reporting), 1)
+        if reporting
+        else None,
+    }
+
+
+def recent_batches(enterprise, limit: int = 15):
+    return (
+        UploadBatch.objects.filter(enterprise=enterprise)
+        .select_related("device")
+        .defer("raw_body")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def recent_alarms(enterprise, limit: int = 20):
+    return (
+        Alarm.objects.filter(enterprise=enterprise)
+        .select_related("device", "item")
+        .order_by(F("cleared_at").desc(nulls_first=True), "-opened_at")[:limit]
+    )
+
+
+def monthly_items(enterprise):
+    return DataItem.objects.filter(
+        enterprise=enterprise, is_active=True, stat_type=StatType.MONTHLY
+    ).order_by("data_code")

@@ -1,0 +1,59 @@
+"""The monitoring side's dashboard cards, work queue and navigation links."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from portal import access
+from portal.dashboards import (
+    ENTERPRISE_PANELS,
+    GOVERNMENT_PANELS,
+    NAV_LINKS,
+    REVIEWER_QUEUES,
+    NavLink,
+    Panel,
+    WorkQueue,
+)
+
+
+def passed_awaiting_report() -> int:
+    from .models import Connection, ConnectionState
+
+    return Connection.objects.filter(state=ConnectionState.TRIAL_PASSED).count()
+
+
+def enterprise_panel(user, enterprise) -> dict:
+    from .evaluation import percent, trial_days
+    from .models import Alarm, Connection
+    from .overview import current_run
+
+    connection = Connection.objects.filter(enterprise=enterprise).first()
+    run = current_run(connection)
+    return {
+        "enterprise": enterprise,
+        "connection": connection,
+        "run": run,
+        "run_rate": percent(run.success_rate) if run else "—",
+        "trial_days": trial_days(),
+        "open_alarms": Alarm.objects.open().filter(enterprise=enterprise).count(),
+    }
+
+
+def government_panel(user, enterprise=None) -> dict:
+    from portal.permissions import enterprises_visible_to
+
+    from .overview import region_health, region_summary
+
+    enterprises = enterprises_visible_to(user).filter(connection__isnull=False)
+    return {"summary": region_summary(region_health(enterprises))}
+
+
+def register() -> None:
+    REVIEWER_QUEUES.append(
+        WorkQueue(_("试运行已通过，待出具报告"), "telemetry:trial_board", passed_awaiting_report)
+    )
+    NAV_LINKS.append(NavLink(_("试运行看板"), "telemetry:trial_board", access.reviewer))
+    NAV_LINKS.append(NavLink(_("数据监测"), "telemetry:monitoring", access.enterprise_user))
+    NAV_LINKS.append(NavLink(_("上传情况"), "telemetry:region_health", access.government))
+    ENTERPRISE_PANELS.append(Panel("telemetry/monitoring/_panel_enterprise.html", enterprise_panel))
+    GOVERNMENT_PANELS.append(Panel("telemetry/monitoring/_panel_government.html", government_panel))

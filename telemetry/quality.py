@@ -1,0 +1,349 @@
+"""Data quality beside the trial (SPEC §9) and the alarms it raises.
+
+* silence: a device, or a real-time item, that has sent nothing for
+  ``TELEMETRY_SILENT_PERIODS`` of its periods;
+* completeness: an item whose yesterday is below ``TELEMETRY_COMPLETENESS_FLAG``;
+* consistency: a monthly item whose value deviates from the sum of the matching daily item's
+  values over the month by more than ``TELEMETRY_CONSISTENCY_TOLERANCE``. A daily item
+  matches a monthly one when their dataCodes agree in everything but the usage segment
+  (process, unit, device, class, object): the same quantity, reported per day and per month.
+
+statDate alignment is not checked here: the upload API refuses misaligned records outright
+(their reasons are in the batch receipt), so nothing misaligned is ever stored.
+
+An alarm is opened once per (kind, subject) and its people are told once; a later check that
+no longer finds the condition clears it. Silence is read from the roll-up bitmaps of today and
+yesterday and from ``EndDevice.last_seen_at``; value sums are SQL aggregates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.notifications import enterprise_users, notify
+
+from .models import (
+    Alarm,
+    AlarmKind,
+    ConnectionState,
+    DailyRollup,
+    DataItem,
+    EndDevice,
+    InputType,
+    OutageNotice,
+    Reading,
+)
+from .timeslots import BEIJING, StatType, format_wire_time
+
+WATCHED_STATES = [
+    ConnectionState.TRIAL_RUNNING,
+    ConnectionState.TRIAL_PASSED,
+    ConnectionState.TRIAL_FAILED,
+    ConnectionState.REPORT_ISSUED,
+]
+
+
+@dataclass
+class Finding:
+    kind: str
+    enterprise_id: int
+    subject: str
+    detail: str
+    device_id: int | None = None
+    item_id: int | None = None
+    quiet: bool = False  # opened without telling anyone (e.g. a reported outage)
+
+
+@dataclass
+class AlarmSummary:
+    opened: list[int] = field(default_factory=list)
+    cleared: list[int] = field(default_factory=list)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+
+
+# --- Silence ----------------------------------------------------------------------------------
+
+
+def watched_items():
+    """Active automatic real-time items of enterprises that have started uploading."""
+    return DataItem.objects.filter(
+        is_active=True,
+        stat_type=StatType.REALTIME,
+        enterprise__connection__state__in=WATCHED_STATES,
+    ).exclude(input_type=InputType.MANUAL)
+
+
+def last_slots(items, now: datetime) -> dict[int, datetime | None]:
+    """The latest stored slot of each item over today and yesterday, from the bitmaps."""
+    today = now.astimezone(BEIJING).date()
+    shapes = {pk: interval for pk, interval in items.values_list("pk", "interval_minutes")}
+    last: dict[int, datetime | None] = dict.fromkeys(shapes)
+    rows = DailyRollup.objects.filter(
+        item_id__in=list(shapes), day__range=(today - timedelta(days=1), today)
+    ).values_list("item_id", "day", "on_time_mask", "backfilled_mask", "late_mask")
+    for item_id, day, on, back, late in rows:
+        bits = int(on or "0", 16) | int(back or "0", 16) | int(late or "0", 16)
+        if not bits:
+            continue
+        slot = _midnight(day) + timedelta(minutes=shapes[item_id] * (bits.bit_length() - 1))
+        if last[item_id] is None or slot > last[item_id]:
+            last[item_id] = slot
+    return last
+
+
+def silence_findings(now: datetime) -> list[Finding]:
+    periods = settings.TELEMETRY_SILENT_PERIODS
+    items = watched_items()
+    meta = {
+        pk: (enterprise_id, device_id, interval, code, name)
+        for pk, enterprise_id, device_id, interval, code, name in items.values_list(
+            "pk", "enterprise_id", "device_id", "interval_minutes", "data_code", "name"
+        )
+    }
+    findings = []
+    device_interval: dict[int, int] = {}
+    for item_id, last in last_slots(items, now).items():
+        enterprise_id, device_id, interval, code, name = meta[item_id]
+        if device_id is not None:
+            device_interval[device_id] = min(device_interval.get(device_id, 60), interval)
+        due = (last + timedelta(minutes=interval)) if last else None
+        if due is None or now - due >= timedelta(minutes=interval * periods):
+            since = format_wire_time(last) if last else _("两天以上")
+            findings.append(
+                Finding(
+                    AlarmKind.SILENT_ITEM,
+                    enterprise_id,
+                    f"item:{item_id}",
+                    _(
+                        "采集项 %(code)s %(name)s 已连续 %(n)s 个周期以上没有数据"
+                        "（最后时段：%(since)s）"
+                    )
+                    % {"code": code, "name": name, "n": periods, "since": since},
+                    item_id=item_id,
+                )
+            )
+    reported = {
+        notice.device_id: notice
+        for notice in OutageNotice.objects.filter(
+            device_id__in=list(device_interval), resolved_at=None, starts_at__lte=now
+        )
+    }
+    for device in EndDevice.objects.filter(pk__in=list(device_interval), is_active=True):
+        limit = timedelta(minutes=device_interval[device.pk] * periods)
+        if device.last_seen_at is not None and now - device.last_seen_at < limit:
+            continue
+        detail = _("端设备 %(serial)s 已超过 %(n)s 个上报周期没有上传（最近上传：%(seen)s）") % {
+            "serial": device.serial,
+            "n": periods,
+            "seen": format_wire_time(device.last_seen_at) if device.last_seen_at else _("从未"),
+        }
+        notice = reported.get(device.pk)
+        if notice is not None:
+            detail += _("；企业已报备停运：%(reason)s（预计 %(end)s 恢复）") % {
+                "reason": notice.reason,
+                "end": format_wire_time(notice.expected_end),
+            }
+        findings.append(
+            Finding(
+                AlarmKind.SILENT_DEVICE,
+                device.enterprise_id,
+                f"device:{device.pk}",
+                detail,
+                device_id=device.pk,
+                quiet=notice is not None,
+            )
+        )
+    return findings
+
+
+# --- Completeness and consistency -------------------------------------------------------------
+
+
+def completeness_findings(day: date) -> list[Finding]:
+    """Items below the completeness flag on ``day`` (one query over the roll-ups and items)."""
+    flag = Decimal(settings.TELEMETRY_COMPLETENESS_FLAG)
+    items = DataItem.objects.filter(
+        is_active=True,
+        stat_type__in=[StatType.REALTIME, StatType.DAILY],
+        enterprise__connection__state__in=WATCHED_STATES,
+    )
+    received = {
+        item_id: on + back + late
+        for item_id, on, back, late in DailyRollup.objects.filter(
+            item__in=items, day=day
+        ).values_list("item_id", "on_time", "backfilled", "late")
+    }
+    findings = []
+    for pk, enterprise_id, stat_type, interval, code in items.values_list(
+        "pk", "enterprise_id", "stat_type", "interval_minutes", "data_code"
+    ):
+        expected = 24 * 60 // interval if stat_type == StatType.REALTIME else 1
+        got = min(received.get(pk, 0), expected)
+        if Decimal(got) / expected < flag:
+            findings.append(
+                Finding(
+                    AlarmKind.COMPLETENESS,
+                    enterprise_id,
+                    f"item:{pk}",
+                    _("%(day)s 采集项 %(code)s 完整率 %(rate)s%%，低于 %(flag)s%%")
+                    % {
+                        "day": day.isoformat(),
+                        "code": code,
+                        "rate": round(100 * got / expected, 1),
+                        "flag": (flag * 100).normalize(),
+                    },
+                    item_id=pk,
+                )
+            )
+    return findings
+
+
+def consistency_findings(month: date) -> list[Finding]:
+    """Monthly values against the sum of the matching daily values of ``month`` (SQL sums)."""
+    tolerance = Decimal(settings.TELEMETRY_CONSISTENCY_TOLERANCE)
+    start = _midnight(month)
+    end = _midnight((month + timedelta(days=32)).replace(day=1))
+    monthly = {
+        (enterprise_id, code[:14]): (pk, code, value)
+        for pk, enterprise_id, code, value in Reading.objects.filter(
+            item__stat_type=StatType.MONTHLY, item__is_active=True, slot=start, valid=True
+        ).values_list("item_id", "item__enterprise_id", "item__data_code", "value")
+    }
+    if not monthly:
+        return []
+    daily = defaultdict(Decimal)
+    for enterprise_id, code, total in (
+        Reading.objects.filter(
+            item__stat_type=StatType.DAILY,
+            item__is_active=True,
+            item__enterprise_id__in={key[0] for key in monthly},
+            slot__gte=start,
+            slot__lt=end,
+        )
+        .values_list("item__enterprise_id", "item__data_code")
+        .annotate(total=Sum("value"))
+        .order_by()
+    ):
+        daily[(enterprise_id, code[:14])] += total
+    findings = []
+    for key, (pk, code, value) in monthly.items():
+        if key not in daily or not value:
+            continue
+        deviation = abs(daily[key] - value) / abs(value)
+        if deviation > tolerance:
+            findings.append(
+                Finding(
+                    AlarmKind.CONSISTENCY,
+                    key[0],
+                    f"item:{pk}:{month:%Y-%m}",
+                    _(
+                        "%(month)s 采集项 %(code)s 月数据 %(value)s 与日数据之和 %(sum)s "
+                        "偏差 %(dev)s%%，超过 %(tol)s%%"
+                    )
+                    % {
+                        "month": f"{month:%Y-%m}",
+                        "code": code,
+                        "value": value.normalize(),
+                        "sum": daily[key].normalize(),
+                        "dev": round(deviation * 100, 2),
+                        "tol": (tolerance * 100).normalize(),
+                    },
+                    item_id=pk,
+                )
+            )
+    return findings
+
+
+# --- Opening and clearing ---------------------------------------------------------------------
+
+
+def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=None) -> AlarmSummary:
+    """Open alarms for new findings, clear open ones of ``kinds`` no longer found.
+
+    ``scope`` (a Q on Alarm) limits which open alarms this check is entitled to clear.
+    """
+    summary = AlarmSummary()
+    found = {(f.kind, f.subject): f for f in findings}
+    open_alarms = Alarm.objects.open().filter(kind__in=kinds)
+    if scope is not None:
+        open_alarms = open_alarms.filter(scope)
+    existing = {(a.kind, a.subject): a for a in open_alarms}
+    gone = [a for key, a in existing.items() if key not in found]
+    if gone:
+        Alarm.objects.filter(pk__in=[a.pk for a in gone]).update(cleared_at=now)
+        summary.cleared = [a.pk for a in gone]
+        for alarm in gone:
+            if alarm.kind in (AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM):
+                _tell(alarm, _("数据已恢复上传：%(kind)s") % {"kind": alarm.get_kind_display()})
+    for key, finding in found.items():
+        if key in existing:
+            continue
+        try:
+            with transaction.atomic():
+                alarm = Alarm.objects.create(
+                    enterprise_id=finding.enterprise_id,
+                    device_id=finding.device_id,
+                    item_id=finding.item_id,
+                    kind=finding.kind,
+                    subject=finding.subject,
+                    opened_at=now,
+                    detail=finding.detail,
+                    notified_at=None if finding.quiet else now,
+                )
+        except IntegrityError:
+            continue  # another check opened it a moment ago
+        summary.opened.append(alarm.pk)
+        if not finding.quiet:
+            _tell(alarm, alarm.get_kind_display())
+    return summary
+
+
+def _tell(alarm: Alarm, title: str) -> None:
+    from portal.models import Enterprise
+
+    enterprise = Enterprise.objects.get(pk=alarm.enterprise_id)
+    transaction.on_commit(
+        lambda: notify(
+            enterprise_users(enterprise),
+            title,
+            alarm.detail,
+            reverse("telemetry:enterprise_monitoring", args=[alarm.enterprise_id]),
+        )
+    )
+
+
+def check_alarms(now: datetime | None = None) -> dict:
+    """The beat task's work: silence every run; completeness and consistency for the last
+    full day and month."""
+    now = now or timezone.now()
+    today = now.astimezone(BEIJING).date()
+    yesterday = today - timedelta(days=1)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    with transaction.atomic():
+        silent = reconcile(
+            [AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM], silence_findings(now), now
+        )
+        complete = reconcile([AlarmKind.COMPLETENESS], completeness_findings(yesterday), now)
+        consistent = reconcile(
+            [AlarmKind.CONSISTENCY],
+            consistency_findings(last_month),
+            now,
+            scope=Q(subject__endswith=f":{last_month:%Y-%m}"),
+        )
+    return {
+        "opened": len(silent.opened) + len(complete.opened) + len(consistent.opened),
+        "cleared": len(silent.cleared) + len(complete.cleared) + len(consistent.cleared),
+    }

@@ -1,0 +1,256 @@
+"""The stable-upload trial: its rules as a table, the province-wide evaluation, restarts."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from portal.models import AuditEvent, Notification
+from telemetry.evaluation import day_closes_at, evaluate_trials, judge
+from telemetry.models import Connection, ConnectionState, TrialRun, TrialStatus
+from telemetry.timeslots import ArrivalWindows
+
+from ..factories import EnterpriseFactory, member_of
+from .factories_monitoring import (
+    FULL_DAY,
+    beijing,
+    full_days,
+    realtime_item,
+    rollup,
+    trial_connection,
+    without,
+)
+
+START = date(2026, 3, 1)
+KINDS = {(0, 15): 1}  # one real-time item every 15 minutes: 96 slots a day, 1,440 in 15 days
+AFTER_WINDOW = beijing(2026, 3, 17, 9)  # every day of the window is past its backfill window
+
+
+def complete(override=None, days=15):
+    arrived = {(START + timedelta(days=n), 0, 15): (96, 0) for n in range(days)}
+    arrived.update(override or {})
+    return arrived
+
+
+D3 = START + timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("arrived", "now", "outcome", "reason"),
+    [
+        pytest.param(complete(), AFTER_WINDOW, TrialStatus.PASSED, "", id="15-complete-days"),
+        pytest.param(
+            complete(), beijing(2026, 3, 15, 23, 50), TrialStatus.PASSED, "", id="passes-early"
+        ),
+        pytest.param(
+            complete({(D3, 0, 15): (84, 0)}),
+            AFTER_WINDOW,
+            TrialStatus.FAILED,
+            "2026-03-03 缺 12 个时段，已超过补传期限",
+            id="day-lost",
+        ),
+        pytest.param(
+            complete({(D3, 0, 15): (84, 0)}),
+            beijing(2026, 3, 4, 0, 29),
+            TrialStatus.RUNNING,
+            "",
+            id="day-still-backfillable",
+        ),
+        pytest.param(
+            complete(days=14), AFTER_WINDOW, TrialStatus.FAILED, "2026-03-15 缺 96", id="no-data"
+        ),
+        pytest.param(complete(days=10), beijing(2026, 3, 11, 12), TrialStatus.RUNNING, "", id="mid"),
+        pytest.param(
+            complete({(D3, 0, 15): (96, 1)}), AFTER_WINDOW, TrialStatus.PASSED, "", id="1-suspect"
+        ),
+        pytest.param(
+            complete({(D3, 0, 15): (96, 2)}),
+            AFTER_WINDOW,
+            TrialStatus.FAILED,
+            "99.86%",
+            id="2-suspect-rate-below-99.9",
+        ),
+    ],
+)
+def test_trial_rules(arrived, now, outcome, reason):
+    verdict = judge(START, KINDS, arrived, now, days=15, rate=Decimal("0.999"))
+    assert verdict.outcome == outcome
+    assert reason in verdict.reason
+    if outcome == TrialStatus.PASSED:
+        assert verdict.consecutive_complete_days == 15
+
+
+def test_rate_just_below_the_threshold_fails_and_just_above_passes():
+    # 1,440 slots: 1 invalid = 99.930 % (passes), 2 invalid = 99.861 % (fails).
+    one = judge(START, KINDS, complete({(D3, 0, 15): (96, 1)}), AFTER_WINDOW, days=15)
+    two = judge(START, KINDS, complete({(D3, 0, 15): (96, 2)}), AFTER_WINDOW, days=15)
+    assert one.success_rate == Decimal("0.999305")
+    assert (one.outcome, two.outcome) == (TrialStatus.PASSED, TrialStatus.FAILED)
+
+
+def test_a_day_closes_half_an_hour_after_beijing_midnight():
+    # The last slot (23:45) is on time until 00:15 and backfilled until 00:30, Beijing time:
+    # that is 16:30 UTC of the same calendar day.
+    closes = day_closes_at(date(2026, 3, 4), 0, 15, ArrivalWindows())
+    assert closes == beijing(2026, 3, 5, 0, 30)
+    assert closes.utcoffset() == timedelta(hours=8)
+    arrived = complete({(date(2026, 3, 4), 0, 15): (95, 0)})
+    before = judge(START, KINDS, arrived, beijing(2026, 3, 5, 0, 30), days=15)
+    after = judge(START, KINDS, arrived, beijing(2026, 3, 5, 0, 30, 1), days=15)
+    assert before.outcome == TrialStatus.RUNNING
+    assert after.outcome == TrialStatus.FAILED
+    assert after.reason.startswith("2026-03-04 缺 1 个时段")
+
+
+def test_a_day_without_any_roll_up_counts_as_all_missing(enterprise):
+    item = realtime_item(enterprise)
+    realtime_item(enterprise, device=item.device)  # a second item that never reported
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+    evaluate_trials(now=AFTER_WINDOW)
+    run = TrialRun.objects.get(connection=connection)
+    assert run.expected == 2 * 96 * 15
+    assert run.status == TrialStatus.FAILED
+    assert run.failure_reason == "2026-03-01 缺 96 个时段，已超过补传期限"
+
+
+@pytest.mark.django_db
+def test_passing_moves_the_connection_and_tells_the_reviewers(
+    enterprise, reviewer, django_capture_on_commit_callbacks
+):
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = evaluate_trials(now=AFTER_WINDOW)
+
+    assert summary.passed == [connection.pk]
+    connection = Connection.objects.get(pk=connection.pk)
+    assert connection.state == ConnectionState.TRIAL_PASSED
+    run = TrialRun.objects.get(connection=connection)
+    assert (run.status, run.expected, run.successful, run.complete_days) == (
+        TrialStatus.PASSED,
+        1440,
+        1440,
+        15,
+    )
+    assert run.success_rate == Decimal("1")
+    assert [d["complete"] for d in run.days] == [True] * 15
+    assert AuditEvent.objects.filter(event="trial_passed", object_id=connection.pk).exists()
+    assert Notification.objects.filter(recipient=reviewer, title__contains="可出具符合性测试报告")
+
+
+def test_failing_records_the_reason_and_tells_the_enterprise(
+    enterprise, django_capture_on_commit_callbacks
+):
+    user = member_of(enterprise)
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+    rollup(item, D3, on_time=without(FULL_DAY, *range(12)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate_trials(now=AFTER_WINDOW)
+
+    connection = Connection.objects.get(pk=connection.pk)
+    assert connection.state == ConnectionState.TRIAL_FAILED
+    assert connection.failure_reason == "2026-03-03 缺 12 个时段，已超过补传期限"
+    note = Notification.objects.get(recipient=user)
+    assert note.body == connection.failure_reason
+
+
+def test_backfill_inside_the_next_cycle_counts_and_outside_it_does_not(enterprise):
+    store_readings = pytest.importorskip("telemetry.ingest").store_readings
+    from telemetry.protocol import ParsedReading
+
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15, on_time=without(FULL_DAY, 40, 41))
+    slot_a, slot_b = beijing(2026, 3, 1, 10, 0), beijing(2026, 3, 1, 10, 15)
+
+    def reading(slot):
+        return ParsedReading(0, item.pk, slot, Decimal("1.5"), True, None, None, True)
+
+    # 10:00 is on time until 10:30 and backfilled until 10:45; 10:15 until 11:00.
+    store_readings(enterprise, [reading(slot_a)], beijing(2026, 3, 1, 10, 44))
+    store_readings(enterprise, [reading(slot_b)], beijing(2026, 3, 1, 11, 1))
+
+    evaluate_trials(now=AFTER_WINDOW)
+    run = TrialRun.objects.get(connection=connection)
+    first = run.days[0]
+    assert (first["received"], first["missing"]) == (95, 1)
+    assert run.failure_reason == "2026-03-01 缺 1 个时段，已超过补传期限"
+
+
+def test_evaluation_takes_the_same_queries_for_one_or_many_trials(
+    django_assert_max_num_queries, enterprise
+):
+    def trials(n):
+        for _ in range(n):
+            e = EnterpriseFactory()
+            item = realtime_item(e)
+            trial_connection(e, START)
+            full_days(item, START, 5)
+
+    trials(2)
+    evaluate_trials(now=beijing(2026, 3, 6, 12))  # opens the runs
+    trials(0)
+    with django_assert_max_num_queries(8):
+        evaluate_trials(now=beijing(2026, 3, 6, 12))
+    trials(6)
+    evaluate_trials(now=beijing(2026, 3, 6, 12))
+    with django_assert_max_num_queries(8):
+        evaluate_trials(now=beijing(2026, 3, 6, 12))
+    assert TrialRun.objects.filter(status=TrialStatus.RUNNING).count() == 8
+
+
+# --- Restart ------------------------------------------------------------------------------------
+
+RESTART_TABLE = [
+    (ConnectionState.TRIAL_FAILED, "reviewer", 302, ConnectionState.TRIAL_RUNNING),
+    (ConnectionState.TRIAL_RUNNING, "reviewer", 302, ConnectionState.TRIAL_RUNNING),
+    (ConnectionState.TRIAL_PASSED, "reviewer", 302, ConnectionState.TRIAL_PASSED),
+    (ConnectionState.TRIAL_FAILED, "member", 403, ConnectionState.TRIAL_FAILED),
+]
+
+
+@pytest.mark.parametrize(("state", "who", "status", "after"), RESTART_TABLE)
+def test_restart_table(state, who, status, after, enterprise, member, reviewer, client_for):
+    connection = trial_connection(enterprise, START, state=state)
+    user = {"reviewer": reviewer, "member": member}[who]
+    response = client_for(user).post(
+        reverse("telemetry:restart_trial", args=[connection.pk]),
+        {"comment": "企业已更换通信模块", "start": ""},
+    )
+    assert response.status_code == status
+    connection = Connection.objects.get(pk=connection.pk)
+    assert connection.state == after
+    if state != after or state == ConnectionState.TRIAL_RUNNING and who == "reviewer":
+        run = TrialRun.objects.get(connection=connection, status=TrialStatus.RUNNING)
+        assert run.started_on == connection.trial_started_on
+        assert AuditEvent.objects.filter(event="trial_restarted").exists()
+
+
+def test_restart_closes_the_running_trial_and_numbers_the_next(enterprise, reviewer, client_for):
+    connection = trial_connection(enterprise, START)
+    realtime_item(enterprise)
+    evaluate_trials(now=beijing(2026, 3, 1, 12))  # the first day can still be completed
+    client_for(reviewer).post(
+        reverse("telemetry:restart_trial", args=[connection.pk]), {"comment": "重新测试"}
+    )
+    runs = list(TrialRun.objects.filter(connection=connection).order_by("number"))
+    assert [(r.number, r.status) for r in runs] == [
+        (1, TrialStatus.RESTARTED),
+        (2, TrialStatus.RUNNING),
+    ]
+
+
+def test_restart_api_refuses_an_enterprise_user(enterprise, member, reviewer, api_client_for):
+    connection = trial_connection(enterprise, START, state=ConnectionState.TRIAL_FAILED)
+    url = f"/api/v1/telemetry/connections/{connection.pk}/restart-trial"
+    assert api_client_for(member).post(url, {"comment": "x"}).status_code == 403
+    response = api_client_for(reviewer).post(url, {"comment": "整改完成"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["status"] == "running"
