@@ -32,10 +32,6 @@ pytestmark = [
     ),
 ]
 
-# The Playwright sync API runs an event loop in this thread; Django's ORM calls made by
-# the test itself (factories) would otherwise be refused as async-unsafe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def english(msgid: str) -> str | None:
     """The English catalogue's translation of `msgid`, if the compiled catalogue has one."""
@@ -56,7 +52,23 @@ def unhashed_static(settings):
 
 
 @pytest.fixture
-def page(tmp_path, request):
+def approved_member(transactional_db):
+    """Created before Playwright starts: ORM calls made while its event loop runs get a
+    connection of their own that pytest-django never closes, which blocks dropping the
+    test database at the end of the session."""
+    return factories.member_of(factories.EnterpriseFactory(registration_status="approved"))
+
+
+@pytest.fixture
+def allow_orm_beside_playwright(monkeypatch):
+    """The Playwright sync API runs an event loop in this thread; Django's ORM calls made by
+    the test itself (factories, fixture teardown) would otherwise be refused as async-unsafe.
+    Set for this test only, so no subprocess of another test (check --deploy) inherits it."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def page(allow_orm_beside_playwright, tmp_path, request):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -79,15 +91,12 @@ def page(tmp_path, request):
 
 
 def test_a_member_logs_in_follows_the_stages_switches_language_and_logs_out(
-    live_server, transactional_db, unhashed_static, page
+    transactional_db, live_server, approved_member, unhashed_static, page
 ):
     from playwright.sync_api import expect
 
-    enterprise = factories.EnterpriseFactory()
-    member = factories.member_of(enterprise)
-
     page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", member.username)
+    page.fill("#id_username", approved_member.username)
     page.fill("#id_password", factories.PASSWORD)
     page.click("#login-form button[type=submit]")
 

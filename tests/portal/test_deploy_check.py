@@ -9,8 +9,16 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-# Settings the checks read; cleared so the developer's own environment cannot mask a warning.
-CLEARED = ("SECRET_KEY", "DEBUG", "SECURE", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+# Settings the checks read, cleared so the developer's own environment cannot mask a warning
+# (DJANGO_ALLOW_ASYNC_UNSAFE is an error under --deploy).
+CLEARED = (
+    "SECRET_KEY",
+    "DEBUG",
+    "SECURE",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def run_deploy_check(**values: str) -> subprocess.CompletedProcess:
