@@ -46,7 +46,6 @@ install: $(PY)
 		echo "dependencies up to date ($(VENV))"; \
 	else \
 		echo "installing dependencies into $(VENV)"; \
-		$(PY) -m pip install --quiet --upgrade pip; \
 		$(PY) -m pip install --quiet -r $(VENV)/requirements.txt; \
 		cp $(VENV)/requirements.txt $(VENV)/.installed; \
 	fi
