@@ -325,10 +325,11 @@ class DeviceCertificateViewSet(
     @extend_schema(request=RevokeSerializer, responses=DeviceCertificateSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
+        certificate = self.get_object()
         form = RevokeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         cert = services.revoke_certificate(
-            self.get_object(),
+            certificate,
             request.user,
             form.validated_data["reason"],
             form.validated_data["comment"],
