@@ -203,7 +203,7 @@ def completeness_findings(day: date) -> list[Finding]:
                         "day": day.isoformat(),
                         "code": code,
                         "rate": round(100 * got / expected, 1),
-                        "flag": (flag * 100).normalize(),
+                        "flag": f"{(flag * 100).normalize():f}",
                     },
                     item_id=pk,
                 )
@@ -256,10 +256,10 @@ def consistency_findings(month: date) -> list[Finding]:
                     % {
                         "month": f"{month:%Y-%m}",
                         "code": code,
-                        "value": value.normalize(),
-                        "sum": daily[key].normalize(),
+                        "value": f"{value.normalize():f}",
+                        "sum": f"{daily[key].normalize():f}",
                         "dev": round(deviation * 100, 2),
-                        "tol": (tolerance * 100).normalize(),
+                        "tol": f"{(tolerance * 100).normalize():f}",
                     },
                     item_id=pk,
                 )

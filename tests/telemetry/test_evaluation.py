@@ -60,7 +60,9 @@ D3 = START + timedelta(days=2)
         pytest.param(
             complete(days=14), AFTER_WINDOW, TrialStatus.FAILED, "2026-03-15 缺 96", id="no-data"
         ),
-        pytest.param(complete(days=10), beijing(2026, 3, 11, 12), TrialStatus.RUNNING, "", id="mid"),
+        pytest.param(
+            complete(days=10), beijing(2026, 3, 11, 12), TrialStatus.RUNNING, "", id="mid"
+        ),
         pytest.param(
             complete({(D3, 0, 15): (96, 1)}), AFTER_WINDOW, TrialStatus.PASSED, "", id="1-suspect"
         ),
@@ -227,7 +229,7 @@ def test_restart_table(state, who, status, after, enterprise, member, reviewer, 
     assert response.status_code == status
     connection = Connection.objects.get(pk=connection.pk)
     assert connection.state == after
-    if state != after or state == ConnectionState.TRIAL_RUNNING and who == "reviewer":
+    if state != after or (state == ConnectionState.TRIAL_RUNNING and who == "reviewer"):
         run = TrialRun.objects.get(connection=connection, status=TrialStatus.RUNNING)
         assert run.started_on == connection.trial_started_on
         assert AuditEvent.objects.filter(event="trial_restarted").exists()
