@@ -47,6 +47,9 @@ KEYS = [key for key, _label, _field in COLUMNS]
 FIELD_COLUMN = {field: key for key, _label, field in COLUMNS if field}
 FIELD_COLUMN.update({name: "dataCode" for name in DataItemForm.SEGMENT_FIELDS.values()})
 MAX_ROWS = 5000
+NUMERIC_CODE_REASON = (
+    "该单元格是数字格式，Excel 只保留 15 位有效数字，编码已失真；请将该列设为文本格式后重新填写"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class RowError:
 
 class ImportRefused(Exception):
     def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} errors")
+        super().__init__("; ".join(f"{e.row}/{e.column}: {e.reason}" for e in errors[:5]))
         self.errors = errors
 
 
@@ -183,18 +186,25 @@ def import_items(actor, enterprise, name: str, content: bytes) -> dict:
     if len(body) > MAX_ROWS:
         raise ImportRefused([RowError(0, "file", _("一次最多导入 %d 行") % MAX_ROWS)])
 
+    code_column = keys.index("dataCode")
     energy, devices = lookups(enterprise)
     existing = {i.data_code: i for i in DataItem.objects.filter(enterprise=enterprise)}
     errors: list[RowError] = []
     forms: list[DataItemForm] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
+        row = [*row, *[None] * (len(keys) - len(row))]
         values = {k: _text(v) for k, v in zip(keys, row, strict=False) if k}
         if not any(values.values()):
             continue
         code = values.get("dataCode", "")
-        if code.isdigit() and len(code) < LENGTH:
-            code = code.zfill(LENGTH)  # a spreadsheet turned the code into a number
+        raw_code = row[code_column]
+        if isinstance(raw_code, float) and raw_code >= 1e15:
+            # Excel keeps 15 significant digits: the cell's code is already wrong.
+            errors.append(RowError(number, "dataCode", _(NUMERIC_CODE_REASON)))
+            continue
+        if isinstance(raw_code, int | float) and len(code) < LENGTH:
+            code = code.zfill(LENGTH)  # a number cell lost the leading zeros
         if len(code) != LENGTH:
             errors.append(
                 RowError(number, "dataCode", _("数据采集项编码应为 18 位数字，收到 %r") % code)

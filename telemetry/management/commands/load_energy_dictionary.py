@@ -10,6 +10,10 @@ from telemetry.energy import DEFAULT_CSV, DictionaryFileError, load_energy_dicti
 class Command(BaseCommand):
     help = "Load an energy-type CSV as a new dictionary version and mark it current."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version names the dictionary version here, replacing Django's program version.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default=str(DEFAULT_CSV))
         parser.add_argument("--version", dest="dictionary_version", default=None)

@@ -1,0 +1,257 @@
+"""Ingestion: arrival classes, roll-up bitmaps, duplicates, claims and the first reading."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from telemetry import rollups
+from telemetry.ingest import (
+    CLAIM_STALE_AFTER,
+    claim_batches,
+    ingest_batches,
+    ingest_pending,
+    store_readings,
+    trial_start_for,
+)
+from telemetry.models import (
+    ArrivalClass,
+    BatchStatus,
+    ConnectionState,
+    DailyRollup,
+    EndDevice,
+    Reading,
+    UploadBatch,
+)
+from telemetry.protocol import ParsedReading, canonical_body
+from telemetry.timeslots import BEIJING, StatType
+
+from .factories import (
+    DataItemFactory,
+    connection_for,
+    device_with_certificate,
+    envelope,
+    record,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=BEIJING)
+
+
+def reading(item, slot: datetime, value="1", valid=True, index=0) -> ParsedReading:
+    return ParsedReading(index, item.pk, slot, Decimal(value), valid, None, None, False)
+
+
+def rollup(item, day: str) -> DailyRollup:
+    return DailyRollup.objects.get(item=item, day=day)
+
+
+@pytest.fixture
+def item(enterprise):
+    return DataItemFactory(enterprise=enterprise)
+
+
+def test_arrivals_are_on_time_backfilled_or_late_by_the_next_cycle_rule(enterprise, item):
+    # Slot 10:00-10:15: on time until 10:30, backfilled until the next slot's deadline 10:45.
+    store_readings(enterprise, [reading(item, at("2026-03-02 10:00"))], at("2026-03-02 10:29"))
+    store_readings(enterprise, [reading(item, at("2026-03-02 10:15"))], at("2026-03-02 10:59"))
+    store_readings(enterprise, [reading(item, at("2026-03-02 10:30"))], at("2026-03-02 11:16"))
+    arrivals = dict(Reading.objects.filter(item=item).values_list("slot", "arrival"))
+    assert arrivals == {
+        at("2026-03-02 10:00"): ArrivalClass.ON_TIME,
+        at("2026-03-02 10:15"): ArrivalClass.BACKFILLED,
+        at("2026-03-02 10:30"): ArrivalClass.LATE,
+    }
+    row = rollup(item, "2026-03-02")
+    assert (row.expected, row.on_time, row.backfilled, row.late) == (96, 1, 1, 1)
+    assert rollups.to_int(row.on_time_mask) == 1 << 40
+    assert rollups.to_int(row.backfilled_mask) == 1 << 41
+    assert rollups.to_int(row.late_mask) == 1 << 42
+    assert (row.received, row.missing) == (3, 93)
+
+
+def test_a_backfill_within_the_next_cycle_counts_and_one_after_it_does_not(enterprise, item):
+    # Resent by the device's next cycle (10:30-10:45 upload): a success.
+    store_readings(enterprise, [reading(item, at("2026-03-02 10:00"))], at("2026-03-02 10:44"))
+    # Resent two cycles later: kept, but late.
+    store_readings(enterprise, [reading(item, at("2026-03-02 09:45"))], at("2026-03-02 10:44"))
+    row = rollup(item, "2026-03-02")
+    assert (row.on_time, row.backfilled, row.late) == (0, 1, 1)
+
+
+def test_the_backfill_window_follows_the_setting(enterprise, item, settings):
+    settings.TELEMETRY_BACKFILL_CYCLES = 2
+    store_readings(enterprise, [reading(item, at("2026-03-02 09:45"))], at("2026-03-02 10:44"))
+    assert Reading.objects.get(item=item).arrival == ArrivalClass.BACKFILLED
+
+
+def test_slots_either_side_of_midnight_land_in_their_own_beijing_days(enterprise, item):
+    store_readings(
+        enterprise,
+        [reading(item, at("2026-03-01 23:45")), reading(item, at("2026-03-02 00:00"), index=1)],
+        at("2026-03-02 00:10"),
+    )
+    late_evening = rollup(item, "2026-03-01")
+    midnight = rollup(item, "2026-03-02")
+    assert rollups.to_int(late_evening.on_time_mask) == 1 << 95
+    assert rollups.to_int(midnight.on_time_mask) == 1 << 0
+    assert (late_evening.on_time, midnight.on_time) == (1, 1)
+
+
+def test_an_hourly_item_expects_24_slots(enterprise):
+    hourly = DataItemFactory(enterprise=enterprise, interval_minutes=60)
+    store_readings(enterprise, [reading(hourly, at("2026-03-02 05:00"))], at("2026-03-02 06:30"))
+    row = rollup(hourly, "2026-03-02")
+    assert (row.expected, rollups.to_int(row.on_time_mask)) == (24, 1 << 5)
+
+
+def test_daily_monthly_and_yearly_items_use_bit_zero_of_their_period_start(enterprise):
+    daily = DataItemFactory(enterprise=enterprise, stat_type=StatType.DAILY)
+    monthly = DataItemFactory(enterprise=enterprise, stat_type=StatType.MONTHLY)
+    yearly = DataItemFactory(enterprise=enterprise, stat_type=StatType.YEARLY)
+    store_readings(
+        enterprise,
+        [
+            reading(daily, at("2026-03-01 00:00")),
+            reading(monthly, at("2026-02-01 00:00"), index=1),
+            reading(yearly, at("2025-01-01 00:00"), index=2),
+        ],
+        at("2026-03-02 08:00"),
+    )
+    for item, day in ((daily, "2026-03-01"), (monthly, "2026-02-01"), (yearly, "2025-01-01")):
+        row = rollup(item, day)
+        bits = rollups.to_int(row.on_time_mask) | rollups.to_int(row.backfilled_mask)
+        assert (row.expected, row.received, bits) == (1, 1, 1)
+    # The year 2025 was due by the end of January 2026; March is inside the next cycle.
+    assert rollup(yearly, "2025-01-01").backfilled == 1
+    assert rollup(monthly, "2026-02-01").on_time == 1
+
+
+def test_suspect_readings_are_counted_apart(enterprise, item):
+    store_readings(
+        enterprise, [reading(item, at("2026-03-02 10:00"), valid=False)], at("2026-03-02 10:20")
+    )
+    row = rollup(item, "2026-03-02")
+    assert (row.on_time, row.suspect) == (1, 1)
+
+
+def test_a_repeated_reading_changes_nothing(enterprise, item):
+    first = store_readings(
+        enterprise, [reading(item, at("2026-03-02 10:00"), "5")], at("2026-03-02 10:20")
+    )
+    before = rollup(item, "2026-03-02")
+    again = store_readings(
+        enterprise, [reading(item, at("2026-03-02 10:00"), "6")], at("2026-03-02 11:50")
+    )
+    assert (first.stored, first.duplicates) == (1, 0)
+    assert (again.stored, again.duplicates) == (0, 1)
+    stored = Reading.objects.get(item=item)
+    assert (stored.value, stored.arrival) == (Decimal("5"), ArrivalClass.ON_TIME)
+    after = rollup(item, "2026-03-02")
+    assert (after.on_time_mask, after.late_mask, after.on_time, after.late) == (
+        before.on_time_mask,
+        before.late_mask,
+        1,
+        0,
+    )
+
+
+def test_a_slot_counts_once_in_its_best_class():
+    row = DailyRollup(on_time_mask="0", backfilled_mask="4", late_mask="6", suspect_mask="0")
+    bits = rollups.Bits()
+    bits.add(2, ArrivalClass.ON_TIME, True)
+    assert rollups.merge(row, bits)
+    assert (row.on_time_mask, row.backfilled_mask, row.late_mask) == ("4", "0", "2")
+    assert (row.on_time, row.backfilled, row.late) == (1, 0, 1)
+    assert not rollups.merge(row, bits)  # OR-ing the same bits again changes nothing
+
+
+# --- Batches -------------------------------------------------------------------------------
+
+
+def queued_batch(kit, items, slot, received_at, **fields):
+    body = canonical_body(envelope(kit, [record(i, "2", slot) for i in items]))
+    return UploadBatch.objects.create(
+        enterprise=kit.device.enterprise,
+        device=kit.device,
+        message_id=fields.pop("message_id", None) or str(hash((slot, received_at, len(items)))),
+        body_sha256="0" * 64,
+        raw_body=body,
+        cert_serial=kit.serial_hex,
+        sent_at=received_at,
+        received_at=received_at,
+        record_count=len(items),
+        accepted_count=len(items),
+        **fields,
+    )
+
+
+def test_ingest_marks_batches_stored_and_devices_seen(enterprise, item):
+    kit = device_with_certificate(enterprise)
+    batch = queued_batch(kit, [item], at("2026-03-02 10:00"), at("2026-03-02 10:16"))
+    summary = ingest_pending()
+    assert summary == {"batches": 1, "stored": 1, "duplicates": 0}
+    batch.refresh_from_db()
+    assert (batch.status, batch.stored_count, batch.duplicate_count) == (BatchStatus.STORED, 1, 0)
+    assert batch.stored_at is not None
+    assert EndDevice.objects.get(pk=kit.device.pk).last_seen_at == at("2026-03-02 10:16")
+    assert ingest_pending() == {"batches": 0, "stored": 0, "duplicates": 0}
+
+
+def test_one_ingest_writes_many_batches_in_the_same_number_of_statements(enterprise):
+    kit = device_with_certificate(enterprise)
+    items = [DataItemFactory(enterprise=enterprise) for _ in range(5)]
+
+    def queries_for(count, start):
+        ids = [
+            queued_batch(
+                kit,
+                items,
+                start + timedelta(minutes=15 * n),
+                start + timedelta(minutes=15 * n + 16),
+            ).pk
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            result = ingest_batches(ids)
+        assert result.stored == 5 * count
+        return len(captured)
+
+    assert queries_for(2, at("2026-03-02 00:00")) == queries_for(12, at("2026-03-02 06:00"))
+    assert Reading.objects.count() == 70
+
+
+def test_claims_do_not_overlap_and_stale_claims_are_taken_over(enterprise, item):
+    kit = device_with_certificate(enterprise)
+    slots = [at("2026-03-02 10:00") + timedelta(minutes=15 * n) for n in range(3)]
+    batches = [queued_batch(kit, [item], s, s + timedelta(minutes=16)) for s in slots]
+    first = claim_batches(limit=2)
+    second = claim_batches(limit=2)
+    assert len(first) == 2 and len(second) == 1
+    assert not set(first) & set(second)
+    assert claim_batches() == []
+
+    UploadBatch.objects.filter(pk=batches[0].pk).update(
+        claimed_at=at("2026-03-02 00:00") - CLAIM_STALE_AFTER
+    )
+    assert claim_batches() == [batches[0].pk]
+
+
+def test_the_first_valid_reading_starts_the_trial_the_next_beijing_day(enterprise, item):
+    conn = connection_for(enterprise, ConnectionState.INTEGRATION_TESTING)
+    store_readings(
+        enterprise, [reading(item, at("2026-03-02 23:30"), valid=False)], at("2026-03-02 23:50")
+    )
+    conn.refresh_from_db()
+    assert conn.state == ConnectionState.INTEGRATION_TESTING  # a suspect value is not enough
+    store_readings(enterprise, [reading(item, at("2026-03-02 23:45"))], at("2026-03-03 00:05"))
+    conn.refresh_from_db()
+    assert conn.state == ConnectionState.TRIAL_RUNNING
+    assert conn.first_reading_at == at("2026-03-03 00:05")
+    assert str(conn.trial_started_on) == "2026-03-04"
+    assert trial_start_for(at("2026-03-02 16:30")).isoformat() == "2026-03-03"
