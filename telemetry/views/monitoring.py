@@ -32,8 +32,16 @@ from portal.workflow import TransitionRefused
 from .. import gaps as gap_list
 from .. import overview
 from ..evaluation import percent, restart_trial, trial_days
-from ..models import Connection, ConnectionState, OutageNotice, TrialRun
-from ..monitoring_forms import RestartTrialForm
+from ..filing import file_month, manual_monthly_items, report_outage, resolve_outage
+from ..models import (
+    Connection,
+    ConnectionState,
+    EndDevice,
+    MonthlyFiling,
+    OutageNotice,
+    TrialRun,
+)
+from ..monitoring_forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 
@@ -224,7 +232,63 @@ def region_health(request):
     )
 
 
+@grant_access(enterprise_user)
+def filing_list(request):
+    enterprise = own_enterprise(request.user)
+    if enterprise is None:
+        raise Http404
+    items = manual_monthly_items(enterprise)
+    form = MonthlyFilingForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        filing = file_month(
+            enterprise,
+            request.user,
+            form.cleaned_data["month"],
+            form.values(),
+            form.cleaned_data["remarks"],
+        )
+        messages.success(request, _("%(month)s 月报已填报。") % {"month": f"{filing.month:%Y-%m}"})
+        return redirect("telemetry:filing_list")
+    filings = MonthlyFiling.objects.filter(enterprise=enterprise).select_related("filed_by")
+    return render(
+        request,
+        "telemetry/monitoring/filings.html",
+        {"form": form, "filings": filings[:24], "items": items, "enterprise": enterprise},
+    )
+
+
+@grant_access(enterprise_user)
+def outage_list(request):
+    enterprise = own_enterprise(request.user)
+    if enterprise is None:
+        raise Http404
+    devices = EndDevice.objects.filter(enterprise=enterprise, is_active=True)
+    form = OutageNoticeForm(request.POST or None, devices=devices)
+    if request.method == "POST" and form.is_valid():
+        report_outage(enterprise, request.user, **form.cleaned_data)
+        messages.success(request, _("停运报备已提交。"))
+        return redirect("telemetry:outage_list")
+    notices = OutageNotice.objects.filter(enterprise=enterprise).select_related("device")
+    return render(
+        request,
+        "telemetry/monitoring/outages.html",
+        {"form": form, "notices": notices[:50], "enterprise": enterprise},
+    )
+
+
+@require_POST
+@grant_access(enterprise_user)
+def outage_resolve(request, pk):
+    notice = get_visible_or_404(OutageNotice.objects.all(), request.user, pk=pk)
+    resolve_outage(notice, request.user)
+    messages.success(request, _("已标记恢复。"))
+    return redirect("telemetry:outage_list")
+
+
 urlpatterns = [
+    path("filings/", filing_list, name="filing_list"),
+    path("outages/", outage_list, name="outage_list"),
+    path("outages/<int:pk>/resolve/", outage_resolve, name="outage_resolve"),
     path("monitoring/", my_monitoring, name="monitoring"),
     path("monitoring/<int:pk>/", enterprise_monitoring, name="enterprise_monitoring"),
     path("monitoring/<int:pk>/live/", monitoring_live, name="monitoring_live"),
