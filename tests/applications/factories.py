@@ -57,7 +57,7 @@ def set_state(obj, state):
 
 
 def make_root() -> RootCertificate:
-    call_command("init_ca", "--if-missing", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("init_ca", "--if-missing", stdout=open("/dev/null", "w"))
     return RootCertificate.current()
 
 

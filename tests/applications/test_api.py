@@ -69,7 +69,9 @@ def test_full_path_through_the_api(api_client_for, enterprise, member, reviewer,
         "contact_email": "li@example.cn",
         "feedback_text": "",
     }
-    response = as_member.post(f"{API}/design-schemes/{scheme_id}/feedback/", feedback, format="json")
+    response = as_member.post(
+        f"{API}/design-schemes/{scheme_id}/feedback/", feedback, format="json"
+    )
     assert response.json()["state"] == SchemeState.ENTERPRISE_CONFIRMED
     as_reviewer.post(f"{API}/design-schemes/{scheme_id}/confirm/")
     response = developer.post(f"{API}/design-schemes/{scheme_id}/confirm/")
@@ -116,9 +118,12 @@ def test_full_path_through_the_api(api_client_for, enterprise, member, reviewer,
             format="multipart",
         )
         assert response.status_code == 201, response.json()
-    assert as_member.patch(
-        f"{API}/access-applications/{app_id}/", {"monitoring_points": 14}, format="json"
-    ).json()["monitoring_points"] == 14
+    assert (
+        as_member.patch(
+            f"{API}/access-applications/{app_id}/", {"monitoring_points": 14}, format="json"
+        ).json()["monitoring_points"]
+        == 14
+    )
     assert as_member.post(f"{API}/access-applications/{app_id}/submit/").status_code == 200
     assert as_reviewer.post(f"{API}/access-applications/{app_id}/start-review/").status_code == 200
     response = as_reviewer.post(

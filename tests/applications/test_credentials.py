@@ -174,6 +174,7 @@ def test_the_fallback_pkcs12_opens_with_the_password_shown_once(
     key, cert, extra = pkcs12.load_key_and_certificates(bundle, password.encode())
 
     assert pki.subject_binding(cert) == (enterprise.uscc, SERIAL)
+    assert key.public_key() == cert.public_key()
     assert extra == [root.certificate()]
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     record = DeviceCertificate.objects.get()
@@ -241,9 +242,12 @@ def test_vpn_password_is_shown_once_and_only_its_hash_is_kept(
     assert password not in account.password_hash
     assert check_password(password, account.password_hash)
     assert account.is_usable()
-    assert password not in client_for(member).get(
-        reverse("applications:credentials", args=[enterprise.pk])
-    ).content.decode()
+    assert (
+        password
+        not in client_for(member)
+        .get(reverse("applications:credentials", args=[enterprise.pk]))
+        .content.decode()
+    )
     _, again = services.set_vpn_password(account, member)
     account.refresh_from_db()
     assert again != password and not account.check_password(password)
@@ -268,9 +272,11 @@ def test_expired_vpn_accounts_are_not_usable(enterprise, member, approved):
 
 
 def test_credentials_page_shows_the_integration_pack(enterprise, member, approved, client_for):
-    page = client_for(member).get(
-        reverse("applications:credentials", args=[enterprise.pk])
-    ).content.decode()
+    page = (
+        client_for(member)
+        .get(reverse("applications:credentials", args=[enterprise.pk]))
+        .content.decode()
+    )
     assert "/api/v1/telemetry/uploads" in page
     assert RootCertificate.current().fingerprint in page
     assert reverse("applications:crl") in page
@@ -279,5 +285,3 @@ def test_credentials_page_shows_the_integration_pack(enterprise, member, approve
 def test_the_ca_certificate_is_public(root, client):
     response = client.get(reverse("applications:ca_certificate"))
     assert pki.load_certificate(response.content) == root.certificate()
-
-

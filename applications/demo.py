@@ -1,0 +1,214 @@
+"""Demo data for stages 1-3: enterprises at every state of the scheme and the application.
+
+Everything goes through the services, so the demo has real numbers, audit history and
+notifications. Idempotent: an enterprise that already has a design scheme is left alone.
+"""
+
+from datetime import date
+
+from django.core.management import call_command
+
+from portal.attachments import as_bytes_upload
+from portal.models import Role, User
+
+from . import pki, services
+from .models import DesignScheme, Material
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+# The states enterprises are brought to, in the order of the approved enterprises.
+APPROVED = 12
+LADDER = [
+    "under_review",
+    "submitted",
+    "returned",
+    "rejected",
+    "application_draft",
+    "finalised",
+    "enterprise_confirmed",
+    "changes_requested",
+    "sent",
+    "draft",
+]
+STATE_LABELS = {
+    "under_review": "对接申请审核中",
+    "returned": "对接申请退回修改",
+    "sent": "设计方案待企业反馈",
+}
+CONTENT = {
+    "energy_types": [
+        {"energy_type": "3300", "collection_method": "meter"},
+        {"energy_type": "1500", "collection_method": "meter"},
+        {"energy_type": "3200", "collection_method": "info_system"},
+    ],
+    "instruments": [
+        {
+            "energy_type": "3300",
+            "instrument": "三相智能电能表",
+            "model": "DTZ341",
+            "accuracy_class": "0.5S",
+            "location": "110kV 总降压站进线柜",
+        },
+        {
+            "energy_type": "1500",
+            "instrument": "气体涡轮流量计",
+            "model": "TBQM-100",
+            "accuracy_class": "1.0",
+            "location": "天然气调压站总管",
+        },
+        {
+            "energy_type": "3200",
+            "instrument": "蒸汽涡街流量计",
+            "model": "LUGB-150",
+            "accuracy_class": "1.5",
+            "location": "外购蒸汽入厂总管",
+        },
+    ],
+    "budget_items": [
+        {"item": "能耗在线监测端设备", "amount": "45000", "note": ""},
+        {"item": "计量器具通讯改造", "amount": "38000", "note": ""},
+        {"item": "安装调试", "amount": "12000", "note": "含第三方厂商服务费"},
+    ],
+    "project_plan": "现场调研后 1 个月内完成端设备采购；2 个月内完成计量器具通讯改造与安装；"
+    "随后与省平台联调并稳定上传 15 天。",
+}
+FEEDBACK = {
+    "can_finalise": True,
+    "energy_types_correct": True,
+    "collection_methods_correct": True,
+    "instruments_correct": True,
+    "construction_understood": True,
+    "budget_understood": True,
+    "planned_completion": date(2026, 6, 1),
+    "contact_position": "能源管理员",
+    "feedback_text": "",
+}
+
+
+def _pdf(name):
+    return as_bytes_upload(name, PDF)
+
+
+def seed(context, log=print):
+    call_command("init_ca", "--if-missing", stdout=open("/dev/null", "w"))
+    reviewer = User.objects.get(username="reviewer")
+    reviewer2 = User.objects.get(username="reviewer2")
+    developer = User.objects.get(username="operator")
+    approved = context["approved"]
+    plan = ["approved"] * APPROVED + LADDER
+    connected, counts = [], {}
+    for enterprise, state in zip(approved, plan, strict=False):
+        if state == "approved":
+            connected.append(enterprise)
+        if DesignScheme.objects.filter(enterprise=enterprise).exists():
+            continue
+        member = User.objects.filter(
+            role=Role.ENTERPRISE, memberships__enterprise=enterprise
+        ).first()
+        _bring_to(state, enterprise, member, reviewer, reviewer2, developer)
+        counts[state] = counts.get(state, 0) + 1
+    context["connected"] = connected
+    for enterprise, state in zip(approved, plan, strict=False):
+        if state in ("under_review", "returned", "sent"):
+            user = User.objects.filter(memberships__enterprise=enterprise).first()
+            logins = context["logins"]
+            label = f"{enterprise.name}（{STATE_LABELS[state]}）"
+            if user and all(row[0] != user.username for row in logins):
+                logins.append((user.username, Role.ENTERPRISE.label, label))
+    if counts:
+        log("设计方案与对接申请：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
+    content = dict(CONTENT)
+    scheme = services.create_scheme(reviewer, enterprise, content, _pdf("设计方案.pdf"))
+    if state == "draft":
+        return
+    scheme = services.send_scheme(scheme, reviewer)
+    if state == "sent":
+        return
+    feedback = {
+        **FEEDBACK,
+        "contact_person": enterprise.contact_person,
+        "contact_phone": enterprise.contact_phone,
+        "contact_email": enterprise.contact_email,
+    }
+    if state == "changes_requested":
+        services.answer_scheme(
+            scheme,
+            member,
+            {
+                **feedback,
+                "can_finalise": False,
+                "instruments_correct": False,
+                "feedback_text": "二期车间的蒸汽计量点未列入一级计量器具，请补充。",
+            },
+        )
+        return
+    scheme = services.answer_scheme(scheme, member, feedback)
+    if state == "enterprise_confirmed":
+        return
+    scheme = services.confirm_scheme(scheme, reviewer)
+    scheme = services.confirm_scheme(scheme, developer)
+    if state == "finalised":
+        return
+    data = {
+        "applicant_name": enterprise.name,
+        "uscc": enterprise.uscc,
+        "application_date": date(2026, 5, 6),
+        "contact_person": enterprise.contact_person,
+        "contact_phone": enterprise.contact_phone,
+        "contact_email": enterprise.contact_email,
+        "design_scheme": scheme,
+        "builder_name": "湖北能联自动化工程有限公司",
+        "builder_manager": "陈工",
+        "builder_phone": "027-87650000",
+        "builder_email": "pm@nenglian-demo.cn",
+        "project_start": date(2026, 1, 10),
+        "project_end": date(2026, 4, 30),
+        "device_manufacturer": "武汉智测仪表有限公司",
+        "device_model": "EMD-3000",
+        "device_serial": f"HB-{enterprise.uscc[-6:]}-01",
+        "device_manufactured_on": date(2025, 12, 1),
+        "energy_types": ["3300", "1500", "3200"],
+        "monitoring_points": 36,
+        "om_contract_end": date(2029, 4, 30),
+    }
+    application = services.create_application(member, enterprise, data)
+    if state == "application_draft":
+        services.add_material(application, member, Material.CONSTRUCTION_CONTRACT, _pdf("合同.pdf"))
+        return
+    for kind in Material:
+        upload = (
+            as_bytes_upload("现场照片.png", PNG)
+            if kind == Material.SITE_PHOTOS
+            else _pdf(f"{kind.label}.pdf")
+        )
+        services.add_material(application, member, kind, upload)
+    application = services.submit_application(application, member)
+    if state == "submitted":
+        return
+    application = services.start_review(application, reviewer2)
+    if state == "under_review":
+        return
+    if state == "returned":
+        services.return_application(
+            application, reviewer2, "端设备测试报告为复印件且未盖章，请补充盖章版。"
+        )
+        return
+    if state == "rejected":
+        services.reject_application(
+            application, reviewer2, "端设备未通过湖北省能耗监测端设备测试，不符合接入条件。"
+        )
+        return
+    application = services.approve_application(application, reviewer2, "材料齐全，同意接入。")
+    key = pki.generate_device_key("ec")
+    csr = pki.make_csr(
+        key,
+        uscc=enterprise.uscc,
+        device_serial=application.device_serial,
+        enterprise_name=enterprise.name,
+    )
+    services.issue_certificate(enterprise, member, csr, application.device_serial)
+    services.set_vpn_password(enterprise.vpn_account, member)
