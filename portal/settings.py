@@ -258,6 +258,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # applications: re-sign the CRL well before its 24 h nextUpdate; warn of expiring certs.
+    "refresh-crl": {
+        "task": "applications.tasks.refresh_crl",
+        "schedule": crontab(minute=7, hour="*/6"),
+        "options": {"expires": 3600},
+    },
+    "warn-expiring-certificates": {
+        "task": "applications.tasks.warn_expiring_certificates",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 3600},
+    },
 }
 
 from telemetry.schedule import BEAT_SCHEDULE as TELEMETRY_BEAT_SCHEDULE  # noqa: E402
