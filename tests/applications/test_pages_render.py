@@ -1,0 +1,31 @@
+from django.urls import reverse
+
+from .factories import AccessApplicationFactory, DesignSchemeFactory
+
+
+def test_dashboards_show_this_apps_panel_and_queues(client_for, enterprise, member, reviewer):
+    application = AccessApplicationFactory(enterprise=enterprise, submitted=True)
+
+    page = client_for(member).get(reverse("dashboard")).content.decode()
+    assert application.design_scheme.number in page and "已提交" in page
+    page = client_for(reviewer).get(reverse("dashboard")).content.decode()
+    assert "待审核的对接申请" in page
+
+
+def test_scheme_forms_render_with_their_rows(client_for, reviewer, enterprise):
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    client = client_for(reviewer)
+
+    assert client.get(reverse("applications:scheme_create")).status_code == 200
+    page = client.get(reverse("applications:scheme_edit", args=[scheme.pk])).content.decode()
+    assert "DTZ341" in page and 'name="energy_types-TOTAL_FORMS"' in page
+
+
+def test_enterprise_application_form_offers_only_finalised_schemes(
+    client_for, enterprise, member
+):
+    finalised = DesignSchemeFactory(enterprise=enterprise, finalised=True)
+    sent = DesignSchemeFactory(enterprise=enterprise, sent=True)
+    page = client_for(member).get(reverse("applications:application_create")).content.decode()
+
+    assert finalised.number in page and sent.number not in page
