@@ -21,9 +21,7 @@ def test_scheme_forms_render_with_their_rows(client_for, reviewer, enterprise):
     assert "DTZ341" in page and 'name="energy_types-TOTAL_FORMS"' in page
 
 
-def test_enterprise_application_form_offers_only_finalised_schemes(
-    client_for, enterprise, member
-):
+def test_enterprise_application_form_offers_only_finalised_schemes(client_for, enterprise, member):
     finalised = DesignSchemeFactory(enterprise=enterprise, finalised=True)
     sent = DesignSchemeFactory(enterprise=enterprise, sent=True)
     page = client_for(member).get(reverse("applications:application_create")).content.decode()
