@@ -1,5 +1,6 @@
 """Storing uploaded files: the type is read from the content, never from the name."""
 
+import codecs
 import hashlib
 import zipfile
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOC = "application/msword"
 XLS = "application/vnd.ms-excel"
+CSV = "text/csv"
 
 DOCUMENTS = frozenset({PDF, JPEG, PNG, DOCX, XLSX, DOC, XLS})
 IMAGES = frozenset({JPEG, PNG})
+# Data imports (item lists, historical energy data) are spreadsheets or CSV text.
+SPREADSHEETS = frozenset({XLSX, CSV})
 # A business licence is a scan or a photo.
 LICENCE_TYPES = IMAGES | {PDF}
 TYPE_NAMES = {
@@ -32,6 +36,7 @@ TYPE_NAMES = {
     DOC: "Word",
     XLSX: "Excel",
     XLS: "Excel",
+    CSV: "CSV",
 }
 
 
@@ -60,7 +65,27 @@ def sniff_type(upload) -> str | None:
         # types the content already proved to be an Office file.
         name = (getattr(upload, "name", "") or "").lower()
         return XLS if name.endswith(".xls") else DOC
+    if _is_csv_text(upload):
+        return CSV
     return None
+
+
+def _is_csv_text(upload) -> bool:
+    """Plain text (UTF-8, or GB18030 as saved by Chinese Excel) with delimited lines."""
+    upload.seek(0)
+    sample = upload.read(4096)
+    upload.seek(0)
+    if b"\x00" in sample:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            # Incremental, so a multi-byte character cut at the end of the sample is no error.
+            text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        first_line = text.splitlines()[0] if text else ""
+        return "," in first_line or "\t" in first_line
+    return False
 
 
 def _office_zip_type(upload) -> str | None:

@@ -8,14 +8,19 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from portal.attachments import (
+    CSV,
+    DOCUMENTS,
     DOCX,
     JPEG,
     PDF,
     PNG,
+    SPREADSHEETS,
     XLSX,
     AttachmentRejected,
     as_bytes_upload,
+    check_file,
     save_attachment,
+    sniff_type,
 )
 from portal.models import Attachment, AuditEvent
 
@@ -154,3 +159,22 @@ def test_there_is_no_public_media_url(enterprise, member, client_for, settings):
         assert client_for(member).get(path).status_code == 404
     if settings.MEDIA_URL:
         assert client_for(member).get(settings.MEDIA_URL + attachment.file.name).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "月份,能源代码,实物量\n2016-01,3300,1200\n".encode(),
+        "月份,能源代码\n2016-01,3300\n".encode("gb18030"),
+    ],
+)
+def test_csv_text_is_recognised_only_where_spreadsheets_are_allowed(content):
+    upload = as_bytes_upload("history.csv", content)
+    assert sniff_type(upload) == CSV
+    assert check_file(upload, allowed=SPREADSHEETS).mime_type == CSV
+    with pytest.raises(AttachmentRejected):
+        check_file(upload, allowed=DOCUMENTS)
+
+
+def test_binary_bytes_named_csv_are_not_csv():
+    assert sniff_type(as_bytes_upload("history.csv", b"a,b\n\x00\x01")) is None
