@@ -105,3 +105,19 @@ def _plain_static_storage(settings):
 def _fast_password_hasher(settings):
     # The real hasher costs ~0.3 s per user, and nearly every test creates several.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    # With REDIS_URL set (as in CI) `.delay` would go to a broker that no test consumes;
+    # tests run tasks in-process instead, except those marked celery_worker, which start
+    # a real worker.
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
