@@ -237,6 +237,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several records have a field called `state`; name each choice set after its record.
+    "ENUM_NAME_OVERRIDES": {
+        "DesignSchemeStateEnum": "applications.models.scheme.SchemeState",
+        "ChangeRecordStateEnum": "applications.models.scheme.ChangeState",
+        "AccessApplicationStateEnum": "applications.models.application.ApplicationState",
+        "ConnectionStateEnum": "telemetry.models.connection.ConnectionState",
+        "RevocationReasonEnum": "applications.models.credentials.RevocationReason",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
