@@ -43,15 +43,6 @@ def english(msgid: str) -> str | None:
 
 
 @pytest.fixture
-def unhashed_static(settings):
-    """The live server finds static files by their source names, not the manifest's."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture
 def approved_member(transactional_db):
     """Created before Playwright starts: ORM calls made while its event loop runs get a
     connection of their own that pytest-django never closes, which blocks dropping the
@@ -91,7 +82,7 @@ def page(allow_orm_beside_playwright, tmp_path, request):
 
 
 def test_a_member_logs_in_follows_the_stages_switches_language_and_logs_out(
-    transactional_db, live_server, approved_member, unhashed_static, page
+    transactional_db, live_server, approved_member, page
 ):
     from playwright.sync_api import expect
 

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+from portal.celery import app as celery_app
 from portal.models import Notification
 from portal.notifications import notify
 from portal.tasks import send_notification_email
@@ -116,7 +117,7 @@ def worker_log(process) -> str:
 
 
 def test_a_real_worker_sends_the_notification_email_after_commit(celery_worker):
-    assert not settings.CELERY_TASK_ALWAYS_EAGER
+    assert not celery_app.conf.task_always_eager
     user = UserFactory(email="worker-test@example.cn")
 
     with transaction.atomic():
