@@ -66,9 +66,9 @@ run: messages-compile
 	@echo "Portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-# With DEBUG off (as in tests) pages name static files through the hashed manifest, so the
-# suite needs collectstatic's manifest. Collecting compresses every file (about half a
-# minute), so it reruns only when a static file or the dependencies changed.
+# collectstatic with the production storage (hashed manifest, compression), as the web
+# container runs it on start: it fails on a file that references a missing one. It takes
+# about half a minute, so it reruns only when a static file or the dependencies changed.
 STATIC_MANIFEST := staticfiles/staticfiles.json
 $(STATIC_MANIFEST): $(shell find static -type f 2>/dev/null) pyproject.toml | install
 	$(MANAGE) collectstatic --noinput -v 0
