@@ -95,3 +95,13 @@ class OutageNoticeForm(forms.Form):
         if start and end and end <= start:
             self.add_error("expected_end", _("预计恢复时间应晚于停运开始时间。"))
         return cleaned
+
+
+class HistoryImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("历史能耗数据月报表"),
+        help_text=_(
+            "XLSX 或 CSV，列为 月份（yyyy-MM）、能源代码、实物量、计量单位；"
+            "任何一行有误则整份不导入；再次导入将替代上一次导入的数据"
+        ),
+    )
