@@ -60,6 +60,7 @@ run: export DATABASE_URL :=
 run: export REDIS_URL :=
 run: export DEBUG := true
 run: messages-compile
+	@mkdir -p var  # the SQLite file's directory; git does not keep it
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) seed_demo
 	$(MANAGE) collectstatic --noinput -v 0
