@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from portal.workflow import TransitionRefused, run_transition
 
-from . import rollups
+from . import bulk, rollups
 from .models import (
     ArrivalClass,
     BatchStatus,
@@ -295,8 +295,10 @@ def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
             batch.stored_at = now
             if batch.pk in late_rejections:
                 batch.rejections = [*batch.rejections, *late_rejections[batch.pk]]
-        UploadBatch.objects.bulk_update(
-            batches, ["status", "stored_count", "duplicate_count", "stored_at", "rejections"]
+        bulk.bulk_update(
+            UploadBatch,
+            batches,
+            ["status", "stored_count", "duplicate_count", "stored_at", "rejections"],
         )
         last_seen: dict[int, datetime] = {}
         for batch in batches:
@@ -306,7 +308,7 @@ def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
         for device in devices:
             if device.last_seen_at is None or device.last_seen_at < last_seen[device.pk]:
                 device.last_seen_at = last_seen[device.pk]
-        EndDevice.objects.bulk_update(devices, ["last_seen_at"])
+        bulk.bulk_update(EndDevice, devices, ["last_seen_at"])
     return result
 
 

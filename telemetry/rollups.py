@@ -22,6 +22,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from . import bulk
 from .models import ArrivalClass, DailyRollup
 from .timeslots import BEIJING, StatType, slot_index, slots_per_day
 
@@ -128,9 +129,7 @@ def apply(touched: dict[tuple[int, date], Bits], shapes: dict[int, ItemShape]) -
             if bits is not None and merge(row, bits):
                 changed.append(row)
         if changed:
-            DailyRollup.objects.bulk_update(
-                changed, [*MASK_FIELDS, *COUNT_FIELDS, "updated_at"], batch_size=500
-            )
+            bulk.bulk_update(DailyRollup, changed, [*MASK_FIELDS, *COUNT_FIELDS, "updated_at"])
     return len(changed)
 
 
