@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -42,7 +42,7 @@ from .models import (
     UploadBatch,
 )
 from .protocol import EnvelopeError, ItemSpec, ParsedReading, parse_envelope, validate_records
-from .timeslots import BEIJING, Arrival, ArrivalWindows, classify_arrival
+from .timeslots import BEIJING, Arrival, ArrivalWindows, next_slot, ontime_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -113,17 +113,14 @@ def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], receive
     return _write(incoming)
 
 
-def _write(incoming: list[_Incoming]) -> StoreResult:
+def _write(
+    incoming: list[_Incoming], shapes: dict[int, rollups.ItemShape] | None = None
+) -> StoreResult:
     result = StoreResult()
     if not incoming:
         return result
-    shapes = {
-        pk: rollups.ItemShape(enterprise_id, stat_type, interval)
-        for pk, enterprise_id, stat_type, interval in DataItem.objects.filter(
-            pk__in={i.reading.item_id for i in incoming}
-        ).values_list("pk", "enterprise_id", "stat_type", "interval_minutes")
-    }
-    windows = arrival_windows()
+    if shapes is None:
+        shapes = item_shapes({i.reading.item_id for i in incoming})
     # Within one write the first arrival of a slot wins, as it does against stored rows.
     unique: dict[tuple[datetime, int], _Incoming] = {}
     duplicates: list[_Incoming] = []
@@ -133,44 +130,22 @@ def _write(incoming: list[_Incoming]) -> StoreResult:
             duplicates.append(entry)
         else:
             unique[key] = entry
+    # Insertion in key order: concurrent writers lock rows in the same order, no deadlock.
+    keys = sorted(unique)
+    classify = _arrival_classifier(shapes)
+    arrivals = [classify(unique[key]) for key in keys]
 
     with transaction.atomic():
-        existing = set(
-            Reading.objects.filter(
-                item_id__in={k[1] for k in unique}, slot__in={k[0] for k in unique}
-            ).values_list("slot", "item_id")
-        )
-        new_rows: list[Reading] = []
+        if connection.vendor == "postgresql":
+            new_keys = _insert_postgresql(keys, unique, arrivals)
+        else:
+            new_keys = _insert_orm(keys, unique, arrivals)
         stored_entries: list[tuple[_Incoming, int]] = []
-        for key in sorted(unique):  # insertion in key order: concurrent writers do not deadlock
-            entry = unique[key]
-            if key in existing:
-                duplicates.append(entry)
-                continue
-            reading = entry.reading
-            shape = shapes[reading.item_id]
-            arrival = ARRIVAL_CODES[
-                classify_arrival(
-                    shape.stat_type,
-                    reading.slot,
-                    entry.received_at,
-                    shape.interval_minutes,
-                    windows,
-                )
-            ]
-            new_rows.append(
-                Reading(
-                    slot=reading.slot,
-                    item_id=reading.item_id,
-                    value=reading.value,
-                    valid=reading.valid,
-                    arrival=arrival,
-                    received_at=entry.received_at,
-                    batch_id=entry.batch_id,
-                )
-            )
-            stored_entries.append((entry, arrival))
-        Reading.objects.bulk_create(new_rows, ignore_conflicts=True)
+        for key, arrival in zip(keys, arrivals, strict=True):
+            if key in new_keys:
+                stored_entries.append((unique[key], arrival))
+            else:
+                duplicates.append(unique[key])
         touched = rollups.collect(
             (
                 (e.reading.item_id, e.reading.slot, arrival, e.reading.valid)
@@ -188,6 +163,136 @@ def _write(incoming: list[_Incoming]) -> StoreResult:
     result.stored = len(stored_entries)
     result.duplicates = len(duplicates)
     return result
+
+
+def item_shapes(item_ids: Iterable[int]) -> dict[int, rollups.ItemShape]:
+    return {
+        pk: rollups.ItemShape(enterprise_id, stat_type, interval)
+        for pk, enterprise_id, stat_type, interval in DataItem.objects.filter(
+            pk__in=list(item_ids)
+        ).values_list("pk", "enterprise_id", "stat_type", "interval_minutes")
+    }
+
+
+def _arrival_classifier(shapes: dict[int, rollups.ItemShape]):
+    """``classify(entry) -> ArrivalClass``, computing each slot's two deadlines only once.
+
+    The readings of a write share few (statType, interval, slot) triples (a batch is
+    usually one slot of many items), so the calendar arithmetic runs per triple and each
+    reading costs two comparisons.
+    """
+    windows = arrival_windows()
+    deadlines: dict[tuple[int, int, datetime], tuple[datetime, datetime]] = {}
+
+    def classify(entry: _Incoming) -> int:
+        reading = entry.reading
+        shape = shapes[reading.item_id]
+        triple = (shape.stat_type, shape.interval_minutes, reading.slot)
+        pair = deadlines.get(triple)
+        if pair is None:
+            pair = deadlines[triple] = arrival_deadlines(*triple, windows)
+        if entry.received_at <= pair[0]:
+            return ArrivalClass.ON_TIME
+        if entry.received_at <= pair[1]:
+            return ArrivalClass.BACKFILLED
+        return ArrivalClass.LATE
+
+    return classify
+
+
+def arrival_deadlines(
+    stat_type: int, interval_minutes: int, slot: datetime, windows: ArrivalWindows
+) -> tuple[datetime, datetime]:
+    """(on-time, backfill) deadlines of a slot, grace included: ``classify_arrival``'s rule."""
+    on_time = ontime_deadline(stat_type, slot, interval_minutes, windows) + windows.grace
+    later_slot = slot
+    for _cycle in range(windows.backfill_cycles):
+        later_slot = next_slot(stat_type, later_slot, interval_minutes)
+    backfill = ontime_deadline(stat_type, later_slot, interval_minutes, windows) + windows.grace
+    return on_time, backfill
+
+
+# The readings of one write are COPYed (binary) into this per-session temporary table, then
+# moved with one INSERT .. SELECT .. ON CONFLICT DO NOTHING RETURNING: the RETURNING set is
+# exactly the new rows, every other key was already stored (a duplicate). Measured on 2
+# cores: ~2x the rows/s of an INSERT over unnest() arrays, whose parameters PostgreSQL
+# parses slowly, and ~10x Django's bulk_create after a SELECT of the existing keys.
+_INCOMING_TABLE = "telemetry_reading_incoming"
+_READING_COLUMNS = "slot, item_id, value, valid, arrival, received_at, batch_id"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_READING_TYPES = ["timestamptz", "int8", "numeric", "bool", "int2", "timestamptz", "int8"]
+
+
+def _insert_postgresql(keys, unique, arrivals) -> set[tuple[datetime, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING_TABLE} "
+            f"(LIKE {Reading._meta.db_table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        raw = cursor.cursor
+        with raw.copy(
+            f"COPY {_INCOMING_TABLE} ({_READING_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_READING_TYPES)
+            write_row = copy.write_row
+            for key, arrival in zip(keys, arrivals, strict=True):
+                entry = unique[key]
+                reading = entry.reading
+                write_row(
+                    (
+                        reading.slot,
+                        reading.item_id,
+                        reading.value,
+                        reading.valid,
+                        arrival,
+                        entry.received_at,
+                        entry.batch_id,
+                    )
+                )
+        # DELETE .. RETURNING empties the staging table in the same statement, so a second
+        # write in the same transaction starts clean.
+        cursor.execute(
+            f"WITH incoming AS (DELETE FROM {_INCOMING_TABLE} RETURNING *) "
+            f"INSERT INTO {Reading._meta.db_table} ({_READING_COLUMNS}) "
+            f"SELECT {_READING_COLUMNS} FROM incoming ORDER BY slot, item_id "
+            "ON CONFLICT DO NOTHING "
+            "RETURNING (extract(epoch FROM slot) * 1000000)::bigint, item_id"
+        )
+        # Slots come back as epoch microseconds (integers load much faster than timestamps);
+        # a write holds few distinct slots, so mapping them back is a dict lookup per row.
+        by_epoch = {(slot - _EPOCH) // _MICROSECOND: slot for slot in {k[0] for k in keys}}
+        return {(by_epoch[epoch], item_id) for epoch, item_id in cursor.fetchall()}
+
+
+def _insert_orm(keys, unique, arrivals) -> set[tuple[datetime, int]]:
+    """Other databases (the SQLite demo): look up stored keys, then bulk_create the rest."""
+    existing = set(
+        Reading.objects.filter(
+            item_id__in={k[1] for k in keys}, slot__in={k[0] for k in keys}
+        ).values_list("slot", "item_id")
+    )
+    new_rows = []
+    new_keys = set()
+    for key, arrival in zip(keys, arrivals, strict=True):
+        if key in existing:
+            continue
+        entry = unique[key]
+        reading = entry.reading
+        new_rows.append(
+            Reading(
+                slot=reading.slot,
+                item_id=reading.item_id,
+                value=reading.value,
+                valid=reading.valid,
+                arrival=arrival,
+                received_at=entry.received_at,
+                batch_id=entry.batch_id,
+            )
+        )
+        new_keys.add(key)
+    Reading.objects.bulk_create(new_rows, ignore_conflicts=True)
+    return new_keys
 
 
 def trial_start_for(first_reading_at: datetime):
@@ -284,9 +389,15 @@ def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
             _Incoming(r, batch.received_at, batch.pk, batch.enterprise_id) for r in readings
         )
 
+    # The shapes of the items come from the same tables the readings were checked against.
+    shapes = {
+        spec.item_id: rollups.ItemShape(enterprise_id, spec.stat_type, spec.interval_minutes)
+        for enterprise_id, table in specs.items()
+        for spec in table.values()
+    }
     now = timezone.now()
     with transaction.atomic():
-        result = _write(incoming)
+        result = _write(incoming, shapes)
         for batch in batches:
             stored, duplicates = result.by_batch.get(batch.pk, (0, 0))
             batch.status = BatchStatus.STORED

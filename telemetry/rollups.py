@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import bulk
@@ -86,8 +86,14 @@ def collect(
 ) -> dict[tuple[int, date], Bits]:
     """Group (item_id, slot, arrival, valid) tuples into bits per (item, day)."""
     touched: dict[tuple[int, date], Bits] = {}
+    # Few distinct (shape, slot) pairs per write: the calendar work is done once per pair.
+    positions: dict[tuple[ItemShape, datetime], tuple[date, int]] = {}
     for item_id, slot, arrival, valid in readings:
-        day, bit = position(shapes[item_id], slot)
+        shape = shapes[item_id]
+        place = positions.get((shape, slot))
+        if place is None:
+            place = positions[(shape, slot)] = position(shape, slot)
+        day, bit = place
         bits = touched.get((item_id, day))
         if bits is None:
             bits = touched[(item_id, day)] = Bits()
@@ -104,6 +110,8 @@ def apply(touched: dict[tuple[int, date], Bits], shapes: dict[int, ItemShape]) -
     if not touched:
         return 0
     keys = sorted(touched)
+    if connection.vendor == "postgresql":
+        return _apply_postgresql(touched, keys, shapes)
     with transaction.atomic():
         DailyRollup.objects.bulk_create(
             [
@@ -133,20 +141,86 @@ def apply(touched: dict[tuple[int, date], Bits], shapes: dict[int, ItemShape]) -
     return len(changed)
 
 
+_TABLE = DailyRollup._meta.db_table
+
+
+def _apply_postgresql(
+    touched: dict[tuple[int, date], Bits], keys: list[tuple[int, date]], shapes
+) -> int:
+    """The same in three statements over arrays, without model instances.
+
+    Create the missing rows (ON CONFLICT DO NOTHING), lock exactly the touched rows in
+    (item, day) order and read their masks, then write the merged ones back with one
+    UPDATE .. FROM unnest(). The merge stays in Python (:func:`merged`), shared with the
+    ORM path.
+    """
+    now = timezone.now()
+    item_ids = [k[0] for k in keys]
+    days = [k[1] for k in keys]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (item_id, day, enterprise_id, expected, on_time, backfilled,"
+            " late, suspect, on_time_mask, backfilled_mask, late_mask, suspect_mask, updated_at)"
+            " SELECT k.item_id, k.day, k.enterprise_id, k.expected, 0, 0, 0, 0, '0', '0', '0',"
+            " '0', %s FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::smallint[])"
+            " AS k(item_id, day, enterprise_id, expected) ORDER BY k.item_id, k.day"
+            " ON CONFLICT (item_id, day) DO NOTHING",
+            [
+                now,
+                item_ids,
+                days,
+                [shapes[i].enterprise_id for i in item_ids],
+                [expected_per_day(shapes[i]) for i in item_ids],
+            ],
+        )
+        cursor.execute(
+            f"SELECT r.id, r.item_id, r.day, r.on_time_mask, r.backfilled_mask, r.late_mask,"
+            f" r.suspect_mask FROM {_TABLE} r"
+            " JOIN unnest(%s::bigint[], %s::date[]) AS k(item_id, day)"
+            " ON r.item_id = k.item_id AND r.day = k.day"
+            " ORDER BY r.item_id, r.day FOR UPDATE OF r",
+            [item_ids, days],
+        )
+        columns: list[list] = [[] for _ in range(9)]
+        for pk, item_id, day, *masks in cursor.fetchall():
+            outcome = merged(masks, touched[(item_id, day)])
+            if outcome is None:
+                continue
+            columns[0].append(pk)
+            for n, value in enumerate(outcome, start=1):
+                columns[n].append(value)
+        if columns[0]:
+            cursor.execute(
+                f"UPDATE {_TABLE} AS t SET on_time_mask = v.m0, backfilled_mask = v.m1,"
+                " late_mask = v.m2, suspect_mask = v.m3, on_time = v.c0, backfilled = v.c1,"
+                " late = v.c2, suspect = v.c3, updated_at = %s"
+                " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
+                " %s::int[], %s::int[], %s::int[], %s::int[])"
+                " AS v(id, m0, m1, m2, m3, c0, c1, c2, c3) WHERE t.id = v.id",
+                [now, *columns],
+            )
+    return len(columns[0])
+
+
+def merged(masks, bits: Bits) -> tuple | None:
+    """The four masks OR-ed with ``bits`` and their counts, or None when nothing changes."""
+    on_time = to_int(masks[0]) | bits.on_time
+    backfilled = (to_int(masks[1]) | bits.backfilled) & ~on_time
+    late = (to_int(masks[2]) | bits.late) & ~(on_time | backfilled)
+    suspect = to_int(masks[3]) | bits.suspect
+    new = (to_hex(on_time), to_hex(backfilled), to_hex(late), to_hex(suspect))
+    if new == tuple(masks):
+        return None
+    counts = (on_time.bit_count(), backfilled.bit_count(), late.bit_count(), suspect.bit_count())
+    return (*new, *counts)
+
+
 def merge(row: DailyRollup, bits: Bits) -> bool:
     """OR ``bits`` into ``row`` and recompute its counts; False when nothing changed."""
-    on_time = to_int(row.on_time_mask) | bits.on_time
-    backfilled = (to_int(row.backfilled_mask) | bits.backfilled) & ~on_time
-    late = (to_int(row.late_mask) | bits.late) & ~(on_time | backfilled)
-    suspect = to_int(row.suspect_mask) | bits.suspect
-    masks = (to_hex(on_time), to_hex(backfilled), to_hex(late), to_hex(suspect))
-    if masks == tuple(getattr(row, name) for name in MASK_FIELDS):
+    outcome = merged(tuple(getattr(row, name) for name in MASK_FIELDS), bits)
+    if outcome is None:
         return False
-    for name, value in zip(MASK_FIELDS, masks, strict=True):
+    for name, value in zip((*MASK_FIELDS, *COUNT_FIELDS), outcome, strict=True):
         setattr(row, name, value)
-    row.on_time = on_time.bit_count()
-    row.backfilled = backfilled.bit_count()
-    row.late = late.bit_count()
-    row.suspect = suspect.bit_count()
     row.updated_at = timezone.now()
     return True
