@@ -18,6 +18,7 @@ manual items and the demo seed all go through it.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from portal.workflow import TransitionRefused, run_transition
@@ -101,6 +103,68 @@ def item_specs(enterprise_ids: Iterable[int]) -> dict[int, dict[str, ItemSpec]]:
     ):
         tables[enterprise_id][code] = ItemSpec(pk, stat_type, interval, low, high)
     return tables
+
+
+# --- The upload path's copy of the item tables ----------------------------------------------
+#
+# The request path checks every record against its enterprise's ItemSpec table. Reading it
+# is a query per upload, so each process keeps the tables for TELEMETRY_ITEM_CACHE_SECONDS
+# (default 30; 0 turns the cache off). Saving or deleting a DataItem, or creating an
+# enterprise, drops the table at once in the process that did it (and again on commit);
+# other processes see the change when their copy expires, so for at most that long an
+# upload may wrongly refuse a brand-new item (the device re-sends it) or accept one just
+# retired or changed (the worker checks again against fresh tables and records a late
+# rejection). Queryset updates and bulk_create send no signals and wait for the expiry too.
+
+_spec_cache: dict[int, tuple[float, dict[str, ItemSpec]]] = {}
+_spec_generation = 0
+
+
+def cached_item_specs(enterprise_id: int) -> dict[str, ItemSpec]:
+    """The ItemSpec table of one enterprise, from this process's short-lived cache."""
+    ttl = getattr(settings, "TELEMETRY_ITEM_CACHE_SECONDS", 30)
+    if ttl <= 0:
+        return item_specs([enterprise_id]).get(enterprise_id, {})
+    now = time.monotonic()
+    hit = _spec_cache.get(enterprise_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    generation = _spec_generation
+    table = item_specs([enterprise_id]).get(enterprise_id, {})
+    if generation == _spec_generation:  # not invalidated while we were reading
+        _spec_cache[enterprise_id] = (now + ttl, table)
+    return table
+
+
+def forget_item_specs(enterprise_id: int | None = None) -> None:
+    """Drop the cached table of one enterprise (all of them when None)."""
+    global _spec_generation
+    _spec_generation += 1
+    if enterprise_id is None:
+        _spec_cache.clear()
+    else:
+        _spec_cache.pop(enterprise_id, None)
+
+
+def _item_changed(sender, instance, **kwargs) -> None:
+    enterprise_id = instance.enterprise_id
+    forget_item_specs(enterprise_id)
+    transaction.on_commit(lambda: forget_item_specs(enterprise_id))
+
+
+def _enterprise_changed(sender, instance, created=True, **kwargs) -> None:
+    if created:  # a reused primary key (SQLite after a rollback) must not find a stale table
+        forget_item_specs(instance.pk)
+
+
+post_save.connect(_item_changed, sender=DataItem, dispatch_uid="telemetry.item_specs.save")
+post_delete.connect(_item_changed, sender=DataItem, dispatch_uid="telemetry.item_specs.delete")
+post_save.connect(
+    _enterprise_changed, sender="portal.Enterprise", dispatch_uid="telemetry.item_specs.new"
+)
+post_delete.connect(
+    _enterprise_changed, sender="portal.Enterprise", dispatch_uid="telemetry.item_specs.gone"
+)
 
 
 def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], received_at, batch=None):

@@ -9,19 +9,20 @@ written later by the ingestion task (``telemetry.ingest``), queued after commit.
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from portal.workflow import TransitionRefused, run_transition
 
 from .auth import DeviceIdentity
-from .ingest import item_specs
+from .ingest import cached_item_specs
 from .models import BatchStatus, ConnectionState, UploadBatch
 from .protocol import EnvelopeError, check_skew, parse_envelope, validate_records
 from .timeslots import format_wire_time
@@ -97,7 +98,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
             return _replay(earlier, digest)
         return refusal(400, skew.field, skew.reason)
 
-    specs = item_specs([identity.enterprise.pk]).get(identity.enterprise.pk, {})
+    specs = cached_item_specs(identity.enterprise.pk)
     readings, rejections = validate_records(envelope, specs)
     rejected = [r.to_dict() for r in rejections]
     batch = UploadBatch(
@@ -117,9 +118,18 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
         rejections=rejected,
     )
     try:
-        with transaction.atomic():
-            batch.save(force_insert=True)
-            _begin_integration(identity.enterprise)
+        if _awaits_integration(identity.enterprise):
+            with transaction.atomic():
+                _insert(batch)
+                _begin_integration(identity.enterprise)
+                if readings:
+                    transaction.on_commit(partial(schedule_ingestion))
+        else:
+            # Usually the batch row is all there is to write: one INSERT, committed on its
+            # own (autocommit), so no BEGIN/COMMIT round trips; on_commit then runs at once.
+            # Inside a caller's transaction a savepoint keeps a conflict recoverable.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                _insert(batch)
             if readings:
                 transaction.on_commit(partial(schedule_ingestion))
     except IntegrityError:
@@ -144,6 +154,38 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
     return Answer(202 if readings else 200, payload)
 
 
+_insert_sql: tuple[str, list] | None = None
+
+
+def _insert(batch: UploadBatch) -> None:
+    """``batch.save(force_insert=True)`` as one prepared statement on PostgreSQL.
+
+    The ORM compiles the INSERT anew for every upload (~0.5 ms of the request's CPU); the
+    statement is the same every time, so it is built once from the model's fields and the
+    values are prepared by the fields themselves, as save() would.
+    """
+    global _insert_sql
+    if connection.vendor != "postgresql":
+        batch.save(force_insert=True)
+        return
+    if _insert_sql is None:
+        meta = UploadBatch._meta
+        quote = connection.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        _insert_sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}",
+            fields,
+        )
+    sql, fields = _insert_sql
+    params = [f.get_db_prep_save(f.pre_save(batch, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        batch.pk = cursor.fetchone()[0]
+    batch._state.adding = False
+    batch._state.db = connection.alias
+
+
 def _replay(earlier: UploadBatch, digest: str) -> Answer:
     if earlier.body_sha256 != digest:
         return refusal(
@@ -156,14 +198,20 @@ def _replay(earlier: UploadBatch, digest: str) -> Answer:
     return Answer(200, {**receipt(earlier), "replayed": True})
 
 
-def _begin_integration(enterprise) -> None:
-    """The first upload attempt moves the connection into integration testing."""
+def _awaits_integration(enterprise) -> bool:
+    """True while the connection waits for its first upload attempt (loaded with the device)."""
     try:
         conn = enterprise.connection
     except ObjectDoesNotExist:
+        return False
+    return conn.state == ConnectionState.CREDENTIALS_ISSUED
+
+
+def _begin_integration(enterprise) -> None:
+    """The first upload attempt moves the connection into integration testing."""
+    if not _awaits_integration(enterprise):
         return
-    if conn.state != ConnectionState.CREDENTIALS_ISSUED:
-        return
+    conn = enterprise.connection
     try:
         run_transition(conn, "begin_integration", None, event="integration_started")
     except TransitionRefused:
