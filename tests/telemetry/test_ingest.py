@@ -255,3 +255,50 @@ def test_the_first_valid_reading_starts_the_trial_the_next_beijing_day(enterpris
     assert conn.first_reading_at == at("2026-03-03 00:05")
     assert str(conn.trial_started_on) == "2026-03-04"
     assert trial_start_for(at("2026-03-02 16:30")).isoformat() == "2026-03-03"
+
+
+def test_duplicates_are_counted_exactly_against_stored_rows_and_within_a_write(enterprise):
+    items = [DataItemFactory(enterprise=enterprise) for _ in range(4)]
+    slot = at("2026-03-02 10:00")
+    store_readings(enterprise, [reading(items[0], slot), reading(items[1], slot)], slot)
+    kit = device_with_certificate(enterprise)
+    received = at("2026-03-02 10:20")
+    older = queued_batch(kit, items, slot, received, message_id="older")
+    newer = queued_batch(kit, items[2:], slot, received + timedelta(minutes=1), message_id="b")
+    result = ingest_batches([older.pk, newer.pk])
+    # items 0 and 1 were stored before; 2 and 3 are new from the older batch; the newer
+    # batch repeats 2 and 3 in the same write.
+    assert (result.stored, result.duplicates) == (2, 4)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert (older.stored_count, older.duplicate_count) == (2, 2)
+    assert (newer.stored_count, newer.duplicate_count) == (0, 2)
+    assert Reading.objects.filter(batch=older).count() == 2
+    assert rollup(items[2], "2026-03-02").on_time == 1
+
+
+def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
+    from telemetry.ingest import arrival_deadlines, arrival_windows
+    from telemetry.timeslots import Arrival, classify_arrival
+
+    settings.TELEMETRY_BACKFILL_CYCLES = 2
+    windows = arrival_windows()
+    codes = {Arrival.ON_TIME: 0, Arrival.BACKFILLED: 1, Arrival.LATE: 2}
+    cases = [
+        (StatType.REALTIME, 15, at("2026-03-02 23:45")),
+        (StatType.REALTIME, 60, at("2026-03-02 05:00")),
+        (StatType.DAILY, 15, at("2026-02-28 00:00")),
+        (StatType.MONTHLY, 15, at("2026-01-01 00:00")),
+        (StatType.YEARLY, 15, at("2025-01-01 00:00")),
+    ]
+    for stat_type, interval, slot in cases:
+        on_time, backfill = arrival_deadlines(stat_type, interval, slot, windows)
+        for received in (
+            on_time,
+            on_time + timedelta(seconds=1),
+            backfill,
+            backfill + timedelta(seconds=1),
+        ):
+            expected = codes[classify_arrival(stat_type, slot, received, interval, windows)]
+            got = 0 if received <= on_time else 1 if received <= backfill else 2
+            assert got == expected, (stat_type, slot, received)

@@ -249,3 +249,66 @@ def test_daily_readings_use_their_day_slot(client, kit, enterprise):
     response = signed_post(client, kit, envelope(kit, [rec]))
     assert response.status_code == 202, response.json()
     assert format_wire_time(yesterday).endswith("00:00:00")
+
+
+# --- The per-process cache of item tables (telemetry.ingest.cached_item_specs) -------------
+
+
+def test_a_new_item_is_accepted_at_once_in_the_process_that_saved_it(client, kit, item):
+    first = signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))
+    assert first.json()["accepted"] == 1  # the enterprise's table is now cached
+    newcomer = DataItemFactory(enterprise=kit.device.enterprise)  # post_save drops it
+    response = signed_post(client, kit, envelope(kit, [record(newcomer, "2", recent_slot())]))
+    assert response.status_code == 202, response.content
+    assert response.json()["accepted"] == 1
+
+
+def test_a_deleted_item_is_refused_at_once_in_the_process_that_deleted_it(client, kit, item):
+    signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))
+    item.delete()  # post_delete drops the cached table
+    response = signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot(2))]))
+    assert response.json()["rejected"][0]["field"] == "dataCode"
+
+
+def test_a_change_without_signal_is_seen_when_the_cached_table_expires(
+    client, kit, item, settings, monkeypatch
+):
+    from telemetry import ingest
+    from telemetry.models import DataItem
+
+    settings.TELEMETRY_ITEM_CACHE_SECONDS = 30
+    clock = [1000.0]
+    monkeypatch.setattr(ingest.time, "monotonic", lambda: clock[0])
+    signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))
+    DataItem.objects.filter(pk=item.pk).update(is_active=False)  # no signal
+
+    # Within the TTL the stale table still accepts the record; the worker checks again
+    # against fresh tables and records the rejection on the batch.
+    stale = envelope(kit, [record(item, "1", recent_slot(2))])
+    assert signed_post(client, kit, stale).json()["accepted"] == 1
+    ingest_pending()
+    batch = UploadBatch.objects.get(message_id=stale["messageId"])
+    assert (batch.stored_count, batch.rejections[0]["field"]) == (0, "dataCode")
+
+    clock[0] += 31  # expired: the next upload reads the table again
+    fresh = signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot(3))]))
+    assert fresh.json()["accepted"] == 0
+
+
+def test_the_item_cache_can_be_turned_off(client, kit, item, settings):
+    from telemetry.models import DataItem
+
+    settings.TELEMETRY_ITEM_CACHE_SECONDS = 0
+    signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))
+    DataItem.objects.filter(pk=item.pk).update(is_active=False)
+    response = signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot(2))]))
+    assert response.json()["accepted"] == 0
+
+
+def test_a_good_upload_costs_two_queries(client, kit, item, django_assert_max_num_queries):
+    signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))  # warm cache
+    # The lookup of certificate, enterprise and device, and the INSERT of the batch (in a
+    # test's transaction, a savepoint around it adds two more).
+    with django_assert_max_num_queries(4):
+        response = signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot(2))]))
+    assert response.status_code == 202
