@@ -9,30 +9,32 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from .models import CollectionMethod, EnergyType, energy_label
 
 
 class EnergyRowForm(forms.Form):
-    energy_type = forms.ChoiceField(label=_l("能源种类"), choices=EnergyType.choices)
-    collection_method = forms.ChoiceField(label=_l("采集方式"), choices=CollectionMethod.choices)
+    energy_type = forms.ChoiceField(label=gettext_lazy("能源种类"), choices=EnergyType.choices)
+    collection_method = forms.ChoiceField(
+        label=gettext_lazy("采集方式"), choices=CollectionMethod.choices
+    )
 
 
 class InstrumentRowForm(forms.Form):
-    energy_type = forms.ChoiceField(label=_l("能源种类"), choices=EnergyType.choices)
-    instrument = forms.CharField(label=_l("计量器具名称"), max_length=100)
-    model = forms.CharField(label=_l("型号规格"), max_length=100)
-    accuracy_class = forms.CharField(label=_l("准确度等级"), max_length=20)
-    location = forms.CharField(label=_l("安装位置"), max_length=200)
+    energy_type = forms.ChoiceField(label=gettext_lazy("能源种类"), choices=EnergyType.choices)
+    instrument = forms.CharField(label=gettext_lazy("计量器具名称"), max_length=100)
+    model = forms.CharField(label=gettext_lazy("型号规格"), max_length=100)
+    accuracy_class = forms.CharField(label=gettext_lazy("准确度等级"), max_length=20)
+    location = forms.CharField(label=gettext_lazy("安装位置"), max_length=200)
 
 
 class BudgetRowForm(forms.Form):
-    item = forms.CharField(label=_l("费用项目"), max_length=200)
+    item = forms.CharField(label=gettext_lazy("费用项目"), max_length=200)
     amount = forms.DecimalField(
-        label=_l("金额（元）"), max_digits=12, decimal_places=2, min_value=Decimal("0")
+        label=gettext_lazy("金额（元）"), max_digits=12, decimal_places=2, min_value=Decimal("0")
     )
-    note = forms.CharField(label=_l("说明"), max_length=300, required=False)
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=300, required=False)
 
 
 ROW_FORMS = {

@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -171,13 +171,13 @@ def material_delete(request, pk, attachment_pk):
 
 
 ACTIONS = {
-    "submit": (lambda a, u, c: services.submit_application(a, u), _l("对接申请已提交。")),
-    "start_review": (lambda a, u, c: services.start_review(a, u), _l("已开始审核。")),
-    "return": (services.return_application, _l("已退回企业修改。")),
-    "reject": (services.reject_application, _l("已作出不予通过的决定。")),
+    "submit": (lambda a, u, c: services.submit_application(a, u), gettext_lazy("对接申请已提交。")),
+    "start_review": (lambda a, u, c: services.start_review(a, u), gettext_lazy("已开始审核。")),
+    "return": (services.return_application, gettext_lazy("已退回企业修改。")),
+    "reject": (services.reject_application, gettext_lazy("已作出不予通过的决定。")),
     "approve": (
         services.approve_application,
-        _l("已审核通过，VPN 账号已开通，对接资料已发送。"),
+        gettext_lazy("已审核通过，VPN 账号已开通，对接资料已发送。"),
     ),
 }
 
