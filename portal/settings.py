@@ -290,6 +290,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Tasks run in-process without Redis (the demo): a line per task would drown the
+    # demo's own output, such as the logins seed_demo prints.
+    "loggers": {"celery.app.trace": {"level": "WARNING" if not REDIS_URL else LOG_LEVEL}},
 }
 
 # Reviewers and operators see these labels in the navigation and e-mails.
