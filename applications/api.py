@@ -7,6 +7,7 @@ action calling the same service as the page; refusals come back as 409 with the 
 import base64
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -207,7 +208,7 @@ class AccessApplicationViewSet(
     def perform_create(self, serializer):
         enterprise = own_enterprise(self.request.user)
         if enterprise is None:
-            raise PermissionDenied("只有企业用户可以提交对接申请。")
+            raise PermissionDenied(_("只有企业用户可以提交对接申请。"))
         serializer.instance = services.create_application(
             self.request.user, enterprise, dict(serializer.validated_data)
         )
@@ -270,7 +271,7 @@ def _target_enterprise(request, enterprise_id) -> Enterprise:
     if enterprise_id is None:
         enterprise = own_enterprise(request.user)
         if enterprise is None:
-            raise NotFound("请指定企业 (enterprise)。")
+            raise NotFound(_("请指定企业 (enterprise)。"))
         return enterprise
     return credential_enterprise_or_404(request.user, enterprise_id)
 
@@ -384,7 +385,7 @@ class PublicPkiView(APIView):
         try:
             return RootCertificate.current()
         except CANotReady:
-            raise NotFound("CA 尚未初始化。") from None
+            raise NotFound(_("CA 尚未初始化。")) from None
 
 
 class CaCertificateView(PublicPkiView):

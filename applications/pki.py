@@ -5,6 +5,10 @@ devices. A device certificate binds the enterprise's unified social credit code 
 organizationIdentifier attribute) and the device serial number (serialNumber attribute); the
 telemetry API reads them back with :func:`subject_binding` to decide whose data a request
 carries. This module is pure: no Django models, no database, only ``cryptography``.
+
+CSR refusals are Chinese (devices and their client read them without Django); each also
+carries its template and parameters, marked with ``gettext_noop`` so that makemessages
+extracts them, and the portal translates them at its boundary (``applications.services``).
 """
 
 from __future__ import annotations
@@ -28,16 +32,32 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 # Keys devices may use: EC P-256, or RSA of at least this many bits.
 DeviceKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 MIN_RSA_BITS = 2048
-ALLOWED_KEYS = "仅允许 EC P-256 (secp256r1) 或不少于 2048 位的 RSA 密钥"
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a message for makemessages (it extracts ``gettext_noop``) without importing Django."""
+    return message
+
+
+ALLOWED_KEYS = gettext_noop("仅允许 EC P-256 (secp256r1) 或不少于 2048 位的 RSA 密钥")
+
+# Parameters of a refusal that are themselves messages (translated along with the template).
+MESSAGE_PARAMS = frozenset({"allowed", "label"})
 
 
 class CSRRejected(Exception):
-    """Raised with .field and .reason (a human-readable Chinese message) when a CSR is unusable."""
+    """Raised when a CSR is unusable, with .field and .reason (a human-readable Chinese message).
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
+    ``template % params`` is ``reason``; a caller with Django translates ``template`` and the
+    parameters named in ``MESSAGE_PARAMS`` to show the refusal in the reader's language.
+    """
+
+    def __init__(self, field: str, template: str, **params: object):
         self.field = field
-        self.reason = reason
+        self.template = template
+        self.params = params
+        self.reason = template % params
+        super().__init__(self.reason)
 
 
 @dataclass(frozen=True)
@@ -155,7 +175,9 @@ def check_csr(
     try:
         csr = x509.load_pem_x509_csr(data)
     except ValueError as exc:
-        raise CSRRejected("csr", "无法解析证书签名请求(CSR)：不是有效的 PEM 格式") from exc
+        raise CSRRejected(
+            "csr", gettext_noop("无法解析证书签名请求(CSR)：不是有效的 PEM 格式")
+        ) from exc
     _check_parsed_csr(csr, uscc=uscc, device_serial=device_serial)
     return csr
 
@@ -167,34 +189,61 @@ def _check_parsed_csr(
         public_key = csr.public_key()
         signature_valid = csr.is_signature_valid
     except UnsupportedAlgorithm as exc:
-        raise CSRRejected("csr", f"CSR 使用了不支持的密钥或签名算法；{ALLOWED_KEYS}") from exc
+        raise CSRRejected(
+            "csr",
+            gettext_noop("CSR 使用了不支持的密钥或签名算法；%(allowed)s"),
+            allowed=ALLOWED_KEYS,
+        ) from exc
     # A valid self-signature proves the requester holds the private key of the CSR's public key.
     if not signature_valid:
-        raise CSRRejected("csr", "CSR 的签名校验失败：请求内容被篡改或不是用该密钥签名的")
+        raise CSRRejected(
+            "csr", gettext_noop("CSR 的签名校验失败：请求内容被篡改或不是用该密钥签名的")
+        )
     if not _key_allowed(public_key):
-        raise CSRRejected("csr", f"CSR 使用的密钥为 {_describe_key(public_key)}，{ALLOWED_KEYS}")
+        if isinstance(public_key, rsa.RSAPublicKey):
+            raise CSRRejected(
+                "csr",
+                gettext_noop("CSR 使用的密钥为 RSA %(bits)s 位，%(allowed)s"),
+                bits=public_key.key_size,
+                allowed=ALLOWED_KEYS,
+            )
+        raise CSRRejected(
+            "csr",
+            gettext_noop("CSR 使用的密钥为 %(key)s，%(allowed)s"),
+            key=_describe_key(public_key),
+            allowed=ALLOWED_KEYS,
+        )
 
     csr_uscc = _single_attribute(
-        csr.subject, NameOID.ORGANIZATION_IDENTIFIER, "组织机构标识(organizationIdentifier)"
+        csr.subject,
+        NameOID.ORGANIZATION_IDENTIFIER,
+        gettext_noop("组织机构标识(organizationIdentifier)"),
     )
     if csr_uscc != uscc:
         raise CSRRejected(
             "csr",
-            f"CSR 中的统一社会信用代码 {csr_uscc} 属于其他企业，与本企业 {uscc} 不符",
+            gettext_noop("CSR 中的统一社会信用代码 %(csr)s 属于其他企业，与本企业 %(own)s 不符"),
+            csr=csr_uscc,
+            own=uscc,
         )
-    csr_serial = _single_attribute(csr.subject, NameOID.SERIAL_NUMBER, "设备序列号(serialNumber)")
+    csr_serial = _single_attribute(
+        csr.subject, NameOID.SERIAL_NUMBER, gettext_noop("设备序列号(serialNumber)")
+    )
     if csr_serial != device_serial:
         raise CSRRejected(
-            "csr", f"CSR 中的设备序列号 {csr_serial} 与申请的设备 {device_serial} 不一致"
+            "csr",
+            gettext_noop("CSR 中的设备序列号 %(csr)s 与申请的设备 %(own)s 不一致"),
+            csr=csr_serial,
+            own=device_serial,
         )
 
 
 def _single_attribute(name: x509.Name, oid: x509.ObjectIdentifier, label: str) -> str:
     values = [str(attribute.value) for attribute in name.get_attributes_for_oid(oid)]
     if not values:
-        raise CSRRejected("csr", f"CSR 主题中缺少{label}")
+        raise CSRRejected("csr", gettext_noop("CSR 主题中缺少%(label)s"), label=label)
     if len(values) > 1:
-        raise CSRRejected("csr", f"CSR 主题中包含多个{label}")
+        raise CSRRejected("csr", gettext_noop("CSR 主题中包含多个%(label)s"), label=label)
     return values[0]
 
 

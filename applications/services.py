@@ -711,13 +711,22 @@ def _sign(root, csr, enterprise, device_serial):
     )
 
 
+def csr_refusal_message(rejection: pki.CSRRejected) -> str:
+    """The refusal in the active language (pki.py is pure and speaks Chinese)."""
+    params = {
+        key: _(value) if key in pki.MESSAGE_PARAMS else value
+        for key, value in rejection.params.items()
+    }
+    return _(rejection.template) % params
+
+
 def issue_certificate(enterprise, actor, csr_pem, device_serial: str) -> DeviceCertificate:
     """Sign the device's CSR (the preferred path: its private key never leaves the device)."""
     application, root = _ready_to_issue(enterprise, actor, device_serial)
     try:
         csr = pki.check_csr(csr_pem, uscc=enterprise.uscc, device_serial=device_serial)
     except pki.CSRRejected as rejection:
-        raise ValidationError({rejection.field: rejection.reason}) from None
+        raise ValidationError({rejection.field: csr_refusal_message(rejection)}) from None
     cert = _sign(root, csr, enterprise, device_serial)
     with transaction.atomic():
         return _store_certificate(

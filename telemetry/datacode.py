@@ -13,7 +13,9 @@ segment               length  meaning
 ``usage``             4       数据用途编码
 ====================  ======  =============================================
 
-Pure module: no Django, no database.
+Pure module: no Django, no database. Messages are Chinese (the device protocol answers in
+Chinese); each error also carries its template and parameters, marked with ``gettext_noop``
+so makemessages extracts them, and pages translate them (``telemetry.forms``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,20 @@ from dataclasses import dataclass, fields
 
 LENGTH = 18
 
+
+def gettext_noop(message: str) -> str:
+    """Mark a message for makemessages (it extracts ``gettext_noop``) without importing Django."""
+    return message
+
+
 # Segment name -> (length, label shown to people), in wire order.
 SEGMENTS: dict[str, tuple[int, str]] = {
-    "process": (2, "生产工序编码"),
-    "process_unit": (2, "工序单元编码"),
-    "device": (4, "重点耗能设备编号"),
-    "energy_class": (2, "采集数据分类编码"),
-    "object_code": (4, "采集对象编码"),
-    "usage": (4, "数据用途编码"),
+    "process": (2, gettext_noop("生产工序编码")),
+    "process_unit": (2, gettext_noop("工序单元编码")),
+    "device": (4, gettext_noop("重点耗能设备编号")),
+    "energy_class": (2, gettext_noop("采集数据分类编码")),
+    "object_code": (4, gettext_noop("采集对象编码")),
+    "usage": (4, gettext_noop("数据用途编码")),
 }
 
 ENERGY_CLASSES = frozenset(f"{n:02d}" for n in range(1, 11))
@@ -43,27 +51,40 @@ _SUB_VARIANT = re.compile(r"(\d{4})-\d+", re.ASCII)
 
 
 class DataCodeError(ValueError):
-    """A malformed dataCode; ``field`` names the segment (or ``dataCode`` for the whole)."""
+    """A malformed dataCode; ``field`` names the segment (or ``dataCode`` for the whole).
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
+    ``reason`` is the Chinese message; ``template`` % ``params`` gives the same message, so a
+    caller with Django can translate ``template`` (and the ``label`` parameter, a segment
+    label) instead.
+    """
+
+    def __init__(self, field: str, template: str, **params: object):
         self.field = field
-        self.reason = reason
+        self.template = template
+        self.params = params
+        self.reason = template % params
+        super().__init__(f"{field}: {self.reason}")
 
 
-def _segment_error(name: str, value: object) -> str | None:
+def _segment_error(name: str, value: object) -> tuple[str, dict] | None:
     length, label = SEGMENTS[name]
     # isascii() first: isdigit() alone accepts full-width and other Unicode digits.
     if not (
         isinstance(value, str) and len(value) == length and value.isascii() and value.isdigit()
     ):
-        return _sub_variant_hint(name, value) or f"{label}应为 {length} 位数字，收到 {value!r}"
+        return _sub_variant_hint(name, value) or (
+            gettext_noop("%(label)s应为 %(length)s 位数字，收到 %(value)s"),
+            {"label": label, "length": length, "value": repr(value)},
+        )
     if name == "energy_class" and value not in ENERGY_CLASSES:
-        return f"{label}应为 01 至 10，收到 {value!r}"
+        return (
+            gettext_noop("%(label)s应为 01 至 10，收到 %(value)s"),
+            {"label": label, "value": repr(value)},
+        )
     return None
 
 
-def _sub_variant_hint(name: str, value: object) -> str | None:
+def _sub_variant_hint(name: str, value: object) -> tuple[str, dict] | None:
     # People copy codes like 1500-1 from the coefficient table; tell them what to send instead.
     if name != "object_code" or not isinstance(value, str):
         return None
@@ -71,8 +92,11 @@ def _sub_variant_hint(name: str, value: object) -> str | None:
     if match is None:
         return None
     return (
-        f"{value} 是门户内部的折标系数子类编码，不能上传；"
-        f"请使用上级编码 {match.group(1)}，并在 convertRation 中填写所选折标系数"
+        gettext_noop(
+            "%(value)s 是门户内部的折标系数子类编码，不能上传；"
+            "请使用上级编码 %(parent)s，并在 convertRation 中填写所选折标系数"
+        ),
+        {"value": value, "parent": match.group(1)},
     )
 
 
@@ -89,15 +113,20 @@ class DataCode:
 
     def __post_init__(self) -> None:
         for name in SEGMENTS:
-            reason = _segment_error(name, getattr(self, name))
-            if reason is not None:
-                raise DataCodeError(name, reason)
+            problem = _segment_error(name, getattr(self, name))
+            if problem is not None:
+                raise DataCodeError(name, problem[0], **problem[1])
 
     @classmethod
     def parse(cls, text: str) -> DataCode:
         """Split an 18-digit code into its segments, naming the first bad segment."""
         if not isinstance(text, str) or len(text) != LENGTH:
-            raise DataCodeError("dataCode", f"数据采集项编码应为 {LENGTH} 位数字，收到 {text!r}")
+            raise DataCodeError(
+                "dataCode",
+                gettext_noop("数据采集项编码应为 %(length)s 位数字，收到 %(value)s"),
+                length=LENGTH,
+                value=repr(text),
+            )
         parts: dict[str, str] = {}
         position = 0
         for name, (length, _label) in SEGMENTS.items():
@@ -110,10 +139,12 @@ class DataCode:
         """Assemble a code from named segments, e.g. ``build(process="00", ..., usage="0000")``."""
         for name in segments:
             if name not in SEGMENTS:
-                raise DataCodeError(name, f"{name} 不是数据采集项编码的组成段")
+                raise DataCodeError(
+                    name, gettext_noop("%(name)s 不是数据采集项编码的组成段"), name=name
+                )
         for name, (_length, label) in SEGMENTS.items():
             if name not in segments:
-                raise DataCodeError(name, f"缺少{label}")
+                raise DataCodeError(name, gettext_noop("缺少%(label)s"), label=label)
         return cls(**segments)
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .datacode import SEGMENTS, DataCode, DataCodeError
@@ -12,6 +13,14 @@ from .energy import current_energy_types
 from .models import DataItem, EndDevice, StatTypeChoice
 
 SEGMENT_NAMES = tuple(SEGMENTS)
+
+
+def datacode_message(error: DataCodeError) -> str:
+    """The error's message in the active language (datacode.py is pure and speaks Chinese)."""
+    params = {
+        key: gettext(value) if key == "label" else value for key, value in error.params.items()
+    }
+    return gettext(error.template) % params
 
 
 class EndDeviceForm(forms.ModelForm):
@@ -112,7 +121,7 @@ class DataItemForm(forms.ModelForm):
         try:
             code = DataCode.build(**segments)
         except DataCodeError as error:
-            self.add_error(self.SEGMENT_FIELDS.get(error.field, None), error.reason)
+            self.add_error(self.SEGMENT_FIELDS.get(error.field, None), datacode_message(error))
             return cleaned
         cleaned["data_code"] = str(code)
         clash = DataItem.objects.filter(enterprise=self.enterprise, data_code=str(code))

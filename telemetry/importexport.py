@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 
@@ -25,6 +26,11 @@ from .models import DataItem, EndDevice
 from .registry import _require_editor
 
 # (column key, header label, form field or None)
+# The header labels are part of the file format, not of the page: an exported file has the
+# same Chinese headers whatever the user's language, so a file passes unchanged between
+# users, and templates handed out on paper stay valid. They are not marked for translation
+# on purpose. (The importer matches on the key before the bracket, so a translated or
+# missing label would still import; the error texts below are translated.)
 COLUMNS = [
     ("dataCode", "数据采集项编码", None),
     ("name", "采集项名称", "name"),
@@ -47,7 +53,7 @@ KEYS = [key for key, _label, _field in COLUMNS]
 FIELD_COLUMN = {field: key for key, _label, field in COLUMNS if field}
 FIELD_COLUMN.update({name: "dataCode" for name in DataItemForm.SEGMENT_FIELDS.values()})
 MAX_ROWS = 5000
-NUMERIC_CODE_REASON = (
+NUMERIC_CODE_REASON = gettext_noop(
     "该单元格是数字格式，Excel 只保留 15 位有效数字，编码已失真；请将该列设为文本格式后重新填写"
 )
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import include, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -41,9 +42,9 @@ def _enterprise_for_write(request, given):
     else:
         enterprise = enterprises_visible_to(request.user).filter(pk=given).first()
     if enterprise is None:
-        raise ValidationError({"enterprise": ["未知的企业，或您无权查看该企业。"]})
+        raise ValidationError({"enterprise": [_("未知的企业，或您无权查看该企业。")]})
     if not can_edit_registry(request.user, enterprise):
-        raise PermissionDenied("只有本企业的用户可以登记端设备和数据采集项。")
+        raise PermissionDenied(_("只有本企业的用户可以登记端设备和数据采集项。"))
     return enterprise
 
 
@@ -83,7 +84,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError("本企业已登记该编号的端设备。")
+            raise serializers.ValidationError(_("本企业已登记该编号的端设备。"))
         return serial
 
 
@@ -131,7 +132,7 @@ class DeviceViewSet(
 
     def perform_update(self, serializer):
         if not can_edit_registry(self.request.user, serializer.instance.enterprise):
-            raise PermissionDenied("只有本企业的用户可以修改端设备。")
+            raise PermissionDenied(_("只有本企业的用户可以修改端设备。"))
         with transaction.atomic():
             device = serializer.save()
             AuditEvent.record(
@@ -240,7 +241,7 @@ class ItemViewSet(
         elif self.action in ("update", "partial_update"):
             item = self.get_object()
             if not can_edit_registry(self.request.user, item.enterprise):
-                raise PermissionDenied("只有本企业的用户可以修改数据采集项。")
+                raise PermissionDenied(_("只有本企业的用户可以修改数据采集项。"))
             context["enterprise"] = item.enterprise
         return context
 
