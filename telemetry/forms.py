@@ -138,7 +138,11 @@ class DataItemForm(forms.ModelForm):
                 self.add_error(
                     "object_code",
                     _("采集对象编码 %(o)s 与所选能源品种 %(e)s 的代码 %(w)s 不一致。")
-                    % {"o": code.object_code, "e": energy_type.name, "w": energy_type.wire_code},
+                    % {
+                        "o": code.object_code,
+                        "e": energy_type.display_name,
+                        "w": energy_type.wire_code,
+                    },
                 )
         if cleaned.get("convert_ration") in (None, ""):
             cleaned["convert_ration"] = (

@@ -521,7 +521,7 @@ def month_table(source: HistoricalEnergyImport) -> tuple[list[dict], list[dict]]
     for record in records:
         code = record.energy_type.code
         columns.setdefault(
-            code, {"code": code, "name": record.energy_type.name, "unit": record.unit}
+            code, {"code": code, "name": record.energy_type.display_name, "unit": record.unit}
         )
         row = months.setdefault(record.month, {"month": record.month, "cells": {}, "tce": 0})
         row["cells"][code] = f"{record.quantity.normalize():f}"
