@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal.attachments import DOCUMENTS, IMAGES, PDF, check_file, save_attachment
 from portal.models import AuditEvent, Stage
@@ -446,7 +447,8 @@ def submit_application(application, actor) -> AccessApplication:
         missing = application.missing_materials()
         if missing:
             raise refused(
-                _("申报材料不齐全，缺少：%(m)s") % {"m": "；".join(str(m.label) for m in missing)},
+                _("申报材料不齐全，缺少：%(m)s")
+                % {"m": pgettext("list separator", "；").join(str(m.label) for m in missing)},
                 field="materials",
             )
     return run_transition(

@@ -45,7 +45,7 @@ class MonthlyFilingForm(forms.Form):
         self.items = list(items)
         for item in self.items:
             self.fields[f"item_{item.pk}"] = forms.DecimalField(
-                label=f"{item.name}（{item.unit}）",
+                label=_("%(name)s（%(unit)s）") % {"name": item.name, "unit": item.unit},
                 max_digits=20,
                 decimal_places=4,
                 min_value=item.value_min,

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class EnergyType(models.TextChoices):
@@ -67,4 +68,4 @@ def energy_label(code: str) -> str:
 
 
 def energy_labels(codes) -> str:
-    return "、".join(energy_label(code) for code in codes or [])
+    return pgettext("list separator", "、").join(energy_label(code) for code in codes or [])

@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -142,7 +142,10 @@ def material_upload(request, pk):
     application = _application_or_404(request, pk)
     form = MaterialForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request,
+            pgettext("list separator", "；").join(e for errs in form.errors.values() for e in errs),
+        )
     else:
         try:
             attempt(
