@@ -88,6 +88,10 @@ TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
 TELEMETRY_MAIN_ENERGY_SHARE = env("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
 # Longest window a gap list may span, in days.
 TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
+# Each web process caches an enterprise's item table this long (0 = off); see ADR 0006.
+TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 30)
+# Stored upload batches one ingestion task claims and writes at once.
+TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
 # Reverse proxies whose X-Forwarded-For is believed when finding a device's source address.
 TELEMETRY_TRUSTED_PROXIES = env_list("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1")
 

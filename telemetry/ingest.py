@@ -60,7 +60,7 @@ CLAIM_STALE_AFTER = timedelta(minutes=10)
 
 
 def claim_size() -> int:
-    return getattr(settings, "TELEMETRY_INGEST_CLAIM_BATCHES", 200)
+    return settings.TELEMETRY_INGEST_CLAIM_BATCHES
 
 
 def arrival_windows() -> ArrivalWindows:
@@ -122,7 +122,7 @@ _spec_generation = 0
 
 def cached_item_specs(enterprise_id: int) -> dict[str, ItemSpec]:
     """The ItemSpec table of one enterprise, from this process's short-lived cache."""
-    ttl = getattr(settings, "TELEMETRY_ITEM_CACHE_SECONDS", 30)
+    ttl = settings.TELEMETRY_ITEM_CACHE_SECONDS
     if ttl <= 0:
         return item_specs([enterprise_id]).get(enterprise_id, {})
     now = time.monotonic()
