@@ -51,7 +51,7 @@ class EnergyType(models.TextChoices):
 
 
 class CollectionMethod(models.TextChoices):
-    """数据采集方式, with the same values as the telemetry app's data items."""
+    """数据采集方式 (seed 附表2); the telemetry app's data items use these choices too."""
 
     METER = "meter", _("仪表直采")
     INFO_SYSTEM = "info_system", _("信息系统对接")

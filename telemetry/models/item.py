@@ -2,6 +2,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from applications.models.choices import CollectionMethod
+
 from ..datacode import DataCode
 from ..timeslots import StatType
 
@@ -34,16 +36,6 @@ class InputType(models.IntegerChoices):
     MANUAL = 5, _("手工填报")
     SUPPLIER = 6, _("能源供应单位")
     OTHER = 7, _("其他")
-
-
-class CollectionMethod(models.TextChoices):
-    """The training deck's 数据采集方式 (附表2)."""
-
-    METER = "meter", _("仪表直采")
-    INFO_SYSTEM = "info_system", _("信息系统对接")
-    DATABASE = "database", _("数据库对接")
-    MANUAL = "manual", _("人工录入")
-    OTHER = "other", _("其他")
 
 
 class MeteringLevel(models.IntegerChoices):
