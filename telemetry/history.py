@@ -36,7 +36,7 @@ from portal.models import AuditEvent, Enterprise, register_events
 
 from .datacode import DataCode, DataCodeError
 from .energy import current_energy_types
-from .importexport import ImportRefused, RowError, read_table
+from .importexport import ImportRefused, RowError, cell_text, column_key, read_table
 from .models import (
     Connection,
     DataItem,
@@ -136,16 +136,8 @@ def read_upload(upload) -> list[list]:
     return read_table("history.xlsx" if checked.mime_type == XLSX else "history.csv", content)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _header_key(cell) -> str:
-    text = _text(cell).split("（", 1)[0].split("(", 1)[0].strip()
+    text = column_key(cell)
     return HEADER_ALIASES.get(text.lower(), HEADER_ALIASES.get(text, ""))
 
 
@@ -158,7 +150,7 @@ def normalise_unit(unit: str) -> str:
 def parse_month(value) -> date | None:
     if isinstance(value, datetime | date):
         return date(value.year, value.month, 1)  # Excel turned "2016-01" into a date cell
-    match = MONTH_TEXT.fullmatch(_text(value))
+    match = MONTH_TEXT.fullmatch(cell_text(value))
     if match is None:
         return None
     year, month = int(match.group(1)), int(match.group(2))
@@ -166,7 +158,7 @@ def parse_month(value) -> date | None:
 
 
 def _code_text(value) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if isinstance(value, int | float) and text.isdigit() and len(text) < 4:
         text = text.zfill(4)  # a number cell lost the leading zeros of 0100
     return text
@@ -180,7 +172,7 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
     missing = [key for key, _label in COLUMNS if key not in keys]
     if missing:
         return [], [RowError(1, LABELS[key], _("缺少必需的列")) for key in missing]
-    body = [row for row in rows[1:] if any(_text(v) for v in row)]
+    body = [row for row in rows[1:] if any(cell_text(v) for v in row)]
     if not body:
         return [], [RowError(2, "file", _("文件中没有数据行"))]
     if len(body) > MAX_ROWS:
@@ -194,7 +186,7 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
     seen: dict[tuple[date, str], int] = {}
     for number, row in enumerate(rows[1:], start=2):
         row = [*row, *[None] * (len(keys) - len(row))]
-        if not any(_text(v) for v in row):
+        if not any(cell_text(v) for v in row):
             continue
         cells = {key: row[index] for key, index in position.items()}
         problems: list[tuple[str, str]] = []
@@ -202,7 +194,10 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
         month = parse_month(cells["month"])
         if month is None:
             problems.append(
-                ("month", _("月份应为 yyyy-MM 格式，例如 2016-01，收到 %r") % _text(cells["month"]))
+                (
+                    "month",
+                    _("月份应为 yyyy-MM 格式，例如 2016-01，收到 %r") % cell_text(cells["month"]),
+                )
             )
         elif month < FIRST_MONTH:
             problems.append(("month", _("月份不能早于 2016-01")))
@@ -223,7 +218,7 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
             problems.append(("code", _("能源代码 %s 不在当前能源品种字典中") % code))
 
         quantity = None
-        raw = _text(cells["quantity"]).replace(",", "")
+        raw = cell_text(cells["quantity"]).replace(",", "")
         try:
             quantity = Decimal(raw)
         except InvalidOperation:
@@ -239,7 +234,7 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
                 problems.append(("quantity", _("实物量过大，请检查计量单位")))
                 quantity = None
 
-        unit = _text(cells["unit"])
+        unit = cell_text(cells["unit"])
         if (
             energy_type is not None
             and unit

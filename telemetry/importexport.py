@@ -159,12 +159,13 @@ def read_table(name: str, content: bytes) -> list[list]:
     raise ImportRefused([RowError(0, "file", _("只支持 .xlsx 或 .csv 文件"))])
 
 
-def _column_key(cell) -> str:
-    text = str(cell or "").strip()
-    return text.split("（", 1)[0].split("(", 1)[0].strip()
+def column_key(cell) -> str:
+    """A header cell without its bracketed note: "数值（kWh）" -> "数值"."""
+    return cell_text(cell).split("（", 1)[0].split("(", 1)[0].strip()
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
+    """A cell as text; Excel's 3300.0 for a typed-in 3300 reads back as "3300"."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -181,14 +182,14 @@ def import_items(actor, enterprise, name: str, content: bytes) -> dict:
     rows = read_table(name, content)
     if not rows:
         raise ImportRefused([RowError(1, "file", _("文件是空的"))])
-    keys = [_column_key(cell) for cell in rows[0]]
+    keys = [column_key(cell) for cell in rows[0]]
     missing = [k for k in ("dataCode", "name", "unit") if k not in keys]
     if missing:
         raise ImportRefused([RowError(1, k, _("缺少必需的列")) for k in missing])
     unknown = [k for k in keys if k and k not in KEYS]
     if unknown:
         raise ImportRefused([RowError(1, k, _("无法识别的列")) for k in unknown])
-    body = [row for row in rows[1:] if any(_text(v) for v in row)]
+    body = [row for row in rows[1:] if any(cell_text(v) for v in row)]
     if len(body) > MAX_ROWS:
         raise ImportRefused([RowError(0, "file", _("一次最多导入 %d 行") % MAX_ROWS)])
 
@@ -200,7 +201,7 @@ def import_items(actor, enterprise, name: str, content: bytes) -> dict:
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         row = [*row, *[None] * (len(keys) - len(row))]
-        values = {k: _text(v) for k, v in zip(keys, row, strict=False) if k}
+        values = {k: cell_text(v) for k, v in zip(keys, row, strict=False) if k}
         if not any(values.values()):
             continue
         code = values.get("dataCode", "")

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from portal.api import IsReviewer
 from portal.permissions import get_visible_or_404, scope_to_enterprises
-from portal.workflow import TransitionRefused
 
 from .. import gaps as gap_list
 from ..auth import DeviceAuthError, authenticate_device
@@ -24,8 +23,11 @@ from ..overview import latest_runs
 
 
 def _error(status: int, field: str, reason: str) -> JsonResponse:
+    """The API's error shape (portal.api_errors): a summary and the field at fault."""
     return JsonResponse(
-        {"field": field, "reason": reason}, status=status, json_dumps_params={"ensure_ascii": False}
+        {"detail": str(reason), "errors": [{"field": field, "reason": str(reason)}]},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
     )
 
 
@@ -152,15 +154,13 @@ class RestartTrialView(APIView):
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
             return _error(400, field, errors[0])
-        try:
-            run = restart_trial(
-                connection,
-                request.user,
-                start=form.cleaned_data["start"],
-                comment=form.cleaned_data["comment"],
-            )
-        except TransitionRefused as refused:
-            return Response(refused.as_dict(), status=409)
+        # A refused transition is answered 409 by portal.api_errors, like every other API.
+        run = restart_trial(
+            connection,
+            request.user,
+            start=form.cleaned_data["start"],
+            comment=form.cleaned_data["comment"],
+        )
         return Response(TrialRunSerializer(run).data, status=201)
 
 

@@ -106,7 +106,7 @@ def test_unsigned_or_bad_requests_are_refused(client, kit):
     assert client.get("/api/v1/telemetry/gaps?from=2026-03-04&to=2026-03-04").status_code == 401
     response = signed_get(client, kit, "/api/v1/telemetry/gaps?from=2026-03-01&to=2026-05-01")
     assert response.status_code == 400
-    assert response.json()["field"] == "to"
+    assert response.json()["errors"][0]["field"] == "to"
 
 
 def test_outsiders_get_404_on_the_gap_page(enterprise, outsider, other_viewer, client_for):
