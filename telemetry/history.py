@@ -45,7 +45,7 @@ from .models import (
     HistoricalEnergyImport,
     HistoricalEnergyRecord,
 )
-from .registry import _require_editor
+from .registry import require_editor
 from .timeslots import BEIJING
 
 register_events(
@@ -277,7 +277,7 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
 
 def import_history(actor, enterprise, upload) -> HistoricalEnergyImport:
     """Import the file for ``enterprise``: all rows or none. Raises ImportRefused."""
-    _require_editor(actor, enterprise)
+    require_editor(actor, enterprise)
     rows, errors = check_rows(enterprise, read_upload(upload))
     if errors:
         raise ImportRefused(errors)

@@ -23,7 +23,7 @@ from .datacode import LENGTH, SEGMENTS
 from .energy import current_energy_types
 from .forms import DataItemForm
 from .models import DataItem, EndDevice
-from .registry import _require_editor
+from .registry import require_editor
 
 # (column key, header label, form field or None)
 # The header labels are part of the file format, not of the page: an exported file has the
@@ -178,7 +178,7 @@ def import_items(actor, enterprise, name: str, content: bytes) -> dict:
 
     Raises ImportRefused with every row error; returns {"created": n, "updated": m}.
     """
-    _require_editor(actor, enterprise)
+    require_editor(actor, enterprise)
     rows = read_table(name, content)
     if not rows:
         raise ImportRefused([RowError(1, "file", _("文件是空的"))])

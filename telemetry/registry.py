@@ -24,14 +24,14 @@ def can_edit_registry(user, enterprise) -> bool:
     )
 
 
-def _require_editor(actor, enterprise) -> None:
+def require_editor(actor, enterprise) -> None:
     if not can_edit_registry(actor, enterprise):
         raise PermissionDenied(_("只有本企业的用户可以登记端设备和数据采集项。"))
 
 
 def save_device(actor, enterprise, form, test_report=None) -> EndDevice:
     """Create or update a device from a valid EndDeviceForm; ``test_report`` is an upload."""
-    _require_editor(actor, enterprise)
+    require_editor(actor, enterprise)
     creating = form.instance.pk is None
     with transaction.atomic():
         device = form.save(commit=False)
@@ -53,7 +53,7 @@ def save_device(actor, enterprise, form, test_report=None) -> EndDevice:
 
 def save_item(actor, enterprise, form) -> DataItem:
     """Create or update a data item from a valid DataItemForm."""
-    _require_editor(actor, enterprise)
+    require_editor(actor, enterprise)
     creating = form.instance.pk is None
     with transaction.atomic():
         item = form.save()
