@@ -428,13 +428,23 @@ def claim_batches(limit: int | None = None, now: datetime | None = None) -> list
 
 def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
     """Parse the claimed batches again and store all their readings in one write."""
-    batches = list(
-        UploadBatch.objects.filter(pk__in=batch_ids, status=BatchStatus.QUEUED).only(
-            "pk", "enterprise_id", "device_id", "raw_body", "received_at", "rejections"
+    with transaction.atomic():
+        # The batches are locked and their status read again inside the write: a claim taken
+        # over as stale (a slow worker, not a dead one) then waits for the first worker and
+        # finds the batches stored, instead of counting every reading as a duplicate and
+        # overwriting the first receipt.
+        batches = list(
+            UploadBatch.objects.select_for_update()
+            .filter(pk__in=batch_ids, status=BatchStatus.QUEUED)
+            .order_by("pk")
+            .only("pk", "enterprise_id", "device_id", "raw_body", "received_at", "rejections")
         )
-    )
-    if not batches:
-        return StoreResult()
+        if not batches:
+            return StoreResult()
+        return _ingest_locked(batches)
+
+
+def _ingest_locked(batches: list[UploadBatch]) -> StoreResult:
     specs = item_specs({b.enterprise_id for b in batches})
     incoming: list[_Incoming] = []
     late_rejections: dict[int, list[dict]] = {}
@@ -460,7 +470,7 @@ def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
         for spec in table.values()
     }
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside ingest_batches' transaction
         result = _write(incoming, shapes)
         for batch in batches:
             stored, duplicates = result.by_batch.get(batch.pk, (0, 0))

@@ -302,3 +302,45 @@ def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
             expected = codes[classify_arrival(stat_type, slot, received, interval, windows)]
             got = 0 if received <= on_time else 1 if received <= backfill else 2
             assert got == expected, (stat_type, slot, received)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_taken_over_claim_does_not_ingest_a_batch_twice_or_overwrite_its_receipt(
+    enterprise, item, monkeypatch
+):
+    import threading
+
+    from django.db import connections
+
+    from telemetry import ingest
+
+    kit = device_with_certificate(enterprise)
+    batch = queued_batch(kit, [item], at("2026-03-02 10:00"), at("2026-03-02 10:16"))
+    real_specs = ingest.item_specs
+    other = {}
+
+    def second_worker():
+        try:
+            other["result"] = ingest_batches([batch.pk])
+        finally:
+            connections.close_all()
+
+    def specs_then_let_a_second_worker_in(enterprise_ids):
+        # Worker A has read its batches; worker B, which took the claim over as stale, now
+        # ingests the same ids. It must wait for A (or find the batch stored), not race it.
+        monkeypatch.setattr(ingest, "item_specs", real_specs)
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        thread.join(timeout=2)
+        other["thread"] = thread
+        return real_specs(enterprise_ids)
+
+    monkeypatch.setattr(ingest, "item_specs", specs_then_let_a_second_worker_in)
+    first = ingest_batches([batch.pk])
+    other["thread"].join(timeout=10)
+    assert not other["thread"].is_alive()
+    assert (first.stored, first.duplicates) == (1, 0)
+    assert (other["result"].stored, other["result"].duplicates) == (0, 0)
+    batch.refresh_from_db()
+    assert (batch.stored_count, batch.duplicate_count) == (1, 0)
