@@ -397,8 +397,15 @@ def _finish(run: TrialRun, verdict: Verdict, step: str, event: str, now, **data)
     """Move the connection and close the run together; False if someone else moved it."""
     try:
         with transaction.atomic():
+            # The verdict was reached outside this transaction: if a reviewer restarted the
+            # trial meanwhile, the connection is running a new window and this run is closed.
+            # Lock the connection first (as restart_trial does) and judge only the open run.
+            connection = Connection.objects.select_for_update().get(pk=run.connection_id)
+            still_open = TrialRun.objects.filter(pk=run.pk, status=TrialStatus.RUNNING).exists()
+            if not still_open or connection.trial_started_on != run.started_on:
+                return False
             run_transition(
-                run.connection,
+                connection,
                 step,
                 None,
                 event=event,

@@ -256,3 +256,38 @@ def test_restart_api_refuses_an_enterprise_user(enterprise, member, reviewer, ap
     response = api_client_for(reviewer).post(url, {"comment": "整改完成"}, format="json")
     assert response.status_code == 201
     assert response.json()["status"] == "running"
+
+
+def test_a_verdict_on_a_window_restarted_meanwhile_does_not_fail_the_new_one(
+    enterprise, reviewer, monkeypatch
+):
+    from telemetry import evaluation
+
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+    rollup(item, D3, on_time=without(FULL_DAY, *range(12)))
+    judge_first = evaluation.judge
+
+    def judge_then_restart(*args, **kwargs):
+        # The reviewer restarts the trial while the evaluation holds its (failing) verdict.
+        verdict = judge_first(*args, **kwargs)
+        evaluation.restart_trial(
+            Connection.objects.get(pk=connection.pk), reviewer, start=date(2026, 3, 18)
+        )
+        return verdict
+
+    monkeypatch.setattr(evaluation, "judge", judge_then_restart)
+    summary = evaluate_trials(now=AFTER_WINDOW)
+
+    assert summary.failed == []
+    connection = Connection.objects.get(pk=connection.pk)
+    assert (connection.state, connection.trial_started_on) == (
+        ConnectionState.TRIAL_RUNNING,
+        date(2026, 3, 18),
+    )
+    runs = list(TrialRun.objects.filter(connection=connection).order_by("number"))
+    assert [(r.number, r.status) for r in runs] == [
+        (1, TrialStatus.RESTARTED),
+        (2, TrialStatus.RUNNING),
+    ]
