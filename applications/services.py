@@ -19,7 +19,7 @@ from cryptography import x509
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -557,6 +557,18 @@ def strong_password(length: int = 20) -> str:
             return password
 
 
+# Any constant will do, as long as nothing else takes this advisory lock.
+TUNNEL_POOL_LOCK = 0x56504E
+
+
+def _lock_tunnel_pool() -> None:
+    """Hold the pool until the caller's transaction ends. Without it two approvals at once
+    read the same free address, and all but one fail on the unique index."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TUNNEL_POOL_LOCK])
+
+
 def _free_tunnel_address() -> str:
     pool = ipaddress.ip_network(settings.VPN_TUNNEL_POOL)
     used = set(VpnAccount.objects.values_list("tunnel_address", flat=True))
@@ -570,31 +582,27 @@ def _free_tunnel_address() -> str:
 
 def open_vpn_account(enterprise, actor) -> VpnAccount:
     """The enterprise's account, created once with no usable password: a member sets it in
-    the portal and sees it once. Two approvals racing for one address: the unique index
-    refuses the second insert and it takes the next address."""
-    existing = VpnAccount.objects.filter(enterprise=enterprise).first()
-    if existing is not None:
-        return existing
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                account = VpnAccount.objects.create(
-                    enterprise=enterprise,
-                    username=f"hb{enterprise.uscc.lower()}",
-                    password_hash=make_password(None),
-                    tunnel_address=_free_tunnel_address(),
-                    expires_at=timezone.now() + timedelta(days=settings.VPN_ACCOUNT_DAYS),
-                )
-        except IntegrityError:
-            continue
+    the portal and sees it once. Allocation is serialised by the pool lock, which the
+    approval's transaction holds until it commits."""
+    with transaction.atomic():
+        _lock_tunnel_pool()
+        existing = VpnAccount.objects.filter(enterprise=enterprise).first()
+        if existing is not None:
+            return existing
+        account = VpnAccount.objects.create(
+            enterprise=enterprise,
+            username=f"hb{enterprise.uscc.lower()}",
+            password_hash=make_password(None),
+            tunnel_address=_free_tunnel_address(),
+            expires_at=timezone.now() + timedelta(days=settings.VPN_ACCOUNT_DAYS),
+        )
         AuditEvent.record(
             account,
             actor,
             "vpn_account_created",
             context={"username": account.username, "address": account.tunnel_address},
         )
-        return account
-    raise refused(_("分配 VPN 地址失败，请重试。"), "vpn")
+    return account
 
 
 def set_vpn_password(account, actor) -> tuple[VpnAccount, str]:

@@ -244,6 +244,37 @@ def test_two_reviewers_approving_at_once_only_one_succeeds():
     assert VpnAccount.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_approvals_at_once_all_get_distinct_tunnel_addresses():
+    if connection.vendor != "postgresql":
+        pytest.skip("the pool lock needs PostgreSQL")
+    make_root()
+    applications = [AccessApplicationFactory(under_review=True) for _ in range(8)]
+    reviewer = ReviewerFactory()
+    outcomes = []
+    barrier = threading.Barrier(len(applications))
+
+    def approve(application):
+        try:
+            barrier.wait()
+            services.approve_application(application, reviewer)
+            outcomes.append("ok")
+        except TransitionRefused as refusal:
+            outcomes.append(refusal.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in applications]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == ["ok"] * 8
+    addresses = list(VpnAccount.objects.values_list("tunnel_address", flat=True))
+    assert sorted(addresses) == [f"10.88.0.{n}" for n in range(2, 10)]
+
+
 def test_full_path_through_the_pages(
     client_for, enterprise, member, reviewer, root, finalised_scheme
 ):
