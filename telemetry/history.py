@@ -282,6 +282,16 @@ def import_history(actor, enterprise, upload) -> HistoricalEnergyImport:
     if errors:
         raise ImportRefused(errors)
     now = timezone.now()
+    stored: list = []  # the attachment written to storage, removed again if the import fails
+    try:
+        return _import_rows(actor, enterprise, upload, rows, now, stored)
+    except BaseException:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+
+
+def _import_rows(actor, enterprise, upload, rows: list[MonthRow], now, stored: list):
     with transaction.atomic():
         # Two imports of one enterprise at once: the second waits and supersedes the first.
         Enterprise.objects.select_for_update().get(pk=enterprise.pk)
@@ -326,6 +336,7 @@ def import_history(actor, enterprise, upload) -> HistoricalEnergyImport:
             kind="energy_history",
             allowed=SPREADSHEETS,
         )
+        stored.append(imported.attachment)
         structure = snapshot_structure(imported)
         imported.total_tce = structure.total_tce
         imported.save(update_fields=["attachment", "total_tce"])

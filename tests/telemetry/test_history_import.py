@@ -332,3 +332,22 @@ def test_the_page_takes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         result = client.get(reverse("telemetry:history_import", args=[imported.pk]))
         assert result.status_code == 200
+
+
+def test_a_failure_after_the_file_is_saved_leaves_no_row_and_no_file(
+    member, enterprise, connected, settings, monkeypatch
+):
+    from telemetry import history
+
+    def broken(source):
+        raise RuntimeError("structure could not be computed")
+
+    monkeypatch.setattr(history, "snapshot_structure", broken)
+    with pytest.raises(RuntimeError):
+        import_history(member, enterprise, csv_upload(*good_rows()))
+
+    assert not HistoricalEnergyImport.objects.exists()
+    assert not HistoricalEnergyRecord.objects.exists()
+    assert not Attachment.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
