@@ -114,11 +114,18 @@ def silence_findings(now: datetime) -> list[Finding]:
         )
     }
     findings = []
+    # A device answers for the items assigned to it and for its enterprise's unassigned
+    # automatic ones (gaps.device_items); its silence is measured in the shortest period.
     device_interval: dict[int, int] = {}
+    unassigned_interval: dict[int, int] = {}
     for item_id, last in last_slots(items, now).items():
         enterprise_id, device_id, interval, code, name = meta[item_id]
         if device_id is not None:
             device_interval[device_id] = min(device_interval.get(device_id, 60), interval)
+        else:
+            unassigned_interval[enterprise_id] = min(
+                unassigned_interval.get(enterprise_id, 60), interval
+            )
         due = (last + timedelta(minutes=interval)) if last else None
         if due is None or now - due >= timedelta(minutes=interval * periods):
             since = format_wire_time(last) if last else _("两天以上")
@@ -135,14 +142,23 @@ def silence_findings(now: datetime) -> list[Finding]:
                     item_id=item_id,
                 )
             )
+    devices = list(
+        EndDevice.objects.filter(
+            Q(pk__in=list(device_interval)) | Q(enterprise_id__in=list(unassigned_interval)),
+            is_active=True,
+        )
+    )
     reported = {
         notice.device_id: notice
         for notice in OutageNotice.objects.filter(
-            device_id__in=list(device_interval), resolved_at=None, starts_at__lte=now
+            device_id__in=[d.pk for d in devices], resolved_at=None, starts_at__lte=now
         )
     }
-    for device in EndDevice.objects.filter(pk__in=list(device_interval), is_active=True):
-        limit = timedelta(minutes=device_interval[device.pk] * periods)
+    for device in devices:
+        interval = min(
+            device_interval.get(device.pk, 60), unassigned_interval.get(device.enterprise_id, 60)
+        )
+        limit = timedelta(minutes=interval * periods)
         if device.last_seen_at is not None and now - device.last_seen_at < limit:
             continue
         detail = _("端设备 %(serial)s 已超过 %(n)s 个上报周期没有上传（最近上传：%(seen)s）") % {

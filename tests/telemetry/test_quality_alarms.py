@@ -107,3 +107,18 @@ def test_daily_sum_against_monthly_value(enterprise):
     assert finding.item_id == monthly.pk and "偏差 6.25%" in finding.detail
     Reading.objects.filter(item=monthly).update(value=Decimal("310"))
     assert consistency_findings(date(2026, 4, 1)) == []
+
+
+def test_a_device_serving_only_unassigned_items_is_watched_for_silence(enterprise):
+    from .factories import EndDeviceFactory
+
+    device = EndDeviceFactory(enterprise=enterprise, last_seen_at=beijing(2026, 3, 5, 9, 50))
+    item = DataItemFactory(enterprise=enterprise, device=None)  # answered by any device
+    trial_connection(enterprise, START)
+    rollup(item, date(2026, 3, 5), on_time=(1 << 40) - 1)
+
+    check_alarms(beijing(2026, 3, 5, 10, 30))
+    assert not Alarm.objects.filter(kind=AlarmKind.SILENT_DEVICE).exists()
+    check_alarms(beijing(2026, 3, 5, 11, 0))
+    alarm = Alarm.objects.get(kind=AlarmKind.SILENT_DEVICE)
+    assert alarm.device_id == device.pk
