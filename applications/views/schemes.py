@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import enterprise_user, grant_access, reviewer
-from portal.attachments import attachments_of
+from portal.attachments import AttachmentRejected, attachments_of
 from portal.forms import DecisionForm
 from portal.models import AuditEvent
 from portal.permissions import is_staff_reviewer
@@ -69,6 +69,8 @@ def _scheme_form_page(request, scheme=None):
                 scheme = services.update_scheme(scheme, request.user, data, document)
                 messages.success(request, _("设计方案已保存。"))
             return redirect("applications:scheme_detail", pk=scheme.pk)
+        except AttachmentRejected as rejection:
+            form.add_error("document", rejection.reason)
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:
@@ -179,6 +181,8 @@ def change_create(request, pk):
             services.add_change_record(
                 scheme, request.user, form.cleaned_data, form.cleaned_data.get("document")
             )
+        except AttachmentRejected as rejection:
+            form.add_error("document", rejection.reason)
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:

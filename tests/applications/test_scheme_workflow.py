@@ -289,3 +289,44 @@ def test_feedback_form_errors_are_shown_on_the_page(client_for, enterprise, memb
     assert response.status_code == 200
     assert "请按“年-月”填写" in response.content.decode()
     assert DesignScheme.objects.get(pk=scheme.pk).state == SchemeState.SENT
+
+
+def test_a_document_of_the_wrong_type_is_a_form_error_and_nothing_is_written(
+    client_for, enterprise, member, reviewer
+):
+    from portal.attachments import as_bytes_upload
+    from portal.models import Attachment
+
+    empty_rows = {
+        f"{name}-{part}": "0"
+        for name in ("energy_types", "instruments", "budget_items")
+        for part in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
+    response = client_for(reviewer).post(
+        reverse("applications:scheme_create"),
+        {
+            "enterprise": enterprise.pk,
+            "project_plan": "计划",
+            "document": as_bytes_upload("方案.txt", b"plain text, not a document"),
+            **empty_rows,
+        },
+    )
+    assert response.status_code == 200
+    assert "不是可接受的类型" in str(response.context["form"].errors["document"])
+
+    scheme = DesignSchemeFactory(enterprise=enterprise, finalised=True)
+    response = client_for(member).post(
+        reverse("applications:change_create", args=[scheme.pk]),
+        {
+            "changed_on": "2026-03-02",
+            "content": "更换流量计",
+            "reason": "停产",
+            "unit": "承建方",
+            "document": as_bytes_upload("变更.txt", b"plain text, not a document"),
+        },
+    )
+    assert response.status_code == 200
+    assert "不是可接受的类型" in str(response.context["form"].errors["document"])
+    assert not DesignScheme.objects.exclude(pk=scheme.pk).exists()
+    assert not scheme.change_records.exists()
+    assert not Attachment.objects.filter(kind__in=["scheme_document", "change_document"]).exists()
