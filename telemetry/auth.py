@@ -261,9 +261,13 @@ def _valid_ip(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    # A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; the VPN tunnel address it
+    # is compared with is plain IPv4, so the mapped form would look like a relay.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
 
 
 def relay_suspected(enterprise, address: str | None) -> bool:

@@ -154,6 +154,11 @@ def test_source_address_ignores_forwarded_for_from_untrusted_peers(settings):
     assert source_address(proxied) == "10.8.0.10"
 
 
+def test_an_ipv4_peer_seen_by_a_dual_stack_listener_is_its_plain_ipv4_address():
+    request = RequestFactory().post("/", REMOTE_ADDR="::ffff:10.8.0.20")
+    assert source_address(request) == "10.8.0.20"
+
+
 def test_relay_is_suspected_only_with_a_usable_vpn_account(enterprise):
     assert relay_suspected(enterprise, "203.0.113.5") is False
     account = vpn_account_for(enterprise, "10.8.0.20")
