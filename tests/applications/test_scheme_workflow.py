@@ -329,4 +329,4 @@ def test_a_document_of_the_wrong_type_is_a_form_error_and_nothing_is_written(
     assert "不是可接受的类型" in str(response.context["form"].errors["document"])
     assert not DesignScheme.objects.exclude(pk=scheme.pk).exists()
     assert not scheme.change_records.exists()
-    assert not Attachment.objects.filter(kind__in=["scheme_document", "change_document"]).exists()
+    assert not Attachment.objects.filter(original_name__endswith=".txt").exists()
