@@ -328,12 +328,10 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
 
 
 def _tell(alarm: Alarm, title: str) -> None:
-    from portal.models import Enterprise
-
-    enterprise = Enterprise.objects.get(pk=alarm.enterprise_id)
+    # enterprise_users needs only the id: no query per alarm for the Enterprise row.
     transaction.on_commit(
         lambda: notify(
-            enterprise_users(enterprise),
+            enterprise_users(alarm.enterprise_id),
             title,
             alarm.detail,
             reverse("telemetry:enterprise_monitoring", args=[alarm.enterprise_id]),
