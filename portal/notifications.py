@@ -11,8 +11,14 @@ def notify(recipients, title: str, body: str = "", link: str = "", event=None):
     """Create inbox rows now; queue their e-mails for after the surrounding commit."""
     from .tasks import send_notification_email
 
+    # Titles embed names (an enterprise's may be 200 characters): cut to the column, or
+    # PostgreSQL refuses the row and the whole transition with it.
+    limit = Notification._meta.get_field("title").max_length
+    title = str(title)
+    if len(title) > limit:
+        title = title[: limit - 1] + "…"
     rows = Notification.objects.bulk_create(
-        Notification(recipient=user, title=str(title), body=str(body), link=link, event=event)
+        Notification(recipient=user, title=title, body=str(body), link=link, event=event)
         for user in {u.pk: u for u in recipients}.values()
     )
     for row in rows:

@@ -18,6 +18,13 @@ def test_notify_creates_an_inbox_row_per_recipient(member, reviewer):
     )
 
 
+def test_a_title_longer_than_the_column_is_cut_not_refused(member):
+    # "新企业注册待审核：" + a 200-character enterprise name, as register_enterprise sends it.
+    (row,) = notify([member], "新企业注册待审核：" + "企" * 200)
+    row.refresh_from_db()
+    assert len(row.title) == 200 and row.title.endswith("…")
+
+
 def test_the_email_is_sent_only_after_commit(
     member, mailoutbox, django_capture_on_commit_callbacks
 ):
