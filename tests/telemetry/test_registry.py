@@ -239,6 +239,26 @@ def test_api_lists_exactly_the_visible_records(
     assert ids(outsider, "devices") == {their_device.pk}
 
 
+@pytest.mark.parametrize("what", ["devices", "items"])
+def test_api_lists_cost_the_same_queries_for_one_or_many_records(
+    api_client_for, member, enterprise, what
+):
+    client = api_client_for(member)
+    url = f"/api/v1/telemetry/{what}/"
+    device = device_with_certificate(enterprise).device
+    DataItemFactory(enterprise=enterprise, device=device)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        device_with_certificate(enterprise)
+    for _ in range(20):
+        DataItemFactory(enterprise=enterprise, device=EndDevice.objects.last())
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
+
+
 def test_api_device_shows_certificate_status(api_client_for, member, device):
     data = api_client_for(member).get(f"/api/v1/telemetry/devices/{device.pk}/").json()
     assert data["certificate_status"] == "valid" and data["certificate_serial"]
