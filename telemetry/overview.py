@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .evaluation import JUDGED_STAT_TYPES, slots_per_day
+from .evaluation import JUDGED_STAT_TYPES, expected_kinds, slots_per_day
 from .models import (
     Alarm,
     Connection,
@@ -112,19 +112,12 @@ def item_completeness(enterprise, days: int = 14, today: date | None = None) -> 
 
 
 def expected_per_day(enterprise_ids) -> dict[int, int]:
-    """Expected real-time and daily slots per day for each enterprise, from its items."""
-    totals: dict[int, int] = defaultdict(int)
-    rows = (
-        DataItem.objects.filter(
-            enterprise_id__in=enterprise_ids, is_active=True, stat_type__in=JUDGED_STAT_TYPES
-        )
-        .values_list("enterprise_id", "stat_type", "interval_minutes")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for enterprise_id, stat_type, interval, n in rows:
-        totals[enterprise_id] += n * slots_per_day(stat_type, interval)
-    return totals
+    """Expected real-time and daily slots per day for each enterprise, from its items (the
+    trial's count, ``evaluation.expected_kinds``)."""
+    return {
+        enterprise_id: sum(n * slots_per_day(*kind) for kind, n in kinds.items())
+        for enterprise_id, kinds in expected_kinds(enterprise_ids).items()
+    }
 
 
 def received_on(enterprise_ids, day: date) -> dict[int, int]:
