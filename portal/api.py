@@ -20,6 +20,7 @@ from .permissions import (
 )
 from .serializers import (
     DecisionSerializer,
+    EnterpriseFilterSerializer,
     EnterpriseSerializer,
     MembershipSerializer,
     NotificationSerializer,
@@ -48,15 +49,12 @@ class EnterpriseViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = EnterpriseSerializer
-    filterset_fields = ()
 
     def get_queryset(self):
         qs = enterprises_visible_to(self.request.user).order_by("pk")
-        for param in ("region", "stage", "registration_status"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
-        return qs
+        filters = EnterpriseFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return qs.filter(**{k: v for k, v in filters.validated_data.items() if v != ""})
 
     def perform_update(self, serializer):
         if not can_edit_enterprise(self.request.user, serializer.instance):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Enterprise, Membership, Notification, User
+from .models import Enterprise, Membership, Notification, Region, RegistrationStatus, Stage, User
 from .uscc import uscc_error
 
 
@@ -63,3 +63,13 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EnterpriseFilterSerializer(serializers.Serializer):
+    """The list's query filters: an unknown value is a 400 naming the parameter, not a 500."""
+
+    region = serializers.ChoiceField(choices=Region.choices, required=False, allow_blank=True)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
+    registration_status = serializers.ChoiceField(
+        choices=RegistrationStatus.choices, required=False, allow_blank=True
+    )

@@ -24,6 +24,18 @@ def test_a_validation_error_names_each_field_and_reason(enterprise, member, api_
     assert all(reason for reason in fields.values())
 
 
+def test_list_filters_with_unknown_values_are_400_naming_the_parameter(
+    enterprise, reviewer, api_client_for
+):
+    api = api_client_for(reviewer)
+    response = api.get("/api/v1/enterprises/?stage=abc&region=999999")
+    assert response.status_code == 400
+    assert {error["field"] for error in response.json()["errors"]} == {"stage", "region"}
+    listed = api.get(f"/api/v1/enterprises/?stage=1&region={enterprise.region}&stage_x=")
+    assert [row["id"] for row in listed.json()["results"]] == [enterprise.pk]
+    assert api.get("/api/v1/enterprises/?stage=").status_code == 200
+
+
 def test_a_missing_record_is_404_json(member, api_client_for):
     response = api_client_for(member).get("/api/v1/enterprises/987654/")
     assert response.status_code == 404
