@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -287,6 +287,8 @@ class DeviceCertificateViewSet(
         qs = certificates_visible_to(self.request.user)
         enterprise = self.request.query_params.get("enterprise")
         if enterprise:
+            if not enterprise.isdigit():
+                raise ValidationError({"enterprise": [_("应为企业编号（整数）。")]})
             qs = qs.filter(enterprise_id=enterprise)
         return qs.order_by("-issued_at", "-pk")
 

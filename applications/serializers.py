@@ -21,6 +21,7 @@ from .models import (
     SchemeFeedback,
     VpnAccount,
 )
+from .permissions import design_schemes_visible_to
 from .services import APPLICATION_FIELDS
 
 
@@ -202,6 +203,13 @@ class AccessApplicationSerializer(serializers.ModelSerializer):
             "submitted_at",
             "created_at",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Another enterprise's scheme id reads as "does not exist", as a 404 would.
+            self.fields["design_scheme"].queryset = design_schemes_visible_to(request.user)
 
     def validate_uscc(self, value):
         value = value.strip().upper()

@@ -393,9 +393,12 @@ def _locked_editable(application, actor) -> AccessApplication:
 
 
 def update_application(application, actor, data: dict) -> AccessApplication:
-    check_application_data(application.enterprise, data)
     with transaction.atomic():
         locked = _locked_editable(application, actor)
+        # A partial update (API PATCH) is checked together with the values it keeps, so an
+        # end date alone cannot slip in before the stored start date.
+        kept = {name: getattr(locked, name) for name in APPLICATION_FIELDS}
+        check_application_data(locked.enterprise, {**kept, **data})
         changed = [n for n in APPLICATION_FIELDS if n in data and getattr(locked, n) != data[n]]
         for name in changed:
             setattr(locked, name, data[name])

@@ -257,3 +257,32 @@ def test_feedback_month_is_validated(api_client_for, member, enterprise, when):
     assert "年-月" in fields["planned_completion"]
     assert "energy_types_correct" in fields
     assert AccessApplication.objects.count() == 0
+
+
+def test_a_partial_update_is_checked_against_the_kept_values(api_client_for, member, enterprise):
+    application = AccessApplicationFactory(enterprise=enterprise)
+    response = api_client_for(member).patch(
+        f"{API}/access-applications/{application.pk}/",
+        {"project_end": "1990-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["project_end"]
+    assert AccessApplication.objects.get(pk=application.pk).project_end != date(1990, 1, 1)
+
+
+def test_another_enterprises_scheme_reads_as_missing(
+    api_client_for, member, enterprise, other_enterprise
+):
+    foreign = DesignSchemeFactory(enterprise=other_enterprise, finalised=True)
+    response = api_client_for(member).post(
+        f"{API}/access-applications/", {"design_scheme": foreign.pk}, format="json"
+    )
+    reasons = [e["reason"] for e in response.json()["errors"] if e["field"] == "design_scheme"]
+    assert len(reasons) == 1 and "不存在" in reasons[0]
+
+
+def test_a_malformed_enterprise_filter_is_a_400_naming_it(api_client_for, reviewer):
+    response = api_client_for(reviewer).get(f"{API}/certificates/?enterprise=abc")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["enterprise"]
