@@ -47,6 +47,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "event", "actor", "content_type", "object_id", "to_state")
     list_filter = ("event", "content_type")
+    list_select_related = ("actor", "content_type")  # one query per page, not one per row
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     def has_add_permission(self, request):
@@ -63,9 +64,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ("original_name", "enterprise", "kind", "mime_type", "size", "uploaded_at")
     list_filter = ("kind", "mime_type")
+    list_select_related = ("enterprise",)
     readonly_fields = ("sha256", "size", "mime_type")
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("title", "recipient", "created_at", "read_at", "emailed_at")
+    list_select_related = ("recipient",)
