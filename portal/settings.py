@@ -9,6 +9,7 @@ name of an environment.
 
 import os
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,18 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def env_decimal(name: str, default: str) -> Decimal:
+    """A finite decimal (rates, shares, tolerances): nonsense fails at start, not at use."""
+    value = env(name, "") or default
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, not {value!r}") from None
+    if not number.is_finite():
+        raise ImproperlyConfigured(f"{name} must be a finite number, not {value!r}")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -80,12 +93,12 @@ TELEMETRY_MAX_SKEW_SECONDS = env_int("TELEMETRY_MAX_SKEW_SECONDS", 300)
 TELEMETRY_BACKFILL_CYCLES = env_int("TELEMETRY_BACKFILL_CYCLES", 1)
 TELEMETRY_MONTHLY_DEADLINE_DAY = env_int("TELEMETRY_MONTHLY_DEADLINE_DAY", 10)
 TELEMETRY_TRIAL_DAYS = env_int("TELEMETRY_TRIAL_DAYS", 15)
-TELEMETRY_TRIAL_SUCCESS_RATE = env("TELEMETRY_TRIAL_SUCCESS_RATE", "0.999")
-TELEMETRY_COMPLETENESS_FLAG = env("TELEMETRY_COMPLETENESS_FLAG", "0.90")
-TELEMETRY_CONSISTENCY_TOLERANCE = env("TELEMETRY_CONSISTENCY_TOLERANCE", "0.05")
+TELEMETRY_TRIAL_SUCCESS_RATE = env_decimal("TELEMETRY_TRIAL_SUCCESS_RATE", "0.999")
+TELEMETRY_COMPLETENESS_FLAG = env_decimal("TELEMETRY_COMPLETENESS_FLAG", "0.90")
+TELEMETRY_CONSISTENCY_TOLERANCE = env_decimal("TELEMETRY_CONSISTENCY_TOLERANCE", "0.05")
 TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
 # An energy type is "main" (主要用能品种) at this share of comprehensive consumption or more.
-TELEMETRY_MAIN_ENERGY_SHARE = env("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
+TELEMETRY_MAIN_ENERGY_SHARE = env_decimal("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
 # Longest window a gap list may span, in days.
 TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
 # Each web process caches an enterprise's item table this long (0 = off); see ADR 0006.
@@ -166,7 +179,9 @@ TEMPLATES = [
 
 # --- database ----------------------------------------------------------------------------
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
