@@ -71,7 +71,7 @@ class DesignSchemeViewSet(
 
     def get_queryset(self):
         qs = design_schemes_visible_to(self.request.user).prefetch_related(
-            "confirmations__confirmed_by"
+            "confirmations__confirmed_by", "attachments"
         )
         state = self.request.query_params.get("state")
         return (qs.filter(state=state) if state else qs).order_by("-created_at", "-pk")
@@ -144,7 +144,8 @@ class DesignSchemeViewSet(
     @action(detail=True, methods=["get"], url_path="feedback-forms")
     def feedback_forms(self, request, pk=None):
         scheme = self.get_object()
-        return Response(FeedbackSerializer(scheme.feedback.all(), many=True).data)
+        feedback = scheme.feedback.select_related("submitted_by")
+        return Response(FeedbackSerializer(feedback, many=True).data)
 
     @extend_schema(methods=["get"], request=None, responses=ChangeRecordSerializer(many=True))
     @extend_schema(
@@ -154,7 +155,8 @@ class DesignSchemeViewSet(
     def change_records(self, request, pk=None):
         scheme = self.get_object()
         if request.method == "GET":
-            return Response(ChangeRecordSerializer(scheme.change_records.all(), many=True).data)
+            records = change_records_visible_to(request.user).filter(scheme=scheme)
+            return Response(ChangeRecordSerializer(records, many=True).data)
         form = ChangeRecordSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         record = services.add_change_record(scheme, request.user, form.validated_data)
@@ -197,7 +199,7 @@ class AccessApplicationViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = access_applications_visible_to(self.request.user)
+        qs = access_applications_visible_to(self.request.user).prefetch_related("attachments")
         params = self.request.query_params
         if params.get("state"):
             qs = qs.filter(state=params["state"])

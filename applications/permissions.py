@@ -41,7 +41,9 @@ def design_schemes_visible_to(user) -> QuerySet[DesignScheme]:
 
 def change_records_visible_to(user) -> QuerySet[ChangeRecord]:
     return _scoped(
-        ChangeRecord.objects.select_related("scheme", "scheme__enterprise"),
+        ChangeRecord.objects.select_related(
+            "scheme", "scheme__enterprise", "recorded_by", "decided_by"
+        ),
         user,
         "scheme__enterprise",
     )

@@ -6,7 +6,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.attachments import attachments_of
 from portal.uscc import uscc_error
 
 from .models import (
@@ -112,7 +111,8 @@ class DesignSchemeSerializer(serializers.ModelSerializer):
     def get_documents(self, scheme) -> list[dict]:
         return [
             {"id": a.pk, "name": a.original_name, "uploaded_at": a.uploaded_at}
-            for a in attachments_of(scheme, "scheme_document")
+            for a in sorted(scheme.attachments.all(), key=lambda a: a.pk)
+            if a.kind == "scheme_document"
         ]
 
 
@@ -221,7 +221,7 @@ class AccessApplicationSerializer(serializers.ModelSerializer):
     def get_materials(self, application) -> list[dict]:
         return [
             {"id": a.pk, "kind": a.kind, "name": a.original_name, "size": a.size}
-            for a in attachments_of(application)
+            for a in sorted(application.attachments.all(), key=lambda a: a.pk)
         ]
 
     def get_missing_materials(self, application) -> list[str]:

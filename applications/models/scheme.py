@@ -1,6 +1,7 @@
 """设计方案 (design scheme), its 7.1 feedback, the three confirmations and change records."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +104,8 @@ class DesignScheme(FSMModelMixin, models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    # The scheme documents; a relation only so that lists can prefetch them (no column).
+    attachments = GenericRelation("portal.Attachment")
 
     class Meta:
         verbose_name = _("设计方案")

@@ -286,3 +286,47 @@ def test_a_malformed_enterprise_filter_is_a_400_naming_it(api_client_for, review
     response = api_client_for(reviewer).get(f"{API}/certificates/?enterprise=abc")
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["enterprise"]
+
+
+@pytest.mark.parametrize(
+    "resource", ["design-schemes", "access-applications", "change-records", "certificates"]
+)
+def test_api_lists_cost_the_same_for_eight_rows_as_for_one(
+    api_client_for, reviewer, resource, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from applications import services
+
+    def add_row():
+        scheme = DesignSchemeFactory(finalised=True)
+        application = AccessApplicationFactory(
+            enterprise=scheme.enterprise, design_scheme=scheme, submitted=True
+        )
+        services.add_change_record(
+            scheme,
+            reviewer,
+            {"changed_on": date(2026, 3, 2), "content": "c", "reason": "r", "unit": "u"},
+        )
+        DeviceCertificate.objects.create(
+            enterprise=scheme.enterprise,
+            application=application,
+            device_serial="D1",
+            serial_hex=f"{scheme.pk:x}",
+            certificate_pem="-",
+            fingerprint="-",
+            not_before=application.created_at,
+            not_after=application.created_at,
+            origin="csr",
+            issued_by=reviewer,
+        )
+
+    client = api_client_for(reviewer)
+    add_row()
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"{API}/{resource}/").json()["results"]) == 1
+    for _ in range(7):
+        add_row()
+    with django_assert_max_num_queries(len(one)):
+        assert len(client.get(f"{API}/{resource}/").json()["results"]) == 8
