@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from portal.attachments import DOCUMENTS, IMAGES, PDF, check_file, save_attachment
-from portal.models import AuditEvent, Stage
+from portal.models import AuditEvent, Enterprise, Stage
 from portal.notifications import enterprise_users, notify, reviewers
 from portal.permissions import can_file_for, is_staff_reviewer
 from portal.stages import advance_stage
@@ -363,9 +363,11 @@ def create_application(actor, enterprise, data: dict) -> AccessApplication:
         raise PermissionDenied(_("只有已审核通过企业的成员可以提交对接申请。"))
     check_application_data(enterprise, data)
     with transaction.atomic():
+        # Lock the enterprise, not its applications: with none yet there is no row to lock,
+        # and two members filing at once would both create one.
+        Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
         open_one = (
-            AccessApplication.objects.select_for_update()
-            .filter(enterprise=enterprise)
+            AccessApplication.objects.filter(enterprise=enterprise)
             .exclude(state=ApplicationState.REJECTED)
             .first()
         )
@@ -814,10 +816,23 @@ def revoke_certificate(certificate, actor, reason: str, comment="") -> DeviceCer
 CRL_HOURS = 24
 
 
-def publish_crl() -> RootCertificate:
-    """Sign a fresh CRL of every revoked certificate and keep it on the root's row."""
+def _crl_is_stale(root) -> bool:
+    """Missing, or older than half its lifetime."""
+    return not root.crl_der or (
+        root.crl_updated_at is None
+        or timezone.now() - root.crl_updated_at > timedelta(hours=CRL_HOURS / 2)
+    )
+
+
+def publish_crl(only_if_stale=False) -> RootCertificate:
+    """Sign a fresh CRL of every revoked certificate and keep it on the root's row.
+
+    `only_if_stale` re-checks under the row lock, so devices fetching a stale CRL at once
+    wait for one re-signing instead of each signing another."""
     with transaction.atomic():
         root = RootCertificate.objects.select_for_update().get(pk=RootCertificate.current().pk)
+        if only_if_stale and not _crl_is_stale(root):
+            return root
         revoked = [
             (int(serial, 16), revoked_at, reason or None)
             for serial, revoked_at, reason in DeviceCertificate.objects.filter(
@@ -837,11 +852,8 @@ def publish_crl() -> RootCertificate:
 def current_crl_der() -> bytes:
     """The published CRL, re-signed when it is missing or older than half its lifetime."""
     root = RootCertificate.current()
-    stale = root.crl_updated_at is None or (
-        timezone.now() - root.crl_updated_at > timedelta(hours=CRL_HOURS / 2)
-    )
-    if stale or not root.crl_der:
-        root = publish_crl()
+    if _crl_is_stale(root):
+        root = publish_crl(only_if_stale=True)
     return bytes(root.crl_der)
 
 

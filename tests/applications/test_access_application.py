@@ -245,6 +245,36 @@ def test_two_reviewers_approving_at_once_only_one_succeeds():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_members_filing_at_once_create_one_application():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    scheme = DesignSchemeFactory(finalised=True)
+    enterprise = scheme.enterprise
+    members = [member_of(enterprise), member_of(enterprise)]
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def create(member):
+        try:
+            barrier.wait()
+            services.create_application(member, enterprise, application_data(enterprise, scheme))
+            outcomes.append("ok")
+        except TransitionRefused as refusal:
+            outcomes.append(refusal.reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(m,)) for m in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["condition_unmet", "ok"]
+    assert AccessApplication.objects.filter(enterprise=enterprise).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_approvals_at_once_all_get_distinct_tunnel_addresses():
     if connection.vendor != "postgresql":
         pytest.skip("the pool lock needs PostgreSQL")

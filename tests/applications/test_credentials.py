@@ -214,6 +214,9 @@ def test_a_stale_crl_is_refreshed_on_request(root, client):
 
     number = second.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
     assert number > first.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    # A fresh CRL is served as it is, not signed again.
+    client.get(reverse("applications:crl"))
+    assert RootCertificate.objects.get().crl_number == number
 
 
 def test_status_and_expiry_warning(enterprise, member, approved):
