@@ -4,7 +4,7 @@ Protected FSM fields are written with a queryset update, as a finished workflow 
 left them; tests of the transitions themselves go through the services.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import factory
 from django.core.management import call_command
@@ -15,6 +15,7 @@ from applications.models import (
     AccessApplication,
     ApplicationState,
     DesignScheme,
+    DeviceCertificate,
     Material,
     Party,
     RootCertificate,
@@ -175,3 +176,19 @@ class AccessApplicationFactory(DjangoModelFactory):
             )
             application = AccessApplication.objects.get(pk=application.pk)
         return application
+
+
+def stored_certificate(application, serial_hex: str, **kwargs) -> DeviceCertificate:
+    """A certificate row without signing one (for list and scoping tests)."""
+    return DeviceCertificate.objects.create(
+        enterprise=application.enterprise,
+        application=application,
+        device_serial=application.device_serial,
+        serial_hex=serial_hex,
+        certificate_pem="-",
+        fingerprint="-",
+        not_before=timezone.now(),
+        not_after=timezone.now() + timedelta(days=365),
+        origin="csr",
+        **kwargs,
+    )

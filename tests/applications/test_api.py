@@ -26,6 +26,7 @@ from .factories import (
     DesignSchemeFactory,
     pdf,
     png,
+    stored_certificate,
 )
 
 API = "/api/v1"
@@ -309,18 +310,7 @@ def test_api_lists_cost_the_same_for_eight_rows_as_for_one(
             reviewer,
             {"changed_on": date(2026, 3, 2), "content": "c", "reason": "r", "unit": "u"},
         )
-        DeviceCertificate.objects.create(
-            enterprise=scheme.enterprise,
-            application=application,
-            device_serial="D1",
-            serial_hex=f"{scheme.pk:x}",
-            certificate_pem="-",
-            fingerprint="-",
-            not_before=application.created_at,
-            not_after=application.created_at,
-            origin="csr",
-            issued_by=reviewer,
-        )
+        stored_certificate(application, f"{scheme.pk:x}", issued_by=reviewer)
 
     client = api_client_for(reviewer)
     add_row()
