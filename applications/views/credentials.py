@@ -1,10 +1,12 @@
 import base64
 
+from cryptography import x509
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -183,8 +185,6 @@ def vpn_toggle(request, pk, active):
 def certificate_list(request):
     certs = certificates_visible_to(request.user).order_by("not_after")
     status = request.GET.get("status", "")
-    from django.utils import timezone
-
     now = timezone.now()
     if status == CertificateStatus.REVOKED:
         certs = certs.filter(revoked_at__isnull=False)
@@ -227,7 +227,5 @@ def crl(request):
 @grant_access(public)
 def crl_pem(request):
     _root_or_404()
-    from cryptography import x509
-
     parsed = x509.load_der_x509_crl(services.current_crl_der())
     return HttpResponse(pki.crl_pem(parsed), content_type="application/x-pem-file")
