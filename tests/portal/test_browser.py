@@ -2,7 +2,6 @@
 log in, see the stage tracker and the next action, switch to English, log out."""
 
 import gettext
-import os
 from pathlib import Path
 
 import pytest
@@ -10,27 +9,13 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests import factories
+from tests.e2e.browser import MARKS, launch
 
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ENGLISH_MO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.mo"
 # The card header of the enterprise dashboard (templates/portal/dashboard_enterprise.html).
 PROGRESS_HEADING = "办理进度"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM_PATH),
-        reason=f"no Chromium at {CHROMIUM_PATH} (set CHROMIUM_PATH; .ci/run installs it)",
-    ),
-]
+pytestmark = MARKS
 
 
 def english(msgid: str) -> str | None:
@@ -62,9 +47,7 @@ def allow_orm_beside_playwright(monkeypatch):
 def page(allow_orm_beside_playwright, tmp_path, request):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch(playwright)
         context = browser.new_context(locale="zh-CN")
         context.set_default_timeout(15_000)
         page = context.new_page()
