@@ -370,10 +370,14 @@ def trial_start_for(first_reading_at: datetime):
 
 
 def _start_trials(stored_entries: list[tuple[_Incoming, int]]) -> None:
-    """On an enterprise's first valid reading, integration testing ends and the trial starts."""
+    """On an enterprise's first valid reading, integration testing ends and the trial starts.
+
+    Only readings an end device uploaded count (they carry their batch): integration
+    testing proves the device's connection, which a hand-filed monthly figure does not.
+    """
     first_at: dict[int, datetime] = {}
     for entry, _arrival in stored_entries:
-        if entry.reading.valid:
+        if entry.reading.valid and entry.batch_id is not None:
             known = first_at.get(entry.enterprise_id)
             if known is None or entry.received_at < known:
                 first_at[entry.enterprise_id] = entry.received_at

@@ -244,12 +244,16 @@ def test_claims_do_not_overlap_and_stale_claims_are_taken_over(enterprise, item)
 
 def test_the_first_valid_reading_starts_the_trial_the_next_beijing_day(enterprise, item):
     conn = connection_for(enterprise, ConnectionState.INTEGRATION_TESTING)
-    store_readings(
-        enterprise, [reading(item, at("2026-03-02 23:30"), valid=False)], at("2026-03-02 23:50")
-    )
+    kit = device_with_certificate(enterprise)
+
+    def upload(slot, received, valid=True):
+        batch = queued_batch(kit, [item], at(slot), at(received))
+        store_readings(enterprise, [reading(item, at(slot), valid=valid)], at(received), batch)
+
+    upload("2026-03-02 23:30", "2026-03-02 23:50", valid=False)
     conn.refresh_from_db()
     assert conn.state == ConnectionState.INTEGRATION_TESTING  # a suspect value is not enough
-    store_readings(enterprise, [reading(item, at("2026-03-02 23:45"))], at("2026-03-03 00:05"))
+    upload("2026-03-02 23:45", "2026-03-03 00:05")
     conn.refresh_from_db()
     assert conn.state == ConnectionState.TRIAL_RUNNING
     assert conn.first_reading_at == at("2026-03-03 00:05")

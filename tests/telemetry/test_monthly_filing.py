@@ -88,3 +88,18 @@ def test_outsider_device_is_not_offered(enterprise, member, other_enterprise, cl
     EndDeviceFactory(enterprise=other_enterprise, serial="OTHER-1")
     response = client_for(member).get(reverse("telemetry:outage_list"))
     assert "OTHER-1" not in response.content.decode()
+
+
+def test_a_hand_filed_month_does_not_end_integration_testing(enterprise, member, client_for):
+    from portal.workflow import run_transition
+    from telemetry.models import Connection, ConnectionState
+
+    connection = Connection.objects.create(enterprise=enterprise)
+    run_transition(connection, "begin_integration", None, event="integration_started")
+    item = _manual_item(enterprise)
+    client_for(member).post(
+        reverse("telemetry:filing_list"), {"month": "2026-02", f"item_{item.pk}": "12.5"}
+    )
+    assert Reading.objects.filter(item=item).exists()
+    connection.refresh_from_db()
+    assert connection.state == ConnectionState.INTEGRATION_TESTING
