@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from .models import Role
+from .permissions import is_staff_reviewer
 
 
 def public(user) -> bool:
@@ -26,7 +27,7 @@ def enterprise_user(user) -> bool:
 
 
 def reviewer(user) -> bool:
-    return user.is_authenticated and (user.role == Role.REVIEWER or user.is_operator)
+    return is_staff_reviewer(user)
 
 
 def government(user) -> bool:

@@ -1,6 +1,8 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,13 +52,7 @@ def enterprise_list(request):
 
 @grant_access(reviewer)
 def registration_queue(request):
-    return redirect(f"{_url('enterprise_list')}?status={RegistrationStatus.PENDING}")
-
-
-def _url(name, *args):
-    from django.urls import reverse
-
-    return reverse(name, args=args)
+    return redirect(f"{reverse('enterprise_list')}?status={RegistrationStatus.PENDING}")
 
 
 @grant_access(enterprise_user, reviewer, government)
@@ -82,8 +78,6 @@ def enterprise_detail(request, pk):
 def enterprise_edit(request, pk):
     enterprise = get_enterprise_or_404(request.user, pk)
     if not can_edit_enterprise(request.user, enterprise):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("只有企业管理员可以修改企业信息。"))
     form = EnterpriseForm(request.POST or None, instance=enterprise)
     if request.method == "POST" and form.is_valid():
