@@ -267,7 +267,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still take a producer from the broker pool; the in-memory transport ignores
+# the host, and naming one keeps kombu from warning "No hostname was supplied" each time.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis the demo runs every task in-process, so one command is enough to try it.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
