@@ -41,3 +41,20 @@ class ApplicationsConfig(AppConfig):
             ]
         )
         ENTERPRISE_PANELS.append(Panel("applications/_enterprise_panel.html", dashboards.panel))
+        self.scope_attachments()
+
+    @staticmethod
+    def scope_attachments():
+        """Files of schemes, change records and applications are seen with their record."""
+        from portal.permissions import ATTACHMENT_OWNER_SCOPERS
+
+        from . import permissions
+        from .models import AccessApplication, ChangeRecord, DesignScheme
+
+        ATTACHMENT_OWNER_SCOPERS.update(
+            {
+                DesignScheme: permissions.design_schemes_visible_to,
+                ChangeRecord: permissions.change_records_visible_to,
+                AccessApplication: permissions.access_applications_visible_to,
+            }
+        )

@@ -6,7 +6,8 @@ scope, so an outsider cannot even learn that a record exists. Predicates
 (`can_<verb>_<record>`) decide actions on records the user can already see.
 """
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import Attachment, AuditEvent, Enterprise, Membership, Notification, Role
@@ -68,8 +69,19 @@ def memberships_visible_to(user) -> QuerySet[Membership]:
     return scope_to_enterprises(Membership.objects.select_related("user", "enterprise"), user)
 
 
+# Attachments of these owner records follow their owner's visibility, not only the
+# enterprise's: a draft scheme's document is the institute's until the scheme is sent, and
+# a region's government viewer does not see access-application materials. Other apps add
+# {model class: scoper(user) -> queryset of visible owners} in their AppConfig.ready().
+ATTACHMENT_OWNER_SCOPERS: dict = {}
+
+
 def attachments_visible_to(user) -> QuerySet[Attachment]:
-    return scope_to_enterprises(Attachment.objects.all(), user)
+    qs = scope_to_enterprises(Attachment.objects.all(), user)
+    for owner_model, scoper in ATTACHMENT_OWNER_SCOPERS.items():
+        owner_type = ContentType.objects.get_for_model(owner_model)
+        qs = qs.exclude(Q(content_type=owner_type) & ~Q(object_id__in=scoper(user).values("pk")))
+    return qs
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
