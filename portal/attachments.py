@@ -4,11 +4,13 @@ import codecs
 import hashlib
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Attachment, AuditEvent
@@ -185,3 +187,29 @@ def as_bytes_upload(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def remove_orphan_files(older_than: timedelta = timedelta(hours=6)) -> int:
+    """Delete stored files that no Attachment row points to; returns how many.
+
+    `save_attachment` writes the file before the caller's transaction commits, and Django has
+    no hook on rollback, so a rolled-back upload leaves its file behind. Files younger than
+    `older_than` are spared: their upload may still be committing.
+    """
+    storage = Attachment._meta.get_field("file").storage
+    known = set(Attachment.objects.values_list("file", flat=True))
+    cutoff = timezone.now() - older_than
+    removed = 0
+    folders = ["attachments"]
+    while folders:
+        folder = folders.pop()
+        if not storage.exists(folder):
+            continue
+        subfolders, files = storage.listdir(folder)
+        folders += [f"{folder}/{name}" for name in subfolders]
+        for name in files:
+            path = f"{folder}/{name}"
+            if path not in known and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                removed += 1
+    return removed

@@ -287,6 +287,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    "remove-orphan-files": {
+        "task": "portal.tasks.remove_orphan_files",
+        "schedule": crontab(hour=3, minute=41),
+        "options": {"expires": 3600},
+    },
     # applications: re-sign the CRL well before its 24 h nextUpdate; warn of expiring certs.
     "refresh-crl": {
         "task": "applications.tasks.refresh_crl",

@@ -50,3 +50,11 @@ def purge_old_notifications(days: int = 180) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(expires=3600, time_limit=600)
+def remove_orphan_files() -> int:
+    """Files of uploads whose transaction rolled back (see portal.attachments)."""
+    from .attachments import remove_orphan_files as remove
+
+    return remove()

@@ -178,3 +178,32 @@ def test_csv_text_is_recognised_only_where_spreadsheets_are_allowed(content):
 
 def test_binary_bytes_named_csv_are_not_csv():
     assert sniff_type(as_bytes_upload("history.csv", b"a,b\n\x00\x01")) is None
+
+
+def test_a_file_left_by_a_rolled_back_upload_is_removed_later(enterprise, member, settings):
+    import os
+    import time
+
+    from django.db import transaction
+
+    from portal.attachments import remove_orphan_files
+
+    kept = save_attachment(
+        as_bytes_upload("kept.pdf", PDF_BYTES), actor=member, enterprise=enterprise
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        save_attachment(as_bytes_upload("lost.pdf", PDF_BYTES), actor=member, enterprise=enterprise)
+        raise RuntimeError("the caller fails after the upload")
+    stored = [
+        os.path.join(root, name)
+        for root, _dirs, names in os.walk(settings.MEDIA_ROOT)
+        for name in names
+    ]
+    assert len(stored) == 2 and Attachment.objects.count() == 1
+    assert remove_orphan_files() == 0  # too recent: its upload might still be committing
+    old = time.time() - 7 * 3600
+    for path in stored:
+        os.utime(path, (old, old))
+    assert remove_orphan_files() == 1
+    assert kept.file.storage.exists(kept.file.name)
+    assert Attachment.objects.get().pk == kept.pk
