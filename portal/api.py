@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +15,7 @@ from .permissions import (
     can_edit_enterprise,
     enterprises_visible_to,
     is_staff_reviewer,
+    locked_enterprise_fields,
     memberships_visible_to,
     notifications_visible_to,
 )
@@ -59,6 +60,15 @@ class EnterpriseViewSet(
     def perform_update(self, serializer):
         if not can_edit_enterprise(self.request.user, serializer.instance):
             raise PermissionDenied(_("只有企业管理员或审核人员可以修改企业信息。"))
+        locked = locked_enterprise_fields(self.request.user, serializer.instance)
+        refused = {
+            name: [_("注册审核通过后如需更正，请联系省计量院。")]
+            for name in locked
+            if name in serializer.validated_data
+            and serializer.validated_data[name] != getattr(serializer.instance, name)
+        }
+        if refused:
+            raise ValidationError(refused)
         changed = [
             name
             for name, value in serializer.validated_data.items()

@@ -107,6 +107,18 @@ def can_edit_enterprise(user, enterprise) -> bool:
     return Membership.objects.filter(user=user, enterprise=enterprise, is_admin=True).exists()
 
 
+# Applications, certificates and the region's government view are keyed on these: once a
+# reviewer has approved the registration, only the institute may correct them.
+FIELDS_LOCKED_AFTER_APPROVAL = ("name", "uscc", "region")
+
+
+def locked_enterprise_fields(user, enterprise) -> tuple[str, ...]:
+    """The profile fields `user` may no longer change on `enterprise`."""
+    if enterprise.is_approved and not is_staff_reviewer(user):
+        return FIELDS_LOCKED_AFTER_APPROVAL
+    return ()
+
+
 def can_file_for(user, enterprise) -> bool:
     """Members of an approved enterprise may file applications for it."""
     return (

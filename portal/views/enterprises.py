@@ -14,6 +14,7 @@ from ..permissions import (
     enterprises_visible_to,
     get_enterprise_or_404,
     is_staff_reviewer,
+    locked_enterprise_fields,
 )
 from ..services import approve_registration, reject_registration
 from ..workflow import TransitionRefused
@@ -80,6 +81,9 @@ def enterprise_edit(request, pk):
     if not can_edit_enterprise(request.user, enterprise):
         raise PermissionDenied(_("只有企业管理员可以修改企业信息。"))
     form = EnterpriseForm(request.POST or None, instance=enterprise)
+    for name in locked_enterprise_fields(request.user, enterprise):
+        form.fields[name].disabled = True  # shown, but posted values are ignored
+        form.fields[name].help_text = _("注册审核通过后如需更正，请联系省计量院。")
     if request.method == "POST" and form.is_valid():
         changed = form.changed_data
         form.save()

@@ -4,6 +4,7 @@ import pytest
 
 from portal.forms import EnterpriseForm
 from portal.uscc import ALPHABET, WEIGHTS, check_character, make_uscc, uscc_error
+from tests.factories import EnterpriseFactory, member_of
 
 
 def independent_check_character(first17: str) -> str:
@@ -129,7 +130,10 @@ def test_the_api_refuses_a_bad_code_naming_the_field(enterprise, member, api_cli
 
 
 @pytest.mark.django_db
-def test_the_api_accepts_a_valid_code_from_the_enterprise_admin(enterprise, member, api_client_for):
+def test_the_api_accepts_a_valid_code_from_the_admin_of_a_pending_enterprise(api_client_for):
+    # Before the registration is approved the enterprise may still correct its own code.
+    enterprise = EnterpriseFactory(registration_status="pending")
+    member = member_of(enterprise)
     code = make_uscc("91420100MA4K00009")
     response = api_client_for(member).patch(
         f"/api/v1/enterprises/{enterprise.pk}/", {"uscc": code}, format="json"
