@@ -1,0 +1,261 @@
+"""Design scheme: numbering, drafting, sending, the enterprise's feedback, the three
+confirmations, and change records of a finalised scheme."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.attachments import check_file, save_attachment
+from portal.models import AuditEvent, Stage
+from portal.notifications import enterprise_users, notify, reviewers
+from portal.permissions import is_staff_reviewer
+from portal.stages import advance_stage
+from portal.workflow import RefusalReason, TransitionRefused, run_transition
+
+from ..content import clean_content
+from ..models import (
+    ChangeRecord,
+    DesignScheme,
+    Party,
+    SchemeConfirmation,
+    SchemeCounter,
+    SchemeFeedback,
+    SchemeState,
+    party_of,
+)
+from ..permissions import is_member
+from ._common import _tell, refused
+
+
+def scheme_link(scheme) -> str:
+    return reverse("applications:scheme_detail", args=[scheme.pk])
+
+
+# --- design scheme -------------------------------------------------------------------------
+
+
+def allocate_scheme_number(year: int) -> str:
+    """The next NY<year>-<seq4>. Call inside the creating transaction: the counter row stays
+    locked until it commits, and rolls back with it, so numbers have no gaps or repeats."""
+    SchemeCounter.objects.bulk_create([SchemeCounter(year=year)], ignore_conflicts=True)
+    counter = SchemeCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"NY{year}-{counter.last:04d}"
+
+
+def _require_institute(actor):
+    if not (actor.is_authenticated and actor.is_reviewer):
+        raise PermissionDenied(_("只有省计量院审核人员可以编制设计方案。"))
+
+
+def create_scheme(actor, enterprise, data: dict, document=None) -> DesignScheme:
+    """A reviewer drafts a scheme for an approved enterprise; it gets the next number."""
+    _require_institute(actor)
+    if not enterprise.is_approved:
+        raise ValidationError({"enterprise": _("该企业的注册尚未审核通过。")})
+    content = clean_content(data)
+    if document is not None:
+        check_file(document)
+    with transaction.atomic():
+        number = allocate_scheme_number(timezone.localdate().year)
+        scheme = DesignScheme.objects.create(
+            enterprise=enterprise,
+            number=number,
+            project_plan=data.get("project_plan", ""),
+            drafted_by=actor,
+            **content,
+        )
+        if document is not None:
+            save_attachment(
+                document, actor=actor, enterprise=enterprise, owner=scheme, kind="scheme_document"
+            )
+        AuditEvent.record(scheme, actor, "scheme_drafted", to_state=scheme.state)
+    return scheme
+
+
+def update_scheme(scheme, actor, data: dict, document=None) -> DesignScheme:
+    """The reviewer edits a draft or revises after the enterprise asked for changes."""
+    _require_institute(actor)
+    content = clean_content(data)
+    if document is not None:
+        check_file(document)
+    with transaction.atomic():
+        locked = DesignScheme.objects.select_for_update().get(pk=scheme.pk)
+        if not locked.is_editable:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        for name, value in content.items():
+            setattr(locked, name, value)
+        if "project_plan" in data:
+            locked.project_plan = data["project_plan"]
+        locked.save()
+        if document is not None:
+            save_attachment(
+                document,
+                actor=actor,
+                enterprise=locked.enterprise,
+                owner=locked,
+                kind="scheme_document",
+            )
+        AuditEvent.record(locked, actor, "scheme_updated", to_state=locked.state)
+    return locked
+
+
+def send_scheme(scheme, actor) -> DesignScheme:
+    return run_transition(
+        scheme,
+        "send",
+        actor,
+        event="scheme_sent",
+        notify=_tell(
+            lambda s: enterprise_users(s.enterprise),
+            _("设计方案待确认，请填写反馈意见确认表"),
+            scheme_link,
+        ),
+    ).obj
+
+
+FEEDBACK_FIELDS = (
+    *SchemeFeedback.QUESTIONS,
+    "planned_completion",
+    "contact_person",
+    "contact_phone",
+    "contact_position",
+    "contact_email",
+    "feedback_text",
+)
+
+
+def answer_scheme(scheme, actor, feedback: dict) -> DesignScheme:
+    """The enterprise's 7.1 form: confirms the scheme when it can be finalised, otherwise
+    asks for changes (with the feedback text saying which)."""
+    confirms = bool(feedback["can_finalise"])
+    if confirms:
+        doubts = [q for q in SchemeFeedback.QUESTIONS[1:] if not feedback[q]]
+        if doubts:
+            labels = "；".join(str(SchemeFeedback._meta.get_field(q).verbose_name) for q in doubts)
+            raise ValidationError(
+                {
+                    "can_finalise": _(
+                        "以下项目答“否”，不能确认定稿，请选择“否”并说明修改意见：%(q)s"
+                    )
+                    % {"q": labels}
+                }
+            )
+    elif not feedback.get("feedback_text", "").strip():
+        raise ValidationError(
+            {"feedback_text": _("要求修改时请在“单位反馈意见说明”中写明修改意见。")}
+        )
+    with transaction.atomic():
+        outcome = run_transition(
+            scheme,
+            "confirm" if confirms else "request_changes",
+            actor,
+            event="scheme_confirmed_by_enterprise" if confirms else "scheme_changes_requested",
+            comment=feedback.get("feedback_text", ""),
+            notify=_tell(
+                lambda s: reviewers(),
+                _("%(n)s：企业已确认，待省计量院和平台开发单位确认") % {"n": scheme.number}
+                if confirms
+                else _("%(n)s：企业要求修改设计方案") % {"n": scheme.number},
+                scheme_link,
+            ),
+        )
+        locked = outcome.obj
+        SchemeFeedback.objects.create(
+            scheme=locked,
+            revision=locked.revision,
+            submitted_by=actor,
+            **{name: feedback.get(name, "") for name in FEEDBACK_FIELDS},
+        )
+        if confirms:
+            SchemeConfirmation.objects.create(
+                scheme=locked, revision=locked.revision, party=Party.ENTERPRISE, confirmed_by=actor
+            )
+    return locked
+
+
+def confirm_scheme(scheme, actor) -> DesignScheme:
+    """The institute (a reviewer) or the platform developer (an operator) confirms; the
+    third confirmation finalises the scheme and moves the enterprise to the build stage."""
+    party = party_of(actor, scheme)
+    if party not in (Party.INSTITUTE, Party.DEVELOPER):
+        raise TransitionRefused(RefusalReason.NOT_PERMITTED)
+    with transaction.atomic():
+        locked = DesignScheme.objects.select_for_update().get(pk=scheme.pk)
+        if locked.state != SchemeState.ENTERPRISE_CONFIRMED:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        if locked.confirmations_of_revision().filter(party=party).exists():
+            raise refused(_("%(party)s已确认过本版方案。") % {"party": party.label})
+        SchemeConfirmation.objects.create(
+            scheme=locked, revision=locked.revision, party=party, confirmed_by=actor
+        )
+        AuditEvent.record(locked, actor, f"scheme_confirmed_by_{party}", to_state=locked.state)
+        if locked.has_all_confirmations():
+            locked = run_transition(
+                locked,
+                "finalise",
+                actor,
+                event="scheme_finalised",
+                notify=_tell(
+                    lambda s: [*enterprise_users(s.enterprise), *reviewers()],
+                    _("设计方案 %(n)s 已定稿") % {"n": locked.number},
+                    scheme_link,
+                ),
+            ).obj
+            advance_stage(locked.enterprise, Stage.BUILD)
+    return locked
+
+
+def add_change_record(scheme, actor, data: dict, document=None) -> ChangeRecord:
+    """变更记录 of a finalised scheme, by the enterprise or a reviewer; the institute confirms."""
+    if not (is_staff_reviewer(actor) or is_member(actor, scheme.enterprise)):
+        raise PermissionDenied
+    if scheme.state != SchemeState.FINALISED:
+        raise refused(_("设计方案定稿后，变更须以变更记录登记；当前方案尚未定稿。"))
+    if document is not None:
+        check_file(document)
+    with transaction.atomic():
+        record = ChangeRecord.objects.create(
+            scheme=scheme,
+            recorded_by=actor,
+            **{k: data[k] for k in ("changed_on", "content", "reason", "unit")},
+        )
+        if document is not None:
+            save_attachment(
+                document,
+                actor=actor,
+                enterprise=scheme.enterprise,
+                owner=record,
+                kind="change_document",
+            )
+        event = AuditEvent.record(
+            record, actor, "change_recorded", to_state=record.state, comment=record.content
+        )
+        notify(
+            reviewers(),
+            _("%(n)s 登记了设计方案变更，待确认") % {"n": scheme.number},
+            body=record.content,
+            link=scheme_link(scheme),
+            event=event,
+        )
+    return record
+
+
+def decide_change_record(record, actor, *, confirm: bool, comment="") -> ChangeRecord:
+    return run_transition(
+        record,
+        "confirm" if confirm else "reject",
+        actor,
+        event="change_confirmed" if confirm else "change_rejected",
+        comment=comment,
+        require_comment=not confirm,
+        opinion=comment,
+        notify=_tell(
+            lambda r: enterprise_users(r.scheme.enterprise),
+            _("设计方案变更已确认") if confirm else _("设计方案变更未予确认"),
+            lambda r: scheme_link(r.scheme),
+        ),
+    ).obj
