@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.utils import timezone
 
 from applications import pki
@@ -236,8 +236,42 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
     return DeviceIdentity(device, enterprise, row, uscc, device_serial)
 
 
+# TELEMETRY_TRUSTED_PROXIES parsed into networks once per process ("10.0.0.0/8", "::1"):
+# source_address runs on every upload. The cache is keyed on the setting's list object, so
+# an override (tests, override_settings) is parsed anew and the request path stays one
+# identity comparison.
+_proxy_networks: tuple[object, tuple] = (None, ())
+
+
+def _trusted_networks() -> tuple:
+    global _proxy_networks
+    configured = settings.TELEMETRY_TRUSTED_PROXIES
+    source, networks = _proxy_networks
+    if source is not configured:
+        parsed = []
+        for entry in configured:
+            try:
+                parsed.append(ipaddress.ip_network(entry.strip()))
+            except ValueError as exc:
+                raise ImproperlyConfigured(
+                    f"TELEMETRY_TRUSTED_PROXIES: {entry!r} is neither an address nor a CIDR "
+                    f"range ({exc})"
+                ) from None
+        networks = tuple(parsed)
+        _proxy_networks = (configured, networks)
+    return networks
+
+
 def _trusted(address: str) -> bool:
-    return address in settings.TELEMETRY_TRUSTED_PROXIES
+    networks = _trusted_networks()
+    if not networks:
+        return False
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    parsed = getattr(parsed, "ipv4_mapped", None) or parsed
+    return any(parsed in network for network in networks)
 
 
 def source_address(request) -> str | None:

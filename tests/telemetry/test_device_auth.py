@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -152,6 +153,28 @@ def test_source_address_ignores_forwarded_for_from_untrusted_peers(settings):
         "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.8.0.10, 10.0.0.1"
     )
     assert source_address(proxied) == "10.8.0.10"
+
+
+def test_trusted_proxies_may_be_given_as_cidr_ranges(settings):
+    settings.TELEMETRY_TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.1", "::1"]
+    factory = RequestFactory()
+    proxied = factory.post(
+        "/", REMOTE_ADDR="10.20.0.3", HTTP_X_FORWARDED_FOR="8.8.8.8, 198.51.100.7, 10.0.0.9"
+    )
+    assert source_address(proxied) == "198.51.100.7"
+    mapped = factory.post("/", REMOTE_ADDR="::ffff:10.1.1.1", HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert source_address(mapped) == "198.51.100.8"
+    outside = factory.post("/", REMOTE_ADDR="11.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert source_address(outside) == "11.0.0.1"
+    garbage = factory.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="unknown, 10.0.0.2")
+    assert source_address(garbage) is None
+
+
+def test_a_trusted_proxy_entry_that_is_no_address_is_refused(settings):
+    settings.TELEMETRY_TRUSTED_PROXIES = ["10.0.0.0/33"]
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    with pytest.raises(ImproperlyConfigured, match=r"10\.0\.0\.0/33"):
+        source_address(request)
 
 
 def test_an_ipv4_peer_seen_by_a_dual_stack_listener_is_its_plain_ipv4_address():
