@@ -248,6 +248,7 @@ def consistency_findings(month: date) -> list[Finding]:
             item__enterprise_id__in={key[0] for key in monthly},
             slot__gte=start,
             slot__lt=end,
+            valid=True,  # a suspect daily value must not make (or hide) a deviation
         )
         .values_list("item__enterprise_id", "item__data_code")
         .annotate(total=Sum("value"))

@@ -122,3 +122,27 @@ def test_a_device_serving_only_unassigned_items_is_watched_for_silence(enterpris
     check_alarms(beijing(2026, 3, 5, 11, 0))
     alarm = Alarm.objects.get(kind=AlarmKind.SILENT_DEVICE)
     assert alarm.device_id == device.pk
+
+
+def test_suspect_daily_readings_are_left_out_of_the_daily_sum(enterprise):
+    trial_connection(enterprise, START)
+    daily = DataItemFactory(enterprise=enterprise, data_code="000000000101000001", stat_type=1)
+    monthly = DataItemFactory(enterprise=enterprise, data_code="000000000101000002", stat_type=2)
+    received = beijing(2026, 4, 2)
+    for day in range(1, 31):
+        Reading.objects.create(
+            item=daily,
+            slot=beijing(2026, 4, day),
+            value=Decimal("10") if day < 30 else Decimal("9000"),
+            valid=day < 30,  # the last day is a suspect spike
+            arrival=0,
+            received_at=received,
+        )
+    Reading.objects.create(
+        item=monthly,
+        slot=beijing(2026, 4, 1),
+        value=Decimal("290"),
+        arrival=0,
+        received_at=received,
+    )
+    assert consistency_findings(date(2026, 4, 1)) == []
