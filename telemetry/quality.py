@@ -12,8 +12,10 @@ statDate alignment is not checked here: the upload API refuses misaligned record
 (their reasons are in the batch receipt), so nothing misaligned is ever stored.
 
 An alarm is opened once per (kind, subject) and its people are told once; a later check that
-no longer finds the condition clears it. Silence is read from the roll-up bitmaps of today and
-yesterday and from ``EndDevice.last_seen_at``; value sums are SQL aggregates.
+no longer finds the condition clears it. An alarm opened quietly because the outage was
+reported (报备) is told by the first check that finds it without a current notice. Silence
+is read from the roll-up bitmaps of today and yesterday and from ``EndDevice.last_seen_at``;
+value sums are SQL aggregates.
 """
 
 from __future__ import annotations
@@ -307,6 +309,8 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
                 _tell(alarm, _("数据已恢复上传：%(kind)s") % {"kind": alarm.get_kind_display()})
     for key, finding in found.items():
         if key in existing:
+            if existing[key].notified_at is None and not finding.quiet:
+                _announce(existing[key], finding, now)
             continue
         try:
             with transaction.atomic():
@@ -326,6 +330,20 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
         if not finding.quiet:
             _tell(alarm, alarm.get_kind_display())
     return summary
+
+
+def _announce(alarm: Alarm, finding: Finding, now: datetime) -> None:
+    """Tell about an alarm opened quietly (a reported outage) whose excuse has ended.
+
+    The conditional UPDATE is the claim: of two overlapping checks only one tells. The detail
+    becomes the current finding's, which no longer mentions the outage.
+    """
+    claimed = Alarm.objects.filter(pk=alarm.pk, notified_at=None).update(
+        notified_at=now, detail=finding.detail
+    )
+    if claimed:
+        alarm.notified_at, alarm.detail = now, finding.detail
+        _tell(alarm, alarm.get_kind_display())
 
 
 def _tell(alarm: Alarm, title: str) -> None:

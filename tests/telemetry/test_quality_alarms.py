@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.models import Notification
+from telemetry.filing import resolve_outage
 from telemetry.models import Alarm, AlarmKind, OutageNotice, Reading
 from telemetry.quality import check_alarms, consistency_findings
 
@@ -69,6 +70,32 @@ def test_silent_device_with_a_reported_outage_says_so_and_tells_nobody(
     assert "已报备停运：变压器检修" in alarm.detail
     assert alarm.notified_at is None
     assert not Notification.objects.filter(title=alarm.get_kind_display()).exists()
+
+
+def test_a_quiet_alarm_is_announced_once_when_the_outage_notice_is_resolved(
+    enterprise, django_capture_on_commit_callbacks
+):
+    user = member_of(enterprise)
+    item = _setup(enterprise)
+    notice = OutageNotice.objects.create(
+        enterprise=enterprise,
+        device=item.device,
+        starts_at=beijing(2026, 3, 5, 8),
+        expected_end=beijing(2026, 3, 6, 8),
+        reason="变压器检修",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        check_alarms(beijing(2026, 3, 5, 12))
+    resolve_outage(notice, user)
+    later = beijing(2026, 3, 5, 12, 15)
+    with django_capture_on_commit_callbacks(execute=True):
+        check_alarms(later)
+        check_alarms(later + timedelta(minutes=15))
+    alarm = Alarm.objects.get(kind=AlarmKind.SILENT_DEVICE)
+    assert alarm.is_open and alarm.notified_at == later
+    assert "已报备停运" not in alarm.detail
+    told = Notification.objects.filter(recipient=user, title=alarm.get_kind_display())
+    assert [note.body for note in told] == [alarm.detail]
 
 
 def test_completeness_below_ninety_percent_is_flagged(enterprise):
