@@ -33,7 +33,10 @@ def watch(live_server):
 
 @pytest.fixture
 def page(browser, live_server, watch, request, tmp_path):
-    context = browser.new_context(locale="en-US", base_url=live_server.url)
+    # A desktop screen: below 1400 px the English menu collapses behind its toggler.
+    context = browser.new_context(
+        locale="en-US", base_url=live_server.url, viewport={"width": 1600, "height": 900}
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     watch.attach(page)

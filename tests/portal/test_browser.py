@@ -48,7 +48,8 @@ def page(allow_orm_beside_playwright, tmp_path, request):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(locale="zh-CN")
+        # A desktop screen: below 1400 px the English menu collapses behind its toggler.
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1600, "height": 900})
         context.set_default_timeout(15_000)
         page = context.new_page()
         failed_before = request.session.testsfailed
