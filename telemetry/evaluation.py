@@ -38,6 +38,7 @@ from portal.models import register_events
 from portal.notifications import enterprise_users, notify, reviewers
 from portal.workflow import TransitionRefused, run_transition
 
+from . import texts
 from .models import (
     Connection,
     ConnectionState,
@@ -133,8 +134,14 @@ class Verdict:
     complete_days: int
     consecutive_complete_days: int
     outcome: str = TrialStatus.RUNNING
-    reason: str = ""
+    reason_code: str = ""  # a telemetry.texts code; ``reason_params`` fill its sentence
+    reason_params: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The failure reason as stored and told, in the portal's language (Chinese)."""
+        return texts.stored_text(self.reason_code, self.reason_params)
 
 
 def judge(
@@ -197,10 +204,8 @@ def judge(
     lost = next((f for f in figures if f.missing_closed), None)
     if lost is not None:
         verdict.outcome = TrialStatus.FAILED
-        verdict.reason = _("%(day)s 缺 %(n)s 个时段，已超过补传期限") % {
-            "day": lost.day.isoformat(),
-            "n": lost.missing_closed,
-        }
+        verdict.reason_code = "trial_day_lost"
+        verdict.reason_params = {"day": lost.day.isoformat(), "n": lost.missing_closed}
         return verdict
 
     # Slots that arrived but were not valid, on days nobody can change any more.
@@ -209,10 +214,12 @@ def judge(
     if unsuccessful_closed > allowance:
         verdict.outcome = TrialStatus.FAILED
         final_rate = _ratio(verdict.expected - unsuccessful_closed, verdict.expected)
-        verdict.reason = _(
-            "%(n)s 个时段的数据无效（valid=0），上传成功率最高只能达到 %(rate)s，"
-            "低于要求的 %(required)s"
-        ) % {"n": unsuccessful_closed, "rate": percent(final_rate), "required": percent(rate)}
+        verdict.reason_code = "trial_rate_unreachable"
+        verdict.reason_params = {
+            "n": unsuccessful_closed,
+            "rate": percent(final_rate),
+            "required": percent(rate),
+        }
         return verdict
 
     if verdict.complete_days == days:
@@ -304,7 +311,7 @@ def _running_trials() -> list[TrialRun]:
     if stale or orphans.exists():
         # A trial started (or restarted) by another path than restart_trial(): open its run.
         for run in stale:
-            _close_run(run, TrialStatus.RESTARTED, _("试运行已重新开始"))
+            _close_run(run, TrialStatus.RESTARTED, "trial_restarted")
             del runs[run.connection_id]
         for connection in orphans.select_related("enterprise"):
             runs[connection.pk] = open_trial_run(connection)
@@ -324,11 +331,14 @@ def open_trial_run(connection: Connection) -> TrialRun:
     return run
 
 
-def _close_run(run: TrialRun, status: str, reason: str = "") -> None:
+def _close_run(run: TrialRun, status: str, code: str = "", params: dict | None = None) -> None:
     run.status = status
-    run.failure_reason = reason
+    run.failure_code, run.failure_params = code, params or {}
+    run.failure_reason = texts.stored_text(code, params)
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "failure_reason", "finished_at"])
+    run.save(
+        update_fields=["status", "failure_reason", "failure_code", "failure_params", "finished_at"]
+    )
 
 
 def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
@@ -365,7 +375,16 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
         if verdict.outcome == TrialStatus.PASSED:
             if _finish(run, verdict, "pass_trial", "trial_passed", now):
                 summary.passed.append(run.connection_id)
-        elif _finish(run, verdict, "fail_trial", "trial_failed", now, reason=verdict.reason):
+        elif _finish(
+            run,
+            verdict,
+            "fail_trial",
+            "trial_failed",
+            now,
+            reason=verdict.reason,
+            reason_code=verdict.reason_code,
+            reason_params=verdict.reason_params,
+        ):
             summary.failed.append(run.connection_id)
     return summary
 
@@ -419,7 +438,7 @@ def _finish(run: TrialRun, verdict: Verdict, step: str, event: str, now, **data)
                 **data,
             )
             status = TrialStatus.PASSED if event == "trial_passed" else TrialStatus.FAILED
-            _close_run(run, status, verdict.reason)
+            _close_run(run, status, verdict.reason_code, verdict.reason_params)
     except TransitionRefused:
         return False
     return True
@@ -474,7 +493,7 @@ def restart_trial(connection: Connection, actor, *, start: date | None = None, c
         for run in TrialRun.objects.select_for_update().filter(
             connection=connection, status=TrialStatus.RUNNING
         ):
-            _close_run(run, TrialStatus.RESTARTED, _("审核人员已重新开始试运行"))
+            _close_run(run, TrialStatus.RESTARTED, "trial_restarted_by_reviewer")
         return open_trial_run(outcome.obj)
 
 

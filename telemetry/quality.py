@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from portal.notifications import enterprise_users, notify
 
+from . import texts
 from .models import (
     Alarm,
     AlarmKind,
@@ -60,10 +61,16 @@ class Finding:
     kind: str
     enterprise_id: int
     subject: str
-    detail: str
+    code: str  # a telemetry.texts code; ``params`` fill its sentence
+    params: dict
     device_id: int | None = None
     item_id: int | None = None
     quiet: bool = False  # opened without telling anyone (e.g. a reported outage)
+
+    @property
+    def detail(self) -> str:
+        """The sentence as stored and told, in the portal's language (Chinese)."""
+        return texts.stored_text(self.code, self.params)
 
 
 @dataclass
@@ -130,17 +137,14 @@ def silence_findings(now: datetime) -> list[Finding]:
             )
         due = (last + timedelta(minutes=interval)) if last else None
         if due is None or now - due >= timedelta(minutes=interval * periods):
-            since = format_wire_time(last) if last else _("两天以上")
+            since = format_wire_time(last) if last else None  # None: "more than two days"
             findings.append(
                 Finding(
                     AlarmKind.SILENT_ITEM,
                     enterprise_id,
                     f"item:{item_id}",
-                    _(
-                        "采集项 %(code)s %(name)s 已连续 %(n)s 个周期以上没有数据"
-                        "（最后时段：%(since)s）"
-                    )
-                    % {"code": code, "name": name, "n": periods, "since": since},
+                    "silent_item",
+                    {"code": code, "name": name, "n": periods, "since": since},
                     item_id=item_id,
                 )
             )
@@ -163,14 +167,14 @@ def silence_findings(now: datetime) -> list[Finding]:
         limit = timedelta(minutes=interval * periods)
         if device.last_seen_at is not None and now - device.last_seen_at < limit:
             continue
-        detail = _("端设备 %(serial)s 已超过 %(n)s 个上报周期没有上传（最近上传：%(seen)s）") % {
+        params = {
             "serial": device.serial,
             "n": periods,
-            "seen": format_wire_time(device.last_seen_at) if device.last_seen_at else _("从未"),
+            "seen": format_wire_time(device.last_seen_at) if device.last_seen_at else None,
         }
         notice = reported.get(device.pk)
         if notice is not None:
-            detail += _("；企业已报备停运：%(reason)s（预计 %(end)s 恢复）") % {
+            params["outage"] = {
                 "reason": notice.reason,
                 "end": format_wire_time(notice.expected_end),
             }
@@ -179,7 +183,8 @@ def silence_findings(now: datetime) -> list[Finding]:
                 AlarmKind.SILENT_DEVICE,
                 device.enterprise_id,
                 f"device:{device.pk}",
-                detail,
+                "silent_device",
+                params,
                 device_id=device.pk,
                 quiet=notice is not None,
             )
@@ -216,11 +221,11 @@ def completeness_findings(day: date) -> list[Finding]:
                     AlarmKind.COMPLETENESS,
                     enterprise_id,
                     f"item:{pk}",
-                    _("%(day)s 采集项 %(code)s 完整率 %(rate)s%%，低于 %(flag)s%%")
-                    % {
+                    "completeness",
+                    {
                         "day": day.isoformat(),
                         "code": code,
-                        "rate": round(100 * got / expected, 1),
+                        "rate": str(round(100 * got / expected, 1)),
                         "flag": f"{(flag * 100).normalize():f}",
                     },
                     item_id=pk,
@@ -268,16 +273,13 @@ def consistency_findings(month: date) -> list[Finding]:
                     AlarmKind.CONSISTENCY,
                     key[0],
                     f"item:{pk}:{month:%Y-%m}",
-                    _(
-                        "%(month)s 采集项 %(code)s 月数据 %(value)s 与日数据之和 %(sum)s "
-                        "偏差 %(dev)s%%，超过 %(tol)s%%"
-                    )
-                    % {
+                    "consistency",
+                    {
                         "month": f"{month:%Y-%m}",
                         "code": code,
                         "value": f"{value.normalize():f}",
                         "sum": f"{daily[key].normalize():f}",
-                        "dev": round(deviation * 100, 2),
+                        "dev": str(round(deviation * 100, 2)),
                         "tol": f"{(tolerance * 100).normalize():f}",
                     },
                     item_id=pk,
@@ -322,6 +324,8 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
                     subject=finding.subject,
                     opened_at=now,
                     detail=finding.detail,
+                    detail_code=finding.code,
+                    detail_params=finding.params,
                     notified_at=None if finding.quiet else now,
                 )
         except IntegrityError:
@@ -338,11 +342,12 @@ def _announce(alarm: Alarm, finding: Finding, now: datetime) -> None:
     The conditional UPDATE is the claim: of two overlapping checks only one tells. The detail
     becomes the current finding's, which no longer mentions the outage.
     """
+    detail = finding.detail
     claimed = Alarm.objects.filter(pk=alarm.pk, notified_at=None).update(
-        notified_at=now, detail=finding.detail
+        notified_at=now, detail=detail, detail_code=finding.code, detail_params=finding.params
     )
     if claimed:
-        alarm.notified_at, alarm.detail = now, finding.detail
+        alarm.notified_at, alarm.detail = now, detail
         _tell(alarm, alarm.get_kind_display())
 
 

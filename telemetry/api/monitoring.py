@@ -88,6 +88,8 @@ class TrialRunSerializer(serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="connection.enterprise_id")
     enterprise_name = serializers.CharField(source="connection.enterprise.name")
     connection_state = serializers.CharField(source="connection.state")
+    # The stored reason rendered in the caller's language (docs/decisions/0007).
+    failure_reason = serializers.CharField(source="display_failure_reason", read_only=True)
 
     class Meta:
         model = TrialRun

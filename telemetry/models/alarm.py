@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from telemetry.texts import render
+
 
 class AlarmKind(models.TextChoices):
     SILENT_DEVICE = "silent_device", _("端设备停止上传")
@@ -39,6 +41,10 @@ class Alarm(models.Model):
     cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
     detail = models.TextField(_("说明"), blank=True)
+    # The detail as a telemetry.texts code and its parameters, shown in the reader's language;
+    # ``detail`` stays the text people were told. Empty on alarms opened before the codes.
+    detail_code = models.CharField(max_length=40, blank=True, default="")
+    detail_params = models.JSONField(default=dict, blank=True)
 
     objects = AlarmQuerySet.as_manager()
 
@@ -61,3 +67,7 @@ class Alarm(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+    @property
+    def display_detail(self) -> str:
+        return render(self.detail_code, self.detail_params, self.detail)

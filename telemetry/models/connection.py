@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from telemetry.texts import render
+
 
 class ConnectionState(models.TextChoices):
     CREDENTIALS_ISSUED = "credentials_issued", _("已下发证书和账号")
@@ -40,6 +42,9 @@ class Connection(FSMModelMixin, models.Model):
     trial_started_on = models.DateField(_("试运行开始日期"), null=True, blank=True)
     trial_finished_at = models.DateTimeField(_("试运行结束时间"), null=True, blank=True)
     failure_reason = models.TextField(_("未通过原因"), blank=True)
+    # As on TrialRun: the reason as a telemetry.texts code and parameters.
+    failure_code = models.CharField(max_length=40, blank=True, default="")
+    failure_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("数据对接")
@@ -71,13 +76,13 @@ class Connection(FSMModelMixin, models.Model):
         """15 consecutive complete days at the required success rate (side effect: the
         reviewer is told the conformance report can be issued)."""
         self.trial_finished_at = timezone.now()
-        self.failure_reason = ""
+        self._set_failure("", "", {})
 
     @transition(state, source=ConnectionState.TRIAL_RUNNING, target=ConnectionState.TRIAL_FAILED)
-    def fail_trial(self, actor=None, reason=""):
+    def fail_trial(self, actor=None, reason="", reason_code="", reason_params=None):
         """A day of the window can no longer be completed."""
         self.trial_finished_at = timezone.now()
-        self.failure_reason = reason
+        self._set_failure(reason, reason_code, reason_params or {})
 
     @transition(
         state,
@@ -89,7 +94,7 @@ class Connection(FSMModelMixin, models.Model):
         """A reviewer starts a new 15-day window (after the enterprise fixed its system)."""
         self.trial_started_on = start or timezone.localdate()
         self.trial_finished_at = None
-        self.failure_reason = ""
+        self._set_failure("", "", {})
 
     @transition(
         state,
@@ -99,3 +104,10 @@ class Connection(FSMModelMixin, models.Model):
     )
     def issue_report(self, actor=None):
         """The conformance test report was issued (reports app)."""
+
+    def _set_failure(self, reason: str, code: str, params: dict) -> None:
+        self.failure_reason, self.failure_code, self.failure_params = reason, code, params
+
+    @property
+    def display_failure_reason(self) -> str:
+        return render(self.failure_code, self.failure_params, self.failure_reason)

@@ -3,6 +3,8 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from telemetry.texts import render
+
 
 def percent(rate: Decimal | None) -> str:
     """A success rate as people read it: 99.93%, 100%, or a dash when there is none yet."""
@@ -48,6 +50,10 @@ class TrialRun(models.Model):
     # "missing", "complete", "closed"}; the report's per-day table is printed from it.
     days = models.JSONField(_("逐日数据"), default=list, blank=True)
     failure_reason = models.TextField(_("未通过原因"), blank=True)
+    # The reason as a telemetry.texts code and its parameters, shown in the reader's language;
+    # ``failure_reason`` stays the text people were told.
+    failure_code = models.CharField(max_length=40, blank=True, default="")
+    failure_params = models.JSONField(default=dict, blank=True)
     evaluated_at = models.DateTimeField(_("最近评估时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
@@ -79,3 +85,7 @@ class TrialRun(models.Model):
     @property
     def rate_display(self) -> str:
         return percent(self.success_rate)
+
+    @property
+    def display_failure_reason(self) -> str:
+        return render(self.failure_code, self.failure_params, self.failure_reason)
