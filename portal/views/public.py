@@ -16,10 +16,11 @@ def home(request):
     approved = Enterprise.objects.filter(registration_status=RegistrationStatus.APPROVED)
     by_stage = dict(approved.values_list("stage").annotate(n=Count("pk")))
     stages = [(stage.label, by_stage.get(stage.value, 0)) for stage in Stage]
+    chart = {"labels": [str(label) for label, _n in stages], "values": [n for _l, n in stages]}
     return render(
         request,
         "portal/home.html",
-        {"stages": stages, "enterprise_count": approved.count()},
+        {"stages": stages, "chart": chart, "enterprise_count": sum(by_stage.values())},
     )
 
 
