@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .evaluation import JUDGED_STAT_TYPES, expected_kinds, slots_per_day
+from .evaluation import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
 from .models import (
     Alarm,
     Connection,
@@ -43,6 +43,21 @@ def current_run(connection: Connection | None) -> TrialRun | None:
     if connection is None:
         return None
     return connection.trial_runs.exclude(status=TrialStatus.RESTARTED).order_by("-number").first()
+
+
+def trial_summary(enterprise) -> dict:
+    """The enterprise's connection and current trial, as the monitoring page and the
+    dashboard card show them."""
+    connection = Connection.objects.filter(enterprise=enterprise).first()
+    run = current_run(connection)
+    return {
+        "enterprise": enterprise,
+        "connection": connection,
+        "run": run,
+        "run_rate": percent(run.success_rate) if run else "—",
+        "trial_days": trial_days(),
+        "integration_done": bool(connection and connection.first_reading_at),
+    }
 
 
 def latest_runs(connections) -> QuerySet[TrialRun]:

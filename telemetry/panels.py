@@ -23,18 +23,11 @@ def passed_awaiting_report() -> int:
 
 
 def enterprise_panel(user, enterprise) -> dict:
-    from .evaluation import percent, trial_days
-    from .models import Alarm, Connection
-    from .overview import current_run
+    from .models import Alarm
+    from .overview import trial_summary
 
-    connection = Connection.objects.filter(enterprise=enterprise).first()
-    run = current_run(connection)
     return {
-        "enterprise": enterprise,
-        "connection": connection,
-        "run": run,
-        "run_rate": percent(run.success_rate) if run else "—",
-        "trial_days": trial_days(),
+        **trial_summary(enterprise),
         "open_alarms": Alarm.objects.open().filter(enterprise=enterprise).count(),
     }
 

@@ -51,6 +51,12 @@ def _enterprise_for_write(request, given):
 # --- Devices -------------------------------------------------------------------------------
 
 
+def _for_enterprise_param(qs, request):
+    """Narrow an already scoped list to ``?enterprise=<id>`` when given."""
+    enterprise = request.query_params.get("enterprise")
+    return qs.filter(enterprise_id=enterprise) if enterprise and enterprise.isdigit() else qs
+
+
 class DeviceSerializer(serializers.ModelSerializer):
     certificate_serial = serializers.CharField(read_only=True, allow_null=True)
     certificate_status = serializers.SerializerMethodField()
@@ -109,8 +115,7 @@ class DeviceViewSet(
             certificate_revoked_at=Subquery(latest.values("revoked_at")[:1]),
         ).order_by("pk")
         qs = scope_to_enterprises(qs, self.request.user)
-        enterprise = self.request.query_params.get("enterprise")
-        return qs.filter(enterprise_id=enterprise) if enterprise and enterprise.isdigit() else qs
+        return _for_enterprise_param(qs, self.request)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -229,8 +234,7 @@ class ItemViewSet(
     def get_queryset(self):
         qs = DataItem.objects.select_related("energy_type", "device").order_by("pk")
         qs = scope_to_enterprises(qs, self.request.user)
-        enterprise = self.request.query_params.get("enterprise")
-        return qs.filter(enterprise_id=enterprise) if enterprise and enterprise.isdigit() else qs
+        return _for_enterprise_param(qs, self.request)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -46,26 +46,6 @@ from ..monitoring_forms import MonthlyFilingForm, OutageNoticeForm, RestartTrial
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 
 
-def _connection_of(enterprise) -> Connection | None:
-    try:
-        return enterprise.connection
-    except Connection.DoesNotExist:
-        return None
-
-
-def _trial_context(enterprise) -> dict:
-    connection = _connection_of(enterprise)
-    run = overview.current_run(connection)
-    return {
-        "enterprise": enterprise,
-        "connection": connection,
-        "run": run,
-        "run_rate": percent(run.success_rate) if run else "—",
-        "trial_days": trial_days(),
-        "integration_done": bool(connection and connection.first_reading_at),
-    }
-
-
 @grant_access(enterprise_user)
 def my_monitoring(request):
     enterprise = own_enterprise(request.user)
@@ -79,7 +59,7 @@ def enterprise_monitoring(request, pk):
     enterprise = get_enterprise_or_404(request.user, pk)
     window = gap_list.recent_window(7)
     context = {
-        **_trial_context(enterprise),
+        **overview.trial_summary(enterprise),
         **_live_lists(enterprise),
         "chart": overview.item_completeness(enterprise),
         "gaps": gap_list.find_gaps(enterprise.data_items.all(), window),
@@ -103,7 +83,7 @@ def _live_lists(enterprise) -> dict:
 def monitoring_live(request, pk):
     """HTMX fragment: the trial progress, recent receipts and alarms."""
     enterprise = get_enterprise_or_404(request.user, pk)
-    context = {**_trial_context(enterprise), **_live_lists(enterprise)}
+    context = {**overview.trial_summary(enterprise), **_live_lists(enterprise)}
     return render(request, "telemetry/monitoring/_live.html", context)
 
 
