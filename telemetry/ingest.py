@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -167,6 +168,55 @@ post_delete.connect(
 )
 
 
+# --- The upload's hand-over to the worker ---------------------------------------------------
+
+
+def stage(
+    readings: Sequence[ParsedReading], specs: dict[str, ItemSpec], received_at: datetime
+) -> list[list]:
+    """The accepted readings of an upload as ``UploadBatch.staged_readings`` rows.
+
+    ``[index, item_id, slot (epoch seconds), value, valid, arrival, statType, interval]``:
+    everything the worker needs to insert them in SQL. The arrival class is fixed here
+    (it depends only on the slot and the time the batch was received); statType and
+    interval are the ones the reading was checked against, so the worker can tell when the
+    item has changed since (see ``_STAGED_INSERT``).
+    """
+    by_id = {spec.item_id: spec for spec in specs.values()}
+    windows = arrival_windows()
+    deadlines: dict[tuple[int, int, datetime], tuple[datetime, datetime]] = {}
+    epochs: dict[datetime, int] = {}
+    rows = []
+    for reading in readings:
+        spec = by_id[reading.item_id]
+        slot = reading.slot
+        triple = (spec.stat_type, spec.interval_minutes, slot)
+        pair = deadlines.get(triple)
+        if pair is None:
+            pair = deadlines[triple] = arrival_deadlines(*triple, windows)
+            epochs[slot] = (slot - _EPOCH) // _SECOND
+        arrival = (
+            ArrivalClass.ON_TIME
+            if received_at <= pair[0]
+            else ArrivalClass.BACKFILLED
+            if received_at <= pair[1]
+            else ArrivalClass.LATE
+        )
+        rows.append(
+            [
+                reading.index,
+                reading.item_id,
+                epochs[slot],
+                str(reading.value),
+                reading.valid,
+                int(arrival),
+                spec.stat_type,
+                spec.interval_minutes,
+            ]
+        )
+    return rows
+
+
 def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], received_at, batch=None):
     """Store readings of one enterprise received at ``received_at``; returns StoreResult.
 
@@ -218,7 +268,7 @@ def _write(
             shapes,
         )
         rollups.apply(touched, shapes)
-        _start_trials(stored_entries)
+        _start_trials(_first_valid_entries(stored_entries))
 
     for entry, _arrival in stored_entries:
         result.by_batch.setdefault(entry.batch_id, [0, 0])[0] += 1
@@ -285,6 +335,7 @@ _INCOMING_TABLE = "telemetry_reading_incoming"
 _READING_COLUMNS = "slot, item_id, value, valid, arrival, received_at, batch_id"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_SECOND = timedelta(seconds=1)
 _READING_TYPES = ["timestamptz", "int8", "numeric", "bool", "int2", "timestamptz", "int8"]
 
 
@@ -369,18 +420,23 @@ def trial_start_for(first_reading_at: datetime):
     return first_reading_at.astimezone(BEIJING).date() + timedelta(days=1)
 
 
-def _start_trials(stored_entries: list[tuple[_Incoming, int]]) -> None:
-    """On an enterprise's first valid reading, integration testing ends and the trial starts.
-
-    Only readings an end device uploaded count (they carry their batch): integration
-    testing proves the device's connection, which a hand-filed monthly figure does not.
-    """
+def _first_valid_entries(stored_entries: list[tuple[_Incoming, int]]) -> dict[int, datetime]:
+    """Per enterprise, the earliest receipt of a stored valid reading an end device sent."""
     first_at: dict[int, datetime] = {}
     for entry, _arrival in stored_entries:
         if entry.reading.valid and entry.batch_id is not None:
             known = first_at.get(entry.enterprise_id)
             if known is None or entry.received_at < known:
                 first_at[entry.enterprise_id] = entry.received_at
+    return first_at
+
+
+def _start_trials(first_at: dict[int, datetime]) -> None:
+    """On an enterprise's first valid reading, integration testing ends and the trial starts.
+
+    Only readings an end device uploaded count (they carry their batch): integration
+    testing proves the device's connection, which a hand-filed monthly figure does not.
+    """
     if not first_at:
         return
     waiting = Connection.objects.filter(
@@ -431,7 +487,7 @@ def claim_batches(limit: int | None = None, now: datetime | None = None) -> list
 
 
 def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
-    """Parse the claimed batches again and store all their readings in one write."""
+    """Store the readings of the claimed batches in one write and mark the batches stored."""
     with transaction.atomic():
         # The batches are locked and their status read again inside the write: a claim taken
         # over as stale (a slow worker, not a dead one) then waits for the first worker and
@@ -441,64 +497,221 @@ def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
             UploadBatch.objects.select_for_update()
             .filter(pk__in=batch_ids, status=BatchStatus.QUEUED)
             .order_by("pk")
-            .only("pk", "enterprise_id", "device_id", "raw_body", "received_at", "rejections")
+            .only("pk", "enterprise_id", "device_id", "received_at", "accepted_count", "rejections")
+            .annotate(staged=Q(staged_readings__isnull=False))
         )
         if not batches:
             return StoreResult()
-        return _ingest_locked(batches)
+        # Batches without staged readings (written before they existed, or by hand) are
+        # parsed and checked here, against the item tables as they are now.
+        unstaged = [b for b in batches if not b.staged]
+        parsed = _parse_unstaged(unstaged) if unstaged else {}
+        if connection.vendor == "postgresql":
+            result, late_rejections = _store_staged(batches, parsed)
+        else:
+            result, late_rejections = _store_portable(batches, parsed)
+        _finish(batches, result, late_rejections)
+        return result
 
 
-def _ingest_locked(batches: list[UploadBatch]) -> StoreResult:
+def _parse_unstaged(batches: list[UploadBatch]) -> dict[int, tuple[list[list], list[dict]]]:
+    """Per batch: its staged rows and the records refused now that were accepted before."""
+    bodies = dict(
+        UploadBatch.objects.filter(pk__in=[b.pk for b in batches]).values_list("pk", "raw_body")
+    )
     specs = item_specs({b.enterprise_id for b in batches})
-    incoming: list[_Incoming] = []
-    late_rejections: dict[int, list[dict]] = {}
+    parsed = {}
     for batch in batches:
+        table = specs.get(batch.enterprise_id, {})
         try:
-            envelope = parse_envelope(bytes(batch.raw_body), max_records=10**9)
+            envelope = parse_envelope(bytes(bodies[batch.pk]), max_records=10**9)
         except EnvelopeError as exc:  # cannot happen for a body the API accepted
-            late_rejections[batch.pk] = [exc.to_rejection().to_dict()]
+            parsed[batch.pk] = ([], [exc.to_rejection().to_dict()])
             continue
-        readings, rejections = validate_records(envelope, specs.get(batch.enterprise_id, {}))
+        readings, rejections = validate_records(envelope, table)
         known = {r.get("index") for r in batch.rejections}
-        extra = [r.to_dict() for r in rejections if r.index not in known]
-        if extra:  # an item was changed or retired between the upload and now
-            late_rejections[batch.pk] = extra
-        incoming.extend(
-            _Incoming(r, batch.received_at, batch.pk, batch.enterprise_id) for r in readings
-        )
+        # An item changed or retired between the upload and now.
+        late = [r.to_dict() for r in rejections if r.index not in known]
+        parsed[batch.pk] = (stage(readings, table, batch.received_at), late)
+    return parsed
 
-    # The shapes of the items come from the same tables the readings were checked against.
-    shapes = {
-        spec.item_id: rollups.ItemShape(enterprise_id, spec.stat_type, spec.interval_minutes)
-        for enterprise_id, table in specs.items()
-        for spec in table.values()
+
+# The staged readings of many batches become readings in one statement, without a round
+# trip per row through Python: unpacked from the batches' JSON (or from the rows parsed
+# just now, passed as parameters), checked against the items as they are now, inserted in
+# key order (concurrent writers lock in the same order; of two arrivals of one key the
+# earlier batch wins) with ON CONFLICT DO NOTHING. The result is the stored rows (with the
+# shape of their item, for the roll-ups) and the rows the check refused.
+#
+# The check: the item still exists and is active, has the statType and interval the
+# reading was checked against at upload, and the value is inside its current band. An
+# upload may have been checked against a copy of the item table up to
+# TELEMETRY_ITEM_CACHE_SECONDS old; this is where such a reading is refused.
+_STAGED_INSERT = """
+WITH staged AS (
+    SELECT b.id AS batch_id, b.received_at, (r->>0)::int AS idx, (r->>1)::bigint AS item_id,
+           to_timestamp((r->>2)::bigint) AS slot, (r->>3)::numeric AS value,
+           (r->>4)::boolean AS valid, (r->>5)::smallint AS arrival,
+           (r->>6)::smallint AS stat_type, (r->>7)::smallint AS interval_minutes
+    FROM {batch} b
+    LEFT JOIN unnest(%(parsed_ids)s::bigint[], %(parsed_rows)s::jsonb[]) AS p(id, rows)
+        ON p.id = b.id
+    CROSS JOIN LATERAL jsonb_array_elements(coalesce(p.rows, b.staged_readings)) AS e(r)
+    WHERE b.id = ANY(%(ids)s)
+), checked AS (
+    SELECT s.*, d.id IS NOT NULL AND d.is_active AND d.stat_type = s.stat_type
+               AND d.interval_minutes = s.interval_minutes
+               AND (d.value_min IS NULL OR s.value >= d.value_min)
+               AND (d.value_max IS NULL OR s.value <= d.value_max) AS ok,
+           d.enterprise_id, d.is_active, d.stat_type AS item_stat_type,
+           d.interval_minutes AS item_interval, d.value_min, d.value_max
+    FROM staged s LEFT JOIN {item} d ON d.id = s.item_id
+), stored AS (
+    INSERT INTO {reading} (slot, item_id, value, valid, arrival, received_at, batch_id)
+    SELECT slot, item_id, value, valid, arrival, received_at, batch_id FROM checked WHERE ok
+    ORDER BY slot, item_id, received_at, batch_id
+    ON CONFLICT DO NOTHING
+    RETURNING item_id, slot, arrival, valid, batch_id
+)
+SELECT true, s.batch_id, s.item_id, extract(epoch FROM s.slot)::bigint, s.arrival, s.valid,
+       d.enterprise_id, d.stat_type, d.interval_minutes, NULL, NULL, NULL
+FROM stored s JOIN {item} d ON d.id = s.item_id
+UNION ALL
+SELECT false, batch_id, item_id, idx, stat_type, is_active, enterprise_id, item_stat_type,
+       item_interval, value, value_min, value_max
+FROM checked WHERE NOT ok
+"""
+
+
+def _store_staged(
+    batches: list[UploadBatch], parsed: dict[int, tuple[list[list], list[dict]]]
+) -> tuple[StoreResult, dict[int, list[dict]]]:
+    """PostgreSQL: the staged readings of ``batches`` into the readings table, in SQL."""
+    from psycopg.types.json import Jsonb
+
+    sql = _STAGED_INSERT.format(
+        batch=UploadBatch._meta.db_table,
+        item=DataItem._meta.db_table,
+        reading=Reading._meta.db_table,
+    )
+    params = {
+        "ids": [b.pk for b in batches],
+        "parsed_ids": list(parsed),
+        "parsed_rows": [Jsonb(rows) for rows, _late in parsed.values()],
     }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    late_rejections = {pk: late for pk, (_rows, late) in parsed.items() if late}
+    stored_by_batch: dict[int, int] = defaultdict(int)
+    refused_by_batch: dict[int, int] = defaultdict(int)
+    shapes: dict[int, rollups.ItemShape] = {}
+    slots: dict[int, datetime] = {}
+    readings = []
+    for ok, batch_id, item_id, *rest in rows:
+        if ok:
+            epoch, arrival, valid, enterprise_id, stat_type, interval = rest[:6]
+            slot = slots.get(epoch)
+            if slot is None:
+                slot = slots[epoch] = datetime.fromtimestamp(epoch, UTC)
+            if item_id not in shapes:
+                shapes[item_id] = rollups.ItemShape(enterprise_id, stat_type, interval)
+            readings.append((item_id, slot, arrival, valid))
+            stored_by_batch[batch_id] += 1
+        else:
+            refused_by_batch[batch_id] += 1
+            late_rejections.setdefault(batch_id, []).append(_late_refusal(item_id, rest))
+    rollups.apply(rollups.collect(readings, shapes), shapes)
+    _start_trials(_first_valid_uploads(batches, rows))
+
+    result = StoreResult()
+    for batch in batches:
+        staged = len(parsed[batch.pk][0]) if batch.pk in parsed else batch.accepted_count
+        stored = stored_by_batch[batch.pk]
+        duplicates = staged - stored - refused_by_batch[batch.pk]
+        result.by_batch[batch.pk] = [stored, duplicates]
+        result.stored += stored
+        result.duplicates += duplicates
+    return result, late_rejections
+
+
+def _late_refusal(item_id: int, facts: list) -> dict:
+    """Why a staged reading is refused now (see ``_STAGED_INSERT``), as a rejection."""
+    index, stat_type, is_active, _enterprise, item_stat_type, item_interval = facts[:6]
+    value, value_min, value_max = facts[6:]
+    field = "dataCode"
+    if is_active is None:
+        reason = f"采集项（id={item_id}）在上传后已被删除"
+    elif not is_active:
+        reason = "该采集项在上传后已停用"
+    elif item_stat_type != stat_type:
+        reason = f"该采集项在上传后改为 statType={item_stat_type}，本条读数不再适用"
+    elif (value_min is not None and value < value_min) or (
+        value_max is not None and value > value_max
+    ):
+        field = "dataValue"
+        low = "-∞" if value_min is None else value_min
+        high = "+∞" if value_max is None else value_max
+        reason = f"数值 {value} 超出该采集项在上传后修改的合理范围 [{low}, {high}]"
+    else:
+        reason = f"该采集项在上传后改为 {item_interval} 分钟间隔，本条读数不再适用"
+    return {"index": index, "field": field, "reason": reason}
+
+
+def _first_valid_uploads(batches: list[UploadBatch], rows) -> dict[int, datetime]:
+    """Per enterprise, when the earliest batch that stored a valid reading was received."""
+    received = {b.pk: (b.enterprise_id, b.received_at) for b in batches}
+    first_at: dict[int, datetime] = {}
+    for batch_id in {row[1] for row in rows if row[0] and row[5]}:
+        enterprise_id, at = received[batch_id]
+        if enterprise_id not in first_at or at < first_at[enterprise_id]:
+            first_at[enterprise_id] = at
+    return first_at
+
+
+def _store_portable(
+    batches: list[UploadBatch], parsed: dict[int, tuple[list[list], list[dict]]]
+) -> tuple[StoreResult, dict[int, list[dict]]]:
+    """Other databases (the SQLite demo): every batch was parsed and checked just now."""
+    if len(parsed) < len(batches):
+        parsed = {**_parse_unstaged([b for b in batches if b.pk not in parsed]), **parsed}
+    incoming = []
+    for batch in batches:
+        for index, item_id, epoch, value, valid, _arrival, *_shape in parsed[batch.pk][0]:
+            slot = datetime.fromtimestamp(epoch, UTC)
+            reading = ParsedReading(index, item_id, slot, Decimal(value), valid, None, None, False)
+            incoming.append(_Incoming(reading, batch.received_at, batch.pk, batch.enterprise_id))
+    late_rejections = {pk: late for pk, (_rows, late) in parsed.items() if late}
+    return _write(incoming), late_rejections
+
+
+def _finish(batches, result: StoreResult, late_rejections: dict[int, list[dict]]) -> None:
+    """Mark the batches stored with their counts, and when their devices were last seen."""
     now = timezone.now()
-    with transaction.atomic(savepoint=False):  # inside ingest_batches' transaction
-        result = _write(incoming, shapes)
-        for batch in batches:
-            stored, duplicates = result.by_batch.get(batch.pk, (0, 0))
-            batch.status = BatchStatus.STORED
-            batch.stored_count = stored
-            batch.duplicate_count = duplicates
-            batch.stored_at = now
-            if batch.pk in late_rejections:
-                batch.rejections = [*batch.rejections, *late_rejections[batch.pk]]
-        bulk.bulk_update(
-            UploadBatch,
-            batches,
-            ["status", "stored_count", "duplicate_count", "stored_at", "rejections"],
-        )
-        last_seen: dict[int, datetime] = {}
-        for batch in batches:
-            if batch.device_id not in last_seen or batch.received_at > last_seen[batch.device_id]:
-                last_seen[batch.device_id] = batch.received_at
-        devices = list(EndDevice.objects.filter(pk__in=list(last_seen)).only("pk", "last_seen_at"))
-        for device in devices:
-            if device.last_seen_at is None or device.last_seen_at < last_seen[device.pk]:
-                device.last_seen_at = last_seen[device.pk]
-        bulk.bulk_update(EndDevice, devices, ["last_seen_at"])
-    return result
+    for batch in batches:
+        stored, duplicates = result.by_batch.get(batch.pk, (0, 0))
+        batch.status = BatchStatus.STORED
+        batch.stored_count = stored
+        batch.duplicate_count = duplicates
+        batch.stored_at = now
+        batch.staged_readings = None
+        if batch.pk in late_rejections:
+            batch.rejections = [*batch.rejections, *late_rejections[batch.pk]]
+    bulk.bulk_update(
+        UploadBatch,
+        batches,
+        ["status", "stored_count", "duplicate_count", "stored_at", "rejections", "staged_readings"],
+    )
+    last_seen: dict[int, datetime] = {}
+    for batch in batches:
+        if batch.device_id not in last_seen or batch.received_at > last_seen[batch.device_id]:
+            last_seen[batch.device_id] = batch.received_at
+    devices = list(EndDevice.objects.filter(pk__in=list(last_seen)).only("pk", "last_seen_at"))
+    for device in devices:
+        if device.last_seen_at is None or device.last_seen_at < last_seen[device.pk]:
+            device.last_seen_at = last_seen[device.pk]
+    bulk.bulk_update(EndDevice, devices, ["last_seen_at"])
 
 
 def ingest_pending(max_rounds: int = 100) -> dict:

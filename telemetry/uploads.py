@@ -22,7 +22,7 @@ from django.utils import timezone
 from portal.workflow import TransitionRefused, run_transition
 
 from .auth import DeviceIdentity
-from .ingest import cached_item_specs
+from .ingest import cached_item_specs, stage
 from .models import BatchStatus, ConnectionState, UploadBatch
 from .protocol import EnvelopeError, check_skew, parse_envelope, validate_records
 from .timeslots import format_wire_time
@@ -116,6 +116,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
         record_count=len(envelope.records),
         accepted_count=len(readings),
         rejections=rejected,
+        staged_readings=stage(readings, specs, now) if readings else None,
     )
     try:
         if _awaits_integration(identity.enterprise):

@@ -11,9 +11,12 @@ class BatchStatus(models.TextChoices):
 class UploadBatch(models.Model):
     """One upload request, stored durably before the device gets its answer.
 
-    The raw body is kept as received (it is what the signature covers); the worker parses
-    it again when it writes the readings, so nothing but this row has to survive a crash
-    between the answer and the ingestion.
+    The raw body is kept as received (it is what the signature covers). Beside it the
+    upload stores the readings it accepted, already checked and classified
+    (``staged_readings``, see ``telemetry.ingest.stage``), so the worker moves them into
+    the readings table in SQL without parsing anything; the column is emptied once they are
+    stored. Nothing but this row has to survive a crash between the answer and the
+    ingestion.
     """
 
     enterprise = models.ForeignKey(
@@ -38,6 +41,9 @@ class UploadBatch(models.Model):
     record_count = models.PositiveIntegerField(_("记录数"), default=0)
     accepted_count = models.PositiveIntegerField(_("通过校验"), default=0)
     rejections = models.JSONField(_("拒收记录"), default=list, blank=True)
+    # [[index, item_id, slot (epoch s), value, valid, arrival, statType, interval], ...]
+    # until stored; None for batches the worker must parse from raw_body (older rows).
+    staged_readings = models.JSONField(null=True, blank=True, editable=False)
     stored_count = models.PositiveIntegerField(_("新入库"), default=0)
     duplicate_count = models.PositiveIntegerField(_("重复（已存在）"), default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
