@@ -44,7 +44,14 @@ from .models import (
     Reading,
     UploadBatch,
 )
-from .protocol import EnvelopeError, ItemSpec, ParsedReading, parse_envelope, validate_records
+from .protocol import (
+    EnvelopeError,
+    ItemSpec,
+    ParsedReading,
+    band_text,
+    parse_envelope,
+    validate_records,
+)
 from .timeslots import BEIJING, Arrival, ArrivalWindows, next_slot, ontime_deadline
 
 logger = logging.getLogger(__name__)
@@ -651,9 +658,8 @@ def _late_refusal(item_id: int, facts: list) -> dict:
         value_max is not None and value > value_max
     ):
         field = "dataValue"
-        low = "-∞" if value_min is None else value_min
-        high = "+∞" if value_max is None else value_max
-        reason = f"数值 {value} 超出该采集项在上传后修改的合理范围 [{low}, {high}]"
+        band = band_text(value_min, value_max)
+        reason = f"数值 {value} 超出该采集项在上传后修改的合理范围 {band}"
     else:
         reason = f"该采集项在上传后改为 {item_interval} 分钟间隔，本条读数不再适用"
     return {"index": index, "field": field, "reason": reason}

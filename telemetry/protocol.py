@@ -282,7 +282,8 @@ def _parse_record(
     if (spec.value_min is not None and value < spec.value_min) or (
         spec.value_max is not None and value > spec.value_max
     ):
-        return Rejection(index, "dataValue", f"数值 {raw} 超出该采集项登记的合理范围 {_band(spec)}")
+        band = band_text(spec.value_min, spec.value_max)
+        return Rejection(index, "dataValue", f"数值 {raw} 超出该采集项登记的合理范围 {band}")
 
     raw = record.get("valid")
     valid = _FLAGS.get(raw) if type(raw) in (str, int) else None
@@ -393,9 +394,14 @@ def _decimal(raw: Any, max_chars: int) -> Decimal | str:
     return Decimal(text)
 
 
-def _band(spec: ItemSpec) -> str:
-    if spec.value_min is not None and spec.value_max is not None:
-        return f"[{spec.value_min}, {spec.value_max}]"
-    if spec.value_min is not None:
-        return f"≥ {spec.value_min}"
-    return f"≤ {spec.value_max}"
+def band_text(value_min: Decimal | None, value_max: Decimal | None) -> str:
+    """A plausibility band as people write it: "[0, 1000]", "≥ 0", "≤ 10.5"."""
+
+    def plain(value: Decimal) -> str:  # the column keeps 4 places: 10.0000 reads as 10
+        return format(value.normalize(), "f")
+
+    if value_min is not None and value_max is not None:
+        return f"[{plain(value_min)}, {plain(value_max)}]"
+    if value_min is not None:
+        return f"≥ {plain(value_min)}"
+    return f"≤ {plain(value_max)}"

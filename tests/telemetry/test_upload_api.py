@@ -1,6 +1,7 @@
 """POST /api/v1/telemetry/uploads and its receipts: the protocol of DESIGN §4."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -293,6 +294,51 @@ def test_a_change_without_signal_is_seen_when_the_cached_table_expires(
     clock[0] += 31  # expired: the next upload reads the table again
     fresh = signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot(3))]))
     assert fresh.json()["accepted"] == 0
+
+
+def test_the_upload_stages_its_checked_readings_and_the_worker_empties_them(client, kit, item):
+    slot = recent_slot()
+    body = envelope(kit, [record(item, "12.5", slot), record(item, "x", slot)])
+    signed_post(client, kit, body)
+    batch = UploadBatch.objects.get(message_id=body["messageId"])
+    # index, item, slot (epoch s), value, valid, arrival (0 on time), statType, interval
+    assert batch.staged_readings == [
+        [0, item.pk, int(slot.timestamp()), "12.5", True, 0, item.stat_type, 15]
+    ]
+    ingest_pending()
+    batch.refresh_from_db()
+    assert (batch.status, batch.stored_count, batch.staged_readings) == ("stored", 1, None)
+    assert Reading.objects.get(batch=batch).value == Decimal("12.5")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"value_max": Decimal("10")}, "dataValue", "超出该采集项在上传后修改的合理范围 [0, 10]"),
+        ({"stat_type": StatType.DAILY}, "dataCode", "改为 statType=1"),
+        ({"interval_minutes": 60}, "dataCode", "改为 60 分钟间隔"),
+        (None, "dataCode", "在上传后已被删除"),
+    ],
+)
+def test_an_item_changed_between_upload_and_ingestion_refuses_its_staged_readings(
+    client, kit, enterprise, change, field, reason
+):
+    from telemetry.models import DataItem
+
+    item = DataItemFactory(enterprise=enterprise, value_min=0, value_max=1000)
+    other = DataItemFactory(enterprise=enterprise)
+    body = envelope(kit, [record(other, "1", recent_slot()), record(item, "12.5", recent_slot())])
+    assert signed_post(client, kit, body).json()["accepted"] == 2
+    if change is None:
+        item.delete()
+    else:
+        DataItem.objects.filter(pk=item.pk).update(**change)
+    assert ingest_pending() == {"batches": 1, "stored": 1, "duplicates": 0}
+    batch = UploadBatch.objects.get(message_id=body["messageId"])
+    assert (batch.stored_count, batch.duplicate_count) == (1, 0)
+    [refusal] = batch.rejections
+    assert (refusal["index"], refusal["field"]) == (1, field)
+    assert reason in refusal["reason"]
 
 
 def test_the_item_cache_can_be_turned_off(client, kit, item, settings):
