@@ -1,5 +1,5 @@
-"""Benchmark of the upload path: signed 100-record batches through gunicorn, Redis and
-Celery workers into PostgreSQL, against the raw COPY rate into an identical table.
+"""Benchmark of the upload path: signed 100-record batches through gunicorn (or granian),
+Redis and Celery workers into PostgreSQL, against the raw COPY rate into an identical table.
 
 Not a test: it prints its figures. Needs PostgreSQL and Redis (127.0.0.1 only):
 
@@ -8,20 +8,24 @@ Not a test: it prints its figures. Needs PostgreSQL and Redis (127.0.0.1 only):
 
 Steps: create and migrate a scratch database; provision N enterprises, each with one end
 device, a certificate from a throw-away root and ``--records`` real-time items (in bulk);
-pre-sign every batch (the devices' signing cost is not the portal's, and the load
-generator should spend its CPU on sending); start gunicorn (--preload) and K Celery
-workers; warm every gunicorn worker with a few refused requests (Django imports its
-URLconf on a process's first request); fire all devices at once from threads, each
+pre-sign every batch and prebuild each request's bytes (the devices' signing cost is not
+the portal's, and the load generator should spend its CPU on sending); start gunicorn
+(--preload) or granian (``--server``) and K Celery workers; warm every web worker with a
+few refused requests (Django imports its URLconf on a process's first request); fire all
+devices at once from one asyncio event loop in a background thread (the generator shares
+the cores with the server, so it is kept lean, and its own CPU is reported), each device
 sending its batches one after another over one keep-alive connection; measure latency,
 and end-to-end readings/s from the first request to the last reading stored; then COPY
 the same number of rows into ``CREATE TABLE .. (LIKE telemetry_reading INCLUDING ALL)``
-as the ceiling. ``--split`` measures the HTTP layer (no worker running) and the drain of
-the queued batches (ingestion alone) one after the other instead.
+three times, a fresh table each time, the median rate as the ceiling. ``--split``
+measures the HTTP layer (no worker running) and the drain of the queued batches
+(ingestion alone) one after the other instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import os
 import random
@@ -49,6 +53,9 @@ def parse_args():
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument(
         "--web-class", default="gthread", choices=["gthread", "sync"], help="gunicorn worker class"
+    )
+    parser.add_argument(
+        "--server", default="gunicorn", choices=["gunicorn", "granian"], help="HTTP server"
     )
     parser.add_argument("--celery-workers", type=int, default=1)
     parser.add_argument("--spread", type=float, default=0.0, help="jitter device starts (s)")
@@ -233,7 +240,7 @@ def wait_for_port(port, deadline):
                 return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not start on port {port}")
+    raise SystemExit(f"the web server did not start on port {port}")
 
 
 def warm_up(port, count):
@@ -262,73 +269,140 @@ def warm_up(port, count):
     time.sleep(1)
 
 
-def fire(port, plan, spread):
-    """All devices at once, each sending its batches in turn; returns latencies, statuses."""
-    latencies, ends, statuses, lock = [], [], {}, threading.Lock()
-    gate = threading.Event()
+class Firing:
+    """The load generator's run: filled in by its event-loop thread, read once it ends."""
 
-    def device(cert_serial, bodies):
-        gate.wait()
+    def __init__(self):
+        self.latencies, self.ends, self.statuses = [], [], {}
+        self.first_request = None
+        self.cpu = 0.0  # the event-loop thread's own CPU seconds, gate to last answer
+        self.thread = None
+
+    def join(self, timeout=None):
+        self.thread.join(timeout=timeout)
+
+    def is_alive(self):
+        return self.thread.is_alive()
+
+
+async def read_response(reader):
+    """Status and whether the connection stays open, after reading the whole response."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    version, status = lines[0].split(" ", 2)[:2]
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    connection = headers.get("connection", "").lower()
+    keep_alive = "close" not in connection and (version != "HTTP/1.0" or "keep-alive" in connection)
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif "chunked" in headers.get("transfer-encoding", "").lower():
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+            pass
+    elif not (status.startswith("1") or status in ("204", "304")):
+        await reader.read()  # delimited by the end of the connection
+        keep_alive = False
+    return int(status), keep_alive
+
+
+def fire(port, plan, spread):
+    """All devices at once from one asyncio event loop in a background thread, each sending
+    its batches in turn over its own keep-alive connection; returns a ``Firing``."""
+    path, host = "/api/v1/telemetry/uploads", f"127.0.0.1:{port}"
+    # Every request's bytes, before the clock starts: the loop then only writes and reads.
+    requests = [
+        [
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nX-Cert-Serial: {cert_serial}\r\n"
+                f"X-Signature: {signature}\r\n\r\n"
+            ).encode("latin-1")
+            + body
+            for body, signature in bodies
+        ]
+        for cert_serial, bodies in plan
+    ]
+    firing, started = Firing(), threading.Event()
+    latencies, ends, statuses = firing.latencies, firing.ends, firing.statuses
+
+    async def device(gate, batches):
+        await gate.wait()
         if spread:  # devices start within ``spread`` seconds after the boundary
-            time.sleep(random.uniform(0, spread))
-        # One keep-alive connection per device, as a real device would hold it: the load
-        # generator then spends its CPU on sending, not on TCP handshakes.
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for body, signature in bodies:
+            await asyncio.sleep(random.uniform(0, spread))
+        # One keep-alive connection per device, as a real device would hold it, opened on
+        # its first request: the load generator then spends its CPU on sending, not on TCP
+        # handshakes.
+        reader = writer = None
+        for request in batches:
             began = time.perf_counter()
             try:
-                conn.request(
-                    "POST",
-                    "/api/v1/telemetry/uploads",
-                    body,
-                    {
-                        "Content-Type": "application/json",
-                        "X-Cert-Serial": cert_serial,
-                        "X-Signature": signature,
-                    },
-                )
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as exc:
-                status = type(exc).__name__
-                conn.close()  # reconnects on the next request
+                async with asyncio.timeout(60):
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(request)
+                    await writer.drain()
+                    status, keep_alive = await read_response(reader)
+            except (OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
+                # TimeoutError is an OSError; IncompleteReadError an EOFError.
+                status, keep_alive = type(exc).__name__, False
             finished = time.perf_counter()
-            elapsed = finished - began
-            with lock:
-                ends.append(finished)
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
-        conn.close()
+            ends.append(finished)
+            latencies.append(finished - began)
+            statuses[status] = statuses.get(status, 0) + 1
+            if not keep_alive and writer is not None:
+                writer.close()  # reconnects on the next request
+                reader = writer = None
+        if writer is not None:
+            writer.close()
 
-    threads = [threading.Thread(target=device, args=kit, daemon=True) for kit in plan]
-    for thread in threads:
-        thread.start()
-    first_request = time.perf_counter()
-    gate.set()
-    return threads, first_request, latencies, ends, statuses
+    async def run():
+        gate = asyncio.Event()
+        tasks = [asyncio.create_task(device(gate, batches)) for batches in requests]
+        await asyncio.sleep(0)  # every device waits at the gate
+        cpu = time.thread_time()
+        try:
+            firing.first_request = time.perf_counter()
+            gate.set()
+        finally:
+            started.set()
+        await asyncio.gather(*tasks)
+        firing.cpu = time.thread_time() - cpu
+
+    firing.thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    firing.thread.start()
+    started.wait()
+    return firing
 
 
-def copy_ceiling(dsn, rows):
-    """Raw COPY into an identical, empty table: rows/s."""
+def copy_ceiling(dsn, rows, runs=3):
+    """Raw COPY into an identical, empty table, ``runs`` times (a fresh table each time):
+    the median rows/s, its seconds, and every run's rows/s in order."""
     import psycopg
 
     lines = "".join(rows).encode()
+    timings = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_copy")
-        conn.execute("CREATE TABLE bench_copy (LIKE telemetry_reading INCLUDING ALL)")
-        began = time.perf_counter()
-        with conn.cursor() as cur:
-            with cur.copy(
-                "COPY bench_copy (slot, item_id, value, valid, arrival, received_at, batch_id) "
-                "FROM STDIN"
-            ) as copy:
-                step = 1 << 20
-                for offset in range(0, len(lines), step):
-                    copy.write(lines[offset : offset + step])
-        elapsed = time.perf_counter() - began
-        conn.execute("DROP TABLE bench_copy")
-    return len(rows) / elapsed, elapsed
+        for _ in range(runs):
+            conn.execute("DROP TABLE IF EXISTS bench_copy")
+            conn.execute("CREATE TABLE bench_copy (LIKE telemetry_reading INCLUDING ALL)")
+            began = time.perf_counter()
+            with conn.cursor() as cur:
+                with cur.copy(
+                    "COPY bench_copy (slot, item_id, value, valid, arrival, received_at, "
+                    "batch_id) FROM STDIN"
+                ) as copy:
+                    step = 1 << 20
+                    for offset in range(0, len(lines), step):
+                        copy.write(lines[offset : offset + step])
+            timings.append(time.perf_counter() - began)
+            conn.execute("DROP TABLE bench_copy")
+    median = statistics.median_low(timings)
+    return len(rows) / median, median, [len(rows) / t for t in timings]
 
 
 def process_tree(pid):
@@ -404,12 +478,18 @@ def main():
 
     port = free_port()
     logs = open(BASE_DIR / "var" / "bench-ingest.log", "w")
-    web = [str(Path(python).with_name("gunicorn")), "portal.wsgi", "-b", f"127.0.0.1:{port}"]
-    web += ["-w", str(args.web_workers), "-k", args.web_class, "--backlog", "4096"]
-    if args.web_class == "gthread":
-        web += ["--threads", str(args.web_threads)]
-    # --preload: Django is set up once in the master and the workers fork from it warm.
-    web += ["--preload", "--keep-alive", "5", "--log-level", "warning"]
+    if args.server == "granian":
+        web = [str(Path(python).with_name("granian")), "portal.wsgi:application"]
+        web += ["--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)]
+        web += ["--workers", str(args.web_workers), "--blocking-threads", str(args.web_threads)]
+        web += ["--backlog", "4096", "--log-level", "warning", "--no-ws"]
+    else:
+        web = [str(Path(python).with_name("gunicorn")), "portal.wsgi", "-b", f"127.0.0.1:{port}"]
+        web += ["-w", str(args.web_workers), "-k", args.web_class, "--backlog", "4096"]
+        if args.web_class == "gthread":
+            web += ["--threads", str(args.web_threads)]
+        # --preload: Django is set up once in the master and the workers fork from it warm.
+        web += ["--preload", "--keep-alive", "5", "--log-level", "warning"]
     processes = [start(web, env, logs)]
 
     def celery_workers():
@@ -439,11 +519,11 @@ def main():
         web_pids = process_tree(processes[0].pid)
         worker_pids = [p for w in processes[1:] for p in process_tree(w.pid)]
         cpu_before = cpu_seconds(web_pids), cpu_seconds(worker_pids)
-        threads, first_request, latencies, ends, statuses = fire(port, plan, args.spread)
+        firing = fire(port, plan, args.spread)
+        first_request = firing.first_request
         with psycopg.connect(dsn, autocommit=True) as conn:
             if args.split:
-                for thread in threads:
-                    thread.join(timeout=max(1, deadline - time.monotonic()))
+                firing.join(timeout=max(1, deadline - time.monotonic()))
                 cpu["web"] = cpu_seconds(web_pids) - cpu_before[0]
                 queued = conn.execute(
                     "SELECT count(*) FROM telemetry_uploadbatch WHERE status = 'queued'"
@@ -479,8 +559,7 @@ def main():
                 cpu["web"] = cpu_seconds(web_pids) - cpu_before[0]
             cpu["worker"] = cpu_seconds(worker_pids) - cpu_before[1]
             cpu["postgres"] = cpu_seconds(postgres_pids(conn, args.database))
-            for thread in threads:
-                thread.join(timeout=max(1, deadline - time.monotonic()))
+            firing.join(timeout=max(1, deadline - time.monotonic()))
             stored = conn.execute("SELECT count(*) FROM telemetry_reading").fetchone()[0]
             rows = conn.execute(
                 "SELECT slot, item_id, value, valid, arrival, received_at, batch_id "
@@ -489,6 +568,11 @@ def main():
     finally:
         stop(processes)
         logs.close()
+    if firing.is_alive():
+        print("TIMEOUT: the load generator had not finished; its figures are partial")
+    # Copies: a generator still running (timeout) must not change them under the sums.
+    latencies, ends, statuses = list(firing.latencies), list(firing.ends), dict(firing.statuses)
+    cpu["generator"] = firing.cpu
     if stored < expected:
         print(f"TIMEOUT: {stored} of {expected} readings stored; see var/bench-ingest.log")
 
@@ -498,12 +582,16 @@ def main():
         f"{r[5].isoformat()}\t{r[6]}\n"
         for r in rows
     ]
-    ceiling, copy_seconds = copy_ceiling(dsn, copy_rows)
-    threads = f"x{args.web_threads}" if args.web_class == "gthread" else ""
+    ceiling, copy_seconds, copy_rates = copy_ceiling(dsn, copy_rows)
+    if args.server == "granian":
+        web_label = f"granian={args.web_workers}x{args.web_threads}"
+    else:
+        threads = f"x{args.web_threads}" if args.web_class == "gthread" else ""
+        web_label = f"gunicorn={args.web_workers}{threads} {args.web_class}"
     print()
     print(
         f"devices={args.devices} batches/device={args.batches} records/batch={args.records} "
-        f"gunicorn={args.web_workers}{threads} {args.web_class} celery={args.celery_workers} "
+        f"{web_label} celery={args.celery_workers} "
         f"spread={args.spread}s cores={os.cpu_count()} split={args.split}; bodies signed before "
         "the clock starts, one keep-alive connection per device"
     )
@@ -515,9 +603,14 @@ def main():
         f"({len(latencies) / answered:.0f} requests/s, "
         f"{len(latencies) * args.records / answered:,.0f} records/s accepted)"
     )
-    print(f"COPY ceiling: {len(copy_rows)} rows in {copy_seconds:.2f} s = {ceiling:,.0f} rows/s")
+    print(
+        f"COPY ceiling: {len(copy_rows)} rows in {copy_seconds:.2f} s = {ceiling:,.0f} rows/s "
+        f"(median of {len(copy_rates)}: {', '.join(f'{r:,.0f}' for r in copy_rates)})"
+    )
     print(
         f"CPU: web {cpu['web']:.1f} s = {cpu['web'] * 1000 / len(latencies):.2f} ms/request; "
+        f"load generator {cpu['generator']:.2f} s = "
+        f"{cpu['generator'] * 1000 / len(latencies):.2f} ms/request; "
         f"worker {cpu['worker']:.1f} s = {cpu['worker'] * 1e6 / max(stored, 1):.0f} us/reading; "
         f"postgres backends {cpu['postgres']:.1f} s (whole run); "
         f"load average {os.getloadavg()[0]:.1f} (other processes share the cores)"
