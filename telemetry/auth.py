@@ -46,6 +46,7 @@ class DeviceIdentity:
     certificate: object  # applications.DeviceCertificate
     uscc: str
     device_serial: str
+    items_version: tuple = ()  # of the enterprise's item table (telemetry.ingest's cache)
 
 
 # Parsing a PEM certificate costs more than verifying a signature; certificates never
@@ -75,10 +76,25 @@ def _parsed_certificate(row) -> tuple[object, tuple[str, str] | None]:
 # --- One round trip for the lookup ------------------------------------------------------------
 #
 # The certificate, its enterprise with the VPN account and the connection (the relay flag
-# and the integration transition need them), and the id of the active end device the
-# certificate names, in one hand-written query built once from the models' metadata.
-# The ORM's select_related + Subquery said the same but spent ~1.5 ms per upload compiling
-# it; the instances are built with Model.from_db as the ORM would, with the same caches.
+# and the integration transition need them), the id of the active end device the
+# certificate names, and the version of the enterprise's item table (its item count and
+# latest change, for the item cache in telemetry.ingest), in one hand-written query built
+# once from the models' metadata. The ORM's select_related + Subquery said the same but
+# spent ~1.5 ms per upload compiling it. Only the columns the upload path reads are loaded
+# (``_LOOKUP_FIELDS``); the instances are built with Model.from_db as the ORM would, so any
+# other field is deferred and loads on first use.
+
+_LOOKUP_FIELDS = {
+    "certificate": [
+        "id", "enterprise_id", "device_serial", "serial_hex", "fingerprint", "not_after",
+        "revoked_at", "revocation_reason",
+    ],
+    "enterprise": ["id", "uscc"],
+    "vpn_account": [
+        "id", "enterprise_id", "tunnel_address", "is_active", "password_set_at", "expires_at",
+    ],
+    "connection": ["id", "enterprise_id", "state"],
+}  # fmt: skip
 
 _lookup: tuple[str, list] | None = None
 
@@ -91,18 +107,21 @@ def _lookup_statement() -> tuple[str, list]:
         from applications.models import DeviceCertificate, VpnAccount
         from portal.models import Enterprise
 
-        from .models import Connection, EndDevice
+        from .models import Connection, DataItem, EndDevice
 
         quote = db.ops.quote_name
         parts = [
-            (DeviceCertificate, "c"),
-            (Enterprise, "e"),
-            (VpnAccount, "v"),
-            (Connection, "k"),
+            (DeviceCertificate, "c", _LOOKUP_FIELDS["certificate"]),
+            (Enterprise, "e", _LOOKUP_FIELDS["enterprise"]),
+            (VpnAccount, "v", _LOOKUP_FIELDS["vpn_account"]),
+            (Connection, "k", _LOOKUP_FIELDS["connection"]),
         ]
         columns, layout = [], []
-        for model, alias in parts:
-            fields = list(model._meta.concrete_fields)
+        for model, alias, names in parts:
+            # In the model's field order: from_db fills a partial row in that order.
+            fields = [f for f in model._meta.concrete_fields if f.attname in names]
+            if len(fields) != len(names):
+                raise ImproperlyConfigured(f"_LOOKUP_FIELDS: unknown column among {names}")
             columns += [f"{alias}.{quote(f.column)}" for f in fields]
             # The converters the ORM applies to each column (aware datetimes on SQLite,
             # JSON decoding, ...), found the way SQLCompiler.get_converters finds them.
@@ -113,15 +132,21 @@ def _lookup_statement() -> tuple[str, list]:
                 converters.append([(convert, col) for convert in functions])
             layout.append((model, [f.attname for f in fields], converters))
         device = EndDevice._meta
+        items = DataItem._meta
+        enterprise_pk = f"e.{quote(Enterprise._meta.pk.column)}"
+        item_rows = f"FROM {quote(items.db_table)} i WHERE i.{_fk(DataItem, quote)} = "
+        item_rows += enterprise_pk
+        updated = quote(items.get_field("updated_at").column)
         sql = (
-            f"SELECT {', '.join(columns)}, d.{quote(device.pk.column)} "
+            f"SELECT {', '.join(columns)}, d.{quote(device.pk.column)}, "
+            f"(SELECT count(*) {item_rows}), (SELECT max(i.{updated}) {item_rows}) "
             f"FROM {quote(DeviceCertificate._meta.db_table)} c "
             f"JOIN {quote(Enterprise._meta.db_table)} e "
-            f"ON e.{quote(Enterprise._meta.pk.column)} = c.{_fk(DeviceCertificate, quote)} "
+            f"ON {enterprise_pk} = c.{_fk(DeviceCertificate, quote)} "
             f"LEFT JOIN {quote(VpnAccount._meta.db_table)} v "
-            f"ON v.{_fk(VpnAccount, quote)} = e.{quote(Enterprise._meta.pk.column)} "
+            f"ON v.{_fk(VpnAccount, quote)} = {enterprise_pk} "
             f"LEFT JOIN {quote(Connection._meta.db_table)} k "
-            f"ON k.{_fk(Connection, quote)} = e.{quote(Enterprise._meta.pk.column)} "
+            f"ON k.{_fk(Connection, quote)} = {enterprise_pk} "
             f"LEFT JOIN {quote(device.db_table)} d "
             f"ON d.{_fk(EndDevice, quote)} = c.{_fk(DeviceCertificate, quote)} "
             f"AND d.{quote(device.get_field('serial').column)} = "
@@ -139,7 +164,8 @@ def _fk(model, quote) -> str:
 
 def _certificate_with_enterprise(serial: str):
     """The DeviceCertificate of ``serial`` with its enterprise, VPN account and connection
-    cached (as select_related would) and ``bound_device_id``; None when there is none."""
+    cached (as select_related would), ``bound_device_id`` and ``items_version``; None when
+    there is none."""
     from django.db import connection as db
 
     sql, layout = _lookup_statement()
@@ -165,7 +191,8 @@ def _certificate_with_enterprise(serial: str):
         enterprise_meta.get_field(name).set_cached_value(enterprise, value)
         if value is not None:
             value._meta.get_field("enterprise").set_cached_value(value, enterprise)
-    row.bound_device_id = values[start]
+    row.bound_device_id, *version = values[start:]
+    row.items_version = tuple(version)
     return row
 
 
@@ -233,7 +260,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
             status=403,
         )
     device.enterprise = enterprise
-    return DeviceIdentity(device, enterprise, row, uscc, device_serial)
+    return DeviceIdentity(device, enterprise, row, uscc, device_serial, row.items_version)
 
 
 # TELEMETRY_TRUSTED_PROXIES parsed into networks once per process ("10.0.0.0/8", "::1"):

@@ -28,7 +28,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from portal.workflow import TransitionRefused, run_transition
@@ -115,64 +114,30 @@ def item_specs(enterprise_ids: Iterable[int]) -> dict[int, dict[str, ItemSpec]]:
 
 # --- The upload path's copy of the item tables ----------------------------------------------
 #
-# The request path checks every record against its enterprise's ItemSpec table. Reading it
-# is a query per upload, so each process keeps the tables for TELEMETRY_ITEM_CACHE_SECONDS
-# (default 30; 0 turns the cache off). Saving or deleting a DataItem, or creating an
-# enterprise, drops the table at once in the process that did it (and again on commit);
-# other processes see the change when their copy expires, so for at most that long an
-# upload may wrongly refuse a brand-new item (the device re-sends it) or accept one just
-# retired or changed (the worker checks again against fresh tables and records a late
-# rejection). Queryset updates and bulk_create send no signals and wait for the expiry too.
+# The request path checks every record against its enterprise's ItemSpec table; reading it
+# is a query of ~1.5 ms per upload, so each process keeps the tables. A table is used only
+# while it is current: the device lookup (telemetry.auth) reads the version of the
+# enterprise's item table in the same query (the number of items and the latest
+# ``updated_at``), so saving, adding or deleting an item is seen by every process at its
+# next upload. A change that bypasses ``save()`` (a queryset ``update()``) is seen when the
+# copy is TELEMETRY_ITEM_CACHE_SECONDS old (0 turns the cache off); meanwhile the worker
+# checks the staged readings again against the items as they are (``_STAGED_INSERT``).
 
-_spec_cache: dict[int, tuple[float, dict[str, ItemSpec]]] = {}
-_spec_generation = 0
+_spec_cache: dict[int, tuple[object, float, dict[str, ItemSpec]]] = {}
 
 
-def cached_item_specs(enterprise_id: int) -> dict[str, ItemSpec]:
-    """The ItemSpec table of one enterprise, from this process's short-lived cache."""
-    ttl = settings.TELEMETRY_ITEM_CACHE_SECONDS
-    if ttl <= 0:
+def cached_item_specs(enterprise_id: int, version: object) -> dict[str, ItemSpec]:
+    """The ItemSpec table of one enterprise at ``version``, from this process's cache."""
+    max_age = settings.TELEMETRY_ITEM_CACHE_SECONDS
+    if max_age <= 0:
         return item_specs([enterprise_id]).get(enterprise_id, {})
     now = time.monotonic()
     hit = _spec_cache.get(enterprise_id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    generation = _spec_generation
+    if hit is not None and hit[0] == version and hit[1] > now:
+        return hit[2]
     table = item_specs([enterprise_id]).get(enterprise_id, {})
-    if generation == _spec_generation:  # not invalidated while we were reading
-        _spec_cache[enterprise_id] = (now + ttl, table)
+    _spec_cache[enterprise_id] = (version, now + max_age, table)
     return table
-
-
-def forget_item_specs(enterprise_id: int | None = None) -> None:
-    """Drop the cached table of one enterprise (all of them when None)."""
-    global _spec_generation
-    _spec_generation += 1
-    if enterprise_id is None:
-        _spec_cache.clear()
-    else:
-        _spec_cache.pop(enterprise_id, None)
-
-
-def _item_changed(sender, instance, **kwargs) -> None:
-    enterprise_id = instance.enterprise_id
-    forget_item_specs(enterprise_id)
-    transaction.on_commit(lambda: forget_item_specs(enterprise_id))
-
-
-def _enterprise_changed(sender, instance, created=True, **kwargs) -> None:
-    if created:  # a reused primary key (SQLite after a rollback) must not find a stale table
-        forget_item_specs(instance.pk)
-
-
-post_save.connect(_item_changed, sender=DataItem, dispatch_uid="telemetry.item_specs.save")
-post_delete.connect(_item_changed, sender=DataItem, dispatch_uid="telemetry.item_specs.delete")
-post_save.connect(
-    _enterprise_changed, sender="portal.Enterprise", dispatch_uid="telemetry.item_specs.new"
-)
-post_delete.connect(
-    _enterprise_changed, sender="portal.Enterprise", dispatch_uid="telemetry.item_specs.gone"
-)
 
 
 # --- The upload's hand-over to the worker ---------------------------------------------------

@@ -98,7 +98,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
             return _replay(earlier, digest)
         return refusal(400, skew.field, skew.reason)
 
-    specs = cached_item_specs(identity.enterprise.pk)
+    specs = cached_item_specs(identity.enterprise.pk, identity.items_version)
     readings, rejections = validate_records(envelope, specs)
     rejected = [r.to_dict() for r in rejections]
     batch = UploadBatch(

@@ -102,6 +102,9 @@ class DataItem(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # With the item count, the version of an enterprise's item table that the upload path's
+    # per-process cache is checked against (telemetry.ingest.cached_item_specs).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("数据采集项")
@@ -113,6 +116,7 @@ class DataItem(models.Model):
                 condition=models.Q(interval_minutes__in=[15, 30, 60]), name="item_interval_allowed"
             ),
         ]
+        indexes = [models.Index(fields=["enterprise", "updated_at"], name="item_version_idx")]
 
     def __str__(self):
         return f"{self.data_code} {self.name}"
