@@ -1,4 +1,4 @@
-"""Benchmark of the upload path: signed 100-record batches through gunicorn (or granian),
+"""Benchmark of the upload path: signed 100-record batches through gunicorn,
 Redis and Celery workers into PostgreSQL, against the raw COPY rate into an identical table.
 
 Not a test: it prints its figures. Needs PostgreSQL and Redis (127.0.0.1 only):
@@ -10,7 +10,7 @@ Steps: create and migrate a scratch database; provision N enterprises, each with
 device, a certificate from a throw-away root and ``--records`` real-time items (in bulk);
 pre-sign every batch and prebuild each request's bytes (the devices' signing cost is not
 the portal's, and the load generator should spend its CPU on sending); start gunicorn
-(--preload) or granian (``--server``) and K Celery workers; warm every web worker with a
+(--preload) and K Celery workers; warm every web worker with a
 few refused requests (Django imports its URLconf on a process's first request); fire all
 devices at once from one asyncio event loop in a background thread (the generator shares
 the cores with the server, so it is kept lean, and its own CPU is reported), each device
@@ -53,9 +53,6 @@ def parse_args():
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument(
         "--web-class", default="gthread", choices=["gthread", "sync"], help="gunicorn worker class"
-    )
-    parser.add_argument(
-        "--server", default="gunicorn", choices=["gunicorn", "granian"], help="HTTP server"
     )
     parser.add_argument("--celery-workers", type=int, default=1)
     parser.add_argument("--spread", type=float, default=0.0, help="jitter device starts (s)")
@@ -478,18 +475,12 @@ def main():
 
     port = free_port()
     logs = open(BASE_DIR / "var" / "bench-ingest.log", "w")
-    if args.server == "granian":
-        web = [str(Path(python).with_name("granian")), "portal.wsgi:application"]
-        web += ["--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)]
-        web += ["--workers", str(args.web_workers), "--blocking-threads", str(args.web_threads)]
-        web += ["--backlog", "4096", "--log-level", "warning", "--no-ws"]
-    else:
-        web = [str(Path(python).with_name("gunicorn")), "portal.wsgi", "-b", f"127.0.0.1:{port}"]
-        web += ["-w", str(args.web_workers), "-k", args.web_class, "--backlog", "4096"]
-        if args.web_class == "gthread":
-            web += ["--threads", str(args.web_threads)]
-        # --preload: Django is set up once in the master and the workers fork from it warm.
-        web += ["--preload", "--keep-alive", "5", "--log-level", "warning"]
+    web = [str(Path(python).with_name("gunicorn")), "portal.wsgi", "-b", f"127.0.0.1:{port}"]
+    web += ["-w", str(args.web_workers), "-k", args.web_class, "--backlog", "4096"]
+    if args.web_class == "gthread":
+        web += ["--threads", str(args.web_threads)]
+    # --preload: Django is set up once in the master and the workers fork from it warm.
+    web += ["--preload", "--keep-alive", "5", "--log-level", "warning"]
     processes = [start(web, env, logs)]
 
     def celery_workers():
@@ -583,11 +574,8 @@ def main():
         for r in rows
     ]
     ceiling, copy_seconds, copy_rates = copy_ceiling(dsn, copy_rows)
-    if args.server == "granian":
-        web_label = f"granian={args.web_workers}x{args.web_threads}"
-    else:
-        threads = f"x{args.web_threads}" if args.web_class == "gthread" else ""
-        web_label = f"gunicorn={args.web_workers}{threads} {args.web_class}"
+    threads = f"x{args.web_threads}" if args.web_class == "gthread" else ""
+    web_label = f"gunicorn={args.web_workers}{threads} {args.web_class}"
     print()
     print(
         f"devices={args.devices} batches/device={args.batches} records/batch={args.records} "
