@@ -156,32 +156,33 @@ def stage(
     """
     by_id = {spec.item_id: spec for spec in specs.values()}
     windows = arrival_windows()
-    deadlines: dict[tuple[int, int, datetime], tuple[datetime, datetime]] = {}
-    epochs: dict[datetime, int] = {}
+    # A batch holds few distinct (statType, interval, slot) triples and one receipt time,
+    # so the arrival class and the slot's epoch are worked out once per triple.
+    per_triple: dict[tuple[int, int, datetime], tuple[int, int]] = {}
     rows = []
     for reading in readings:
         spec = by_id[reading.item_id]
-        slot = reading.slot
-        triple = (spec.stat_type, spec.interval_minutes, slot)
-        pair = deadlines.get(triple)
-        if pair is None:
-            pair = deadlines[triple] = arrival_deadlines(*triple, windows)
-            epochs[slot] = (slot - _EPOCH) // _SECOND
-        arrival = (
-            ArrivalClass.ON_TIME
-            if received_at <= pair[0]
-            else ArrivalClass.BACKFILLED
-            if received_at <= pair[1]
-            else ArrivalClass.LATE
-        )
+        triple = (spec.stat_type, spec.interval_minutes, reading.slot)
+        known = per_triple.get(triple)
+        if known is None:
+            on_time, backfill = arrival_deadlines(*triple, windows)
+            arrival = (
+                ArrivalClass.ON_TIME
+                if received_at <= on_time
+                else ArrivalClass.BACKFILLED
+                if received_at <= backfill
+                else ArrivalClass.LATE
+            )
+            known = per_triple[triple] = ((reading.slot - _EPOCH) // _SECOND, int(arrival))
+        epoch, arrival = known
         rows.append(
             [
                 reading.index,
                 reading.item_id,
-                epochs[slot],
+                epoch,
                 str(reading.value),
                 reading.valid,
-                int(arrival),
+                arrival,
                 spec.stat_type,
                 spec.interval_minutes,
             ]
