@@ -54,14 +54,17 @@ accounts = [
 ]
 
 api_v1 = [
+    # Device uploads are by far the most frequent requests; patterns are tried in order, so
+    # the telemetry API comes first (no other pattern here starts with "telemetry/").
+    path("", include("telemetry.api_urls")),
     path("me/", api.MeView.as_view(), name="api_me"),
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("", include("applications.api_urls")),
-    path("", include("telemetry.api_urls")),
     path("", include(router.urls)),
 ]
 
 urlpatterns = [
+    path("api/v1/", include(api_v1)),  # first, for the same reason
     path("", public_views.home, name="home"),
     path("accounts/", include(accounts)),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -88,7 +91,6 @@ urlpatterns = [
     path("inbox/read-all/", notifications.mark_all_read, name="notifications_read_all"),
     path("applications/", include("applications.urls")),
     path("telemetry/", include("telemetry.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api_schema"),
     path(
         "api/docs/",
