@@ -101,7 +101,7 @@ TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
 TELEMETRY_MAIN_ENERGY_SHARE = env_decimal("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
 # Longest window a gap list may span, in days.
 TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
-# Each web process caches an enterprise's item table this long (0 = off); see ADR 0006.
+# Longest life of a web process's copy of an enterprise's item table (0 = off); ADR 0006.
 TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)

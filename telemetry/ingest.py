@@ -1,9 +1,10 @@
 """Ingestion: stored upload batches become readings and roll-ups (DESIGN §4).
 
-The upload API only stores the raw batch and answers. A Celery task (``ingest_pending``)
-then claims many queued batches at once, parses their bodies again, and writes all their
-readings in one bulk statement, so the cost per upload is a row, not a task (one worker
-drains only ~450 tasks/s).
+The upload API stores the batch (raw body, and the readings it accepted, checked and
+classified: :func:`stage`) and answers. A Celery task (``ingest_pending``) then claims many
+queued batches at once and moves all their staged readings into the readings table with one
+SQL statement (:data:`_STAGED_INSERT`), so the cost per upload is a row, not a task (one
+worker drains only ~450 tasks/s), and no reading passes through Python on its way in.
 
 Duplicates change nothing: readings are inserted with ``ON CONFLICT DO NOTHING`` on
 (slot, item), so the first valid reading of a slot stands. Updating instead would let a
@@ -11,8 +12,9 @@ late resend rewrite the value the trial already judged and its arrival class; a
 different value for a slot stays on record in the raw body of the batch that carried it,
 and the receipt counts it as a duplicate.
 
-:func:`store_readings` is the single write path: the upload worker, the monthly filing of
-manual items and the demo seed all go through it.
+:func:`store_readings` writes readings that do not come from a device (the monthly filing
+of manual items); the same ``_write`` stores uploads on databases other than PostgreSQL
+(the SQLite demo). Both paths insert with the same conflict rule and roll-up update.
 """
 
 from __future__ import annotations
