@@ -307,7 +307,10 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
         Alarm.objects.filter(pk__in=[a.pk for a in gone]).update(cleared_at=now)
         summary.cleared = [a.pk for a in gone]
         for alarm in gone:
-            if alarm.kind in (AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM):
+            # Only who was told the data stopped is told it is back: a quiet alarm (an
+            # outage reported and over before anyone was told) clears without a word.
+            told = alarm.notified_at is not None
+            if told and alarm.kind in (AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM):
                 _tell(alarm, _("数据已恢复上传：%(kind)s") % {"kind": alarm.get_kind_display()})
     for key, finding in found.items():
         if key in existing:

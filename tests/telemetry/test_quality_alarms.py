@@ -98,6 +98,35 @@ def test_a_quiet_alarm_is_announced_once_when_the_outage_notice_is_resolved(
     assert [note.body for note in told] == [alarm.detail]
 
 
+def test_a_quiet_alarm_cleared_during_its_outage_tells_nobody_the_data_is_back(
+    enterprise, django_capture_on_commit_callbacks
+):
+    from telemetry.models import EndDevice
+
+    member_of(enterprise)
+    item = _setup(enterprise)
+    OutageNotice.objects.create(
+        enterprise=enterprise,
+        device=item.device,
+        starts_at=beijing(2026, 3, 5, 8),
+        expected_end=beijing(2026, 3, 6, 8),
+        reason="变压器检修",
+    )
+    silence = Alarm.objects.filter(kind__in=[AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM])
+    with django_capture_on_commit_callbacks(execute=True):
+        check_alarms(beijing(2026, 3, 5, 12))
+    assert silence.open().filter(notified_at=None).exists()
+
+    # The device is back (and backfills) before the outage notice is even resolved.
+    rollup(item, date(2026, 3, 5), on_time=(1 << 49) - 1)  # up to 12:00
+    EndDevice.objects.filter(pk=item.device_id).update(last_seen_at=beijing(2026, 3, 5, 12, 14))
+    with django_capture_on_commit_callbacks(execute=True):
+        check_alarms(beijing(2026, 3, 5, 12, 20))
+    assert silence.exists() and not silence.open().exists()
+    # Nobody was told the data stopped, so nobody is told it is back.
+    assert not Notification.objects.filter(title__startswith="数据已恢复上传").exists()
+
+
 def test_completeness_below_ninety_percent_is_flagged(enterprise):
     item = _setup(enterprise)
     rollup(item, date(2026, 3, 4), on_time=(1 << 86) - 1)  # 86 / 96 = 89.6 %
