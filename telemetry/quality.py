@@ -12,8 +12,9 @@ statDate alignment is not checked here: the upload API refuses misaligned record
 (their reasons are in the batch receipt), so nothing misaligned is ever stored.
 
 An alarm is opened once per (kind, subject) and its people are told once; a later check that
-no longer finds the condition clears it. An alarm opened quietly because the outage was
-reported (报备) is told by the first check that finds it without a current notice. Silence
+no longer finds the condition clears it. The silence of a device whose outage is reported
+(报备), and of its items, opens its alarm quietly: it is told by the first check that finds
+it without a current notice, and cleared without a word if the data returns first. Silence
 is read from the roll-up bitmaps of today and yesterday and from ``EndDevice.last_seen_at``;
 value sums are SQL aggregates.
 """
@@ -145,6 +146,7 @@ def silence_findings(now: datetime) -> list[Finding]:
                     f"item:{item_id}",
                     "silent_item",
                     {"code": code, "name": name, "n": periods, "since": since},
+                    device_id=device_id,
                     item_id=item_id,
                 )
             )
@@ -160,6 +162,10 @@ def silence_findings(now: datetime) -> list[Finding]:
             device_id__in=[d.pk for d in devices], resolved_at=None, starts_at__lte=now
         )
     }
+    # The items of a device whose outage is reported are as excused as the device.
+    for finding in findings:
+        if finding.device_id in reported:
+            finding.quiet = True
     for device in devices:
         interval = min(
             device_interval.get(device.pk, 60), unassigned_interval.get(device.enterprise_id, 60)
