@@ -691,12 +691,17 @@ def _finish(batches, result: StoreResult, late_rejections: dict[int, list[dict]]
 def ingest_pending(max_rounds: int = 100) -> dict:
     """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims)."""
     batches = stored = duplicates = 0
+    limit = claim_size()
     for _round in range(max_rounds):
-        ids = claim_batches()
+        ids = claim_batches(limit)
         if not ids:
             break
         result = ingest_batches(ids)
         batches += len(ids)
         stored += result.stored
         duplicates += result.duplicates
+        if len(ids) < limit:
+            # Everything queued when the claim looked was taken; a batch committed since
+            # has queued a drain of its own (schedule_ingestion), so no need to look again.
+            break
     return {"batches": batches, "stored": stored, "duplicates": duplicates}

@@ -112,7 +112,7 @@ def apply(touched: dict[tuple[int, date], Bits], shapes: dict[int, ItemShape]) -
     keys = sorted(touched)
     if connection.vendor == "postgresql":
         return _apply_postgresql(touched, keys, shapes)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # callers hold the write's transaction
         DailyRollup.objects.bulk_create(
             [
                 DailyRollup(
@@ -157,7 +157,7 @@ def _apply_postgresql(
     now = timezone.now()
     item_ids = [k[0] for k in keys]
     days = [k[1] for k in keys]
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_TABLE} (item_id, day, enterprise_id, expected, on_time, backfilled,"
             " late, suspect, on_time_mask, backfilled_mask, late_mask, suspect_mask, updated_at)"

@@ -203,6 +203,19 @@ def test_ingest_marks_batches_stored_and_devices_seen(enterprise, item):
     assert ingest_pending() == {"batches": 0, "stored": 0, "duplicates": 0}
 
 
+def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings):
+    settings.TELEMETRY_INGEST_CLAIM_BATCHES = 2
+    kit = device_with_certificate(enterprise)
+    for n in range(5):
+        slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
+        queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
+    with CaptureQueriesContext(connection) as captured:
+        assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0}
+    # Claims of 2, 2 and 1: the short third claim ends the drain without a fourth look.
+    claims = [q for q in captured if "SKIP LOCKED" in q["sql"]]
+    assert len(claims) == 3
+
+
 def test_one_ingest_writes_many_batches_in_the_same_number_of_statements(enterprise):
     kit = device_with_certificate(enterprise)
     items = [DataItemFactory(enterprise=enterprise) for _ in range(5)]
