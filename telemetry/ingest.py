@@ -516,7 +516,8 @@ def _parse_unstaged(batches: list[UploadBatch]) -> dict[int, tuple[list[list], l
 # just now, passed as parameters), checked against the items as they are now, inserted in
 # key order (concurrent writers lock in the same order; of two arrivals of one key the
 # earlier batch wins) with ON CONFLICT DO NOTHING. The result is the stored rows (with the
-# shape of their item, for the roll-ups) and the rows the check refused.
+# shape of their item, for the roll-ups; a batch never holds one item and slot twice) and
+# the rows the check refused.
 #
 # The check: the item still exists and is active, has the statType and interval the
 # reading was checked against at upload, and the value is inside its current band. An
@@ -549,8 +550,9 @@ WITH staged AS (
     RETURNING item_id, slot, arrival, valid, batch_id
 )
 SELECT true, s.batch_id, s.item_id, extract(epoch FROM s.slot)::bigint, s.arrival, s.valid,
-       d.enterprise_id, d.stat_type, d.interval_minutes, NULL, NULL, NULL
-FROM stored s JOIN {item} d ON d.id = s.item_id
+       c.enterprise_id, c.stat_type, c.interval_minutes, NULL, NULL, NULL
+FROM stored s
+JOIN checked c ON c.batch_id = s.batch_id AND c.item_id = s.item_id AND c.slot = s.slot
 UNION ALL
 SELECT false, batch_id, item_id, idx, stat_type, is_active, enterprise_id, item_stat_type,
        item_interval, value, value_min, value_max
