@@ -21,6 +21,17 @@ def _setup(enterprise):
     return item
 
 
+def _reported_outage(item):
+    """The item's device reported down (报备) from 3-5 08:00 to 3-6 08:00."""
+    return OutageNotice.objects.create(
+        enterprise=item.enterprise,
+        device=item.device,
+        starts_at=beijing(2026, 3, 5, 8),
+        expected_end=beijing(2026, 3, 6, 8),
+        reason="变压器检修",
+    )
+
+
 def test_silent_item_alarm_fires_once_and_clears_when_data_returns(
     enterprise, django_capture_on_commit_callbacks
 ):
@@ -57,13 +68,7 @@ def test_silent_device_with_a_reported_outage_says_so_and_tells_nobody(
 ):
     member_of(enterprise)
     item = _setup(enterprise)
-    OutageNotice.objects.create(
-        enterprise=enterprise,
-        device=item.device,
-        starts_at=beijing(2026, 3, 5, 8),
-        expected_end=beijing(2026, 3, 6, 8),
-        reason="变压器检修",
-    )
+    _reported_outage(item)
     with django_capture_on_commit_callbacks(execute=True):
         check_alarms(beijing(2026, 3, 5, 12))
     alarm = Alarm.objects.get(kind=AlarmKind.SILENT_DEVICE)
@@ -77,13 +82,7 @@ def test_a_quiet_alarm_is_announced_once_when_the_outage_notice_is_resolved(
 ):
     user = member_of(enterprise)
     item = _setup(enterprise)
-    notice = OutageNotice.objects.create(
-        enterprise=enterprise,
-        device=item.device,
-        starts_at=beijing(2026, 3, 5, 8),
-        expected_end=beijing(2026, 3, 6, 8),
-        reason="变压器检修",
-    )
+    notice = _reported_outage(item)
     with django_capture_on_commit_callbacks(execute=True):
         check_alarms(beijing(2026, 3, 5, 12))
     resolve_outage(notice, user)
@@ -105,13 +104,7 @@ def test_a_quiet_alarm_cleared_during_its_outage_tells_nobody_the_data_is_back(
 
     member_of(enterprise)
     item = _setup(enterprise)
-    OutageNotice.objects.create(
-        enterprise=enterprise,
-        device=item.device,
-        starts_at=beijing(2026, 3, 5, 8),
-        expected_end=beijing(2026, 3, 6, 8),
-        reason="变压器检修",
-    )
+    _reported_outage(item)
     silence = Alarm.objects.filter(kind__in=[AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM])
     with django_capture_on_commit_callbacks(execute=True):
         check_alarms(beijing(2026, 3, 5, 12))
