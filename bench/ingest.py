@@ -4,7 +4,7 @@ Redis and Celery workers into PostgreSQL, against the raw COPY rate into an iden
 Not a test: it prints its figures. Needs PostgreSQL and Redis (127.0.0.1 only):
 
     .venv/bin/python bench/ingest.py                       # defaults: a couple of minutes
-    .venv/bin/python bench/ingest.py --devices 500 --batches 4
+    .venv/bin/python bench/ingest.py --devices 500 --batches 2 --spread 10
 
 Steps: create and migrate a scratch database; provision N enterprises, each with one end
 device, a certificate from a throw-away root and ``--records`` real-time items (in bulk);
@@ -47,14 +47,14 @@ sys.path.insert(0, str(BASE_DIR))
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=100, help="concurrent devices")
-    parser.add_argument("--batches", type=int, default=5, help="batches per device")
+    parser.add_argument("--batches", type=int, default=10, help="batches per device")
     parser.add_argument("--records", type=int, default=100, help="records per batch")
-    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument(
         "--web-class", default="gthread", choices=["gthread", "sync"], help="gunicorn worker class"
     )
-    parser.add_argument("--celery-workers", type=int, default=1)
+    parser.add_argument("--celery-workers", type=int, default=2)
     parser.add_argument("--spread", type=float, default=0.0, help="jitter device starts (s)")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="bench_ingest")
