@@ -212,6 +212,30 @@ def test_tunnel_addresses_are_unique_per_enterprise(root, reviewer):
     assert addresses == {"10.88.0.2", "10.88.0.3", "10.88.0.4"}
 
 
+def at_once(action, arguments) -> list[str]:
+    """Run ``action(argument)`` in one thread per argument, released together; "ok" or the
+    refusal reason of each, in finishing order."""
+    outcomes = []
+    barrier = threading.Barrier(len(arguments))
+
+    def run(argument):
+        try:
+            barrier.wait()
+            action(argument)
+            outcomes.append("ok")
+        except TransitionRefused as refusal:
+            outcomes.append(refusal.reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_approving_at_once_only_one_succeeds():
     if connection.vendor != "postgresql":
@@ -220,24 +244,9 @@ def test_two_reviewers_approving_at_once_only_one_succeeds():
     application = AccessApplicationFactory(under_review=True)
     member_of(application.enterprise)
     reviewers = [ReviewerFactory(), ReviewerFactory()]
-    outcomes = []
-    barrier = threading.Barrier(2)
-
-    def approve(reviewer):
-        try:
-            barrier.wait()
-            services.approve_application(application, reviewer, "同意")
-            outcomes.append("ok")
-        except TransitionRefused as refusal:
-            outcomes.append(refusal.reason)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(r,)) for r in reviewers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(
+        lambda reviewer: services.approve_application(application, reviewer, "同意"), reviewers
+    )
 
     assert sorted(outcomes) == ["ok", "wrong_state"]
     assert AuditEvent.objects.filter(event="application_approved").count() == 1
@@ -251,24 +260,12 @@ def test_two_members_filing_at_once_create_one_application():
     scheme = DesignSchemeFactory(finalised=True)
     enterprise = scheme.enterprise
     members = [member_of(enterprise), member_of(enterprise)]
-    outcomes = []
-    barrier = threading.Barrier(2)
-
-    def create(member):
-        try:
-            barrier.wait()
-            services.create_application(member, enterprise, application_data(enterprise, scheme))
-            outcomes.append("ok")
-        except TransitionRefused as refusal:
-            outcomes.append(refusal.reason)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create, args=(m,)) for m in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(
+        lambda member: services.create_application(
+            member, enterprise, application_data(enterprise, scheme)
+        ),
+        members,
+    )
 
     assert sorted(outcomes) == ["condition_unmet", "ok"]
     assert AccessApplication.objects.filter(enterprise=enterprise).count() == 1
@@ -281,24 +278,9 @@ def test_approvals_at_once_all_get_distinct_tunnel_addresses():
     make_root()
     applications = [AccessApplicationFactory(under_review=True) for _ in range(8)]
     reviewer = ReviewerFactory()
-    outcomes = []
-    barrier = threading.Barrier(len(applications))
-
-    def approve(application):
-        try:
-            barrier.wait()
-            services.approve_application(application, reviewer)
-            outcomes.append("ok")
-        except TransitionRefused as refusal:
-            outcomes.append(refusal.message)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(a,)) for a in applications]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(
+        lambda application: services.approve_application(application, reviewer), applications
+    )
 
     assert outcomes == ["ok"] * 8
     addresses = list(VpnAccount.objects.values_list("tunnel_address", flat=True))
