@@ -11,18 +11,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import CollectionMethod, EnergyType, energy_label
+from portal.catalogue import CollectionMethod, EnergyCode, energy_label
 
 
 class EnergyRowForm(forms.Form):
-    energy_type = forms.ChoiceField(label=gettext_lazy("能源种类"), choices=EnergyType.choices)
+    energy_type = forms.ChoiceField(label=gettext_lazy("能源种类"), choices=EnergyCode.choices)
     collection_method = forms.ChoiceField(
         label=gettext_lazy("采集方式"), choices=CollectionMethod.choices
     )
 
 
 class InstrumentRowForm(forms.Form):
-    energy_type = forms.ChoiceField(label=gettext_lazy("能源种类"), choices=EnergyType.choices)
+    energy_type = forms.ChoiceField(label=gettext_lazy("能源种类"), choices=EnergyCode.choices)
     instrument = forms.CharField(label=gettext_lazy("计量器具名称"), max_length=100)
     model = forms.CharField(label=gettext_lazy("型号规格"), max_length=100)
     accuracy_class = forms.CharField(label=gettext_lazy("准确度等级"), max_length=20)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from portal.catalogue import EnergyCode
 from portal.models import Enterprise, RegistrationStatus
 from portal.uscc import uscc_error
 
@@ -13,7 +14,6 @@ from .models import (
     AccessApplication,
     ChangeRecord,
     DesignScheme,
-    EnergyType,
     Material,
     RevocationReason,
     SchemeFeedback,
@@ -136,7 +136,7 @@ class AccessApplicationForm(forms.ModelForm):
 
     energy_types = forms.MultipleChoiceField(
         label=_("采集能源品种"),
-        choices=EnergyType.choices,
+        choices=EnergyCode.choices,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 

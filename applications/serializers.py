@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.catalogue import EnergyCode
 from portal.uscc import uscc_error
 
 from .models import (
@@ -13,7 +14,6 @@ from .models import (
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
-    EnergyType,
     Material,
     RevocationReason,
     SchemeConfirmation,
@@ -167,7 +167,7 @@ class MaterialSerializer(serializers.Serializer):
 
 class AccessApplicationSerializer(serializers.ModelSerializer):
     energy_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=EnergyType.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=EnergyCode.choices), allow_empty=False
     )
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)

@@ -281,6 +281,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Every periodic task of every app, here and nowhere else (ADR 0008).
 CELERY_BEAT_SCHEDULE = {
     "purge-read-notifications": {
         "task": "portal.tasks.purge_old_notifications",
@@ -303,11 +304,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=30),
         "options": {"expires": 3600},
     },
+    # telemetry: backstop for the drain queued after each upload (a lost message, a worker
+    # restart, a claim left stale by a killed worker).
+    "telemetry-ingest-sweep": {
+        "task": "telemetry.tasks.ingest.ingest_pending",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # telemetry: trial evaluation and data-quality alarms.
+    "telemetry-evaluate-trials": {
+        "task": "telemetry.tasks.monitoring.evaluate_trials",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
+    "telemetry-check-alarms": {
+        "task": "telemetry.tasks.monitoring.check_alarms",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
 }
-
-from telemetry.schedule import BEAT_SCHEDULE as TELEMETRY_BEAT_SCHEDULE  # noqa: E402
-
-CELERY_BEAT_SCHEDULE.update(TELEMETRY_BEAT_SCHEDULE)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,5 +1,7 @@
 """The enterprise's place on the six-stage path, and what it must do next."""
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +47,18 @@ def next_action(enterprise: Enterprise) -> str:
     return str(STAGE_HINTS[Stage(enterprise.stage)])
 
 
+# What the apps above portal do when an enterprise reaches a stage (telemetry opens the
+# Connection record at Stage.CONNECTION). Filled in their AppConfig.ready(), so a lower app
+# moves the stage on without importing a higher one (ADR 0008). A hook runs inside the
+# caller's transaction each time advance_stage is called for its stage, so it must be
+# idempotent.
+ON_STAGE: dict[Stage, list[Callable[[Enterprise], object]]] = defaultdict(list)
+
+
 def advance_stage(enterprise: Enterprise, stage: Stage) -> None:
-    """Move an enterprise forward (never back) to `stage`; called by workflow services."""
+    """Move an enterprise forward (never back) to `stage` and run the stage's hooks; called
+    by workflow services."""
     Enterprise.objects.filter(pk=enterprise.pk, stage__lt=stage).update(stage=stage)
     enterprise.stage = max(enterprise.stage, stage)
+    for hook in ON_STAGE[stage]:
+        hook(enterprise)

@@ -9,7 +9,14 @@ class TelemetryConfig(AppConfig):
     def ready(self):
         from portal import access
         from portal.dashboards import NAV_LINKS, NavLink
-        from portal.models import register_events
+        from portal.models import Stage, register_events
+        from portal.stages import ON_STAGE
+
+        from .connection import open_connection
+
+        # An approved access application moves the enterprise to the connection stage.
+        if open_connection not in ON_STAGE[Stage.CONNECTION]:
+            ON_STAGE[Stage.CONNECTION].append(open_connection)
 
         # --- Registry and ingestion (devices, items, uploads) -----------------------------
         register_events(
@@ -34,7 +41,7 @@ class TelemetryConfig(AppConfig):
         )
 
         # --- Monitoring (trials, gaps, alarms, filing) ------------------------------------
-        from . import evaluation  # noqa: F401  (registers the trial events)
-        from .panels import register as register_monitoring
+        from . import trial  # noqa: F401  (registers the trial events)
+        from .dashboards import register as register_monitoring
 
         register_monitoring()

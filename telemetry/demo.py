@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.attachments import as_bytes_upload
+from portal.catalogue import CollectionMethod
 from portal.models import Enterprise, Role, User
 
 from .energy import current_energy_types
@@ -36,7 +37,6 @@ from .forms import DataItemForm, EndDeviceForm
 from .models import (
     AlarmKind,
     BatchStatus,
-    CollectionMethod,
     DataItem,
     EndDevice,
     HistoricalEnergyImport,
@@ -187,7 +187,7 @@ SCENARIOS = [
 
 
 def seed(context, log=print):
-    from .evaluation import evaluate_trials
+    from .trial import evaluate_trials
 
     connected = context.get("connected", [])
     today = timezone.localdate()
@@ -481,7 +481,7 @@ def _alarms(connected, scenarios) -> None:
     Only the silent scenario's device is judged for silence: every demo upload ends
     yesterday, so by the live rule every device would be silent today.
     """
-    from . import quality
+    from . import alarms
 
     now = timezone.now()
     silent = [
@@ -490,13 +490,13 @@ def _alarms(connected, scenarios) -> None:
     ours = [e.pk for e in connected]
     findings = [
         f
-        for f in quality.silence_findings(now)
+        for f in alarms.silence_findings(now)
         if f.kind == AlarmKind.SILENT_DEVICE and f.enterprise_id in silent
     ]
-    quality.reconcile([AlarmKind.SILENT_DEVICE], findings, now, scope=Q(enterprise_id__in=silent))
+    alarms.reconcile([AlarmKind.SILENT_DEVICE], findings, now, scope=Q(enterprise_id__in=silent))
     yesterday = timezone.localdate() - timedelta(days=1)
-    complete = [f for f in quality.completeness_findings(yesterday) if f.enterprise_id in ours]
-    quality.reconcile([AlarmKind.COMPLETENESS], complete, now, scope=Q(enterprise_id__in=ours))
+    complete = [f for f in alarms.completeness_findings(yesterday) if f.enterprise_id in ours]
+    alarms.reconcile([AlarmKind.COMPLETENESS], complete, now, scope=Q(enterprise_id__in=ours))
 
 
 # (code, monthly quantity, unit) of the historical reports; the first enterprise's steel
@@ -513,7 +513,7 @@ COKE = ("0900", 150_000, "kg")
 
 def _histories(connected) -> int:
     """Material 10 for two enterprises, through the history import service."""
-    from .history import FIRST_MONTH, import_history, last_allowed_month
+    from .energy_history import FIRST_MONTH, import_history, last_allowed_month
 
     done = 0
     for index, enterprise in enumerate(connected[:2]):

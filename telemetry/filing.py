@@ -15,10 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.catalogue import CollectionMethod
 from portal.models import AuditEvent, register_events
 
 from .models import (
-    CollectionMethod,
     DataItem,
     InputType,
     MonthlyFiling,

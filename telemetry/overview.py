@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .evaluation import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
 from .models import (
     Alarm,
     Connection,
@@ -25,6 +24,7 @@ from .models import (
     UploadBatch,
 )
 from .timeslots import StatType
+from .trial import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
 
 # Board columns: ?sort=<key> or ?sort=-<key>.
 BOARD_SORTS = {
@@ -128,7 +128,7 @@ def item_completeness(enterprise, days: int = 14, today: date | None = None) -> 
 
 def expected_per_day(enterprise_ids) -> dict[int, int]:
     """Expected real-time and daily slots per day for each enterprise, from its items (the
-    trial's count, ``evaluation.expected_kinds``)."""
+    trial's count, ``trial.expected_kinds``)."""
     return {
         enterprise_id: sum(n * slots_per_day(*kind) for kind, n in kinds.items())
         for enterprise_id, kinds in expected_kinds(enterprise_ids).items()

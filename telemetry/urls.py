@@ -1,6 +1,6 @@
 """Pages of the telemetry app: the registry (devices, items) and the monitoring side."""
 
-from .views import history, monitoring, registry
+from .views import energy_history, monitoring, registry
 
 app_name = "telemetry"
-urlpatterns = [*registry.urlpatterns, *monitoring.urlpatterns, *history.urlpatterns]
+urlpatterns = [*registry.urlpatterns, *monitoring.urlpatterns, *energy_history.urlpatterns]

@@ -102,6 +102,18 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _portal_language():
+    # A test client's request in English leaves English active in the thread; each test
+    # starts in the portal's language, as every request does.
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # The real hasher costs ~0.3 s per user, and nearly every test creates several.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,5 +1,4 @@
 from .application import REQUIRED_MATERIALS, AccessApplication, ApplicationState, Material
-from .choices import CollectionMethod, EnergyType, energy_label, energy_labels
 from .credentials import (
     CANotReady,
     CertificateOrigin,
@@ -30,10 +29,8 @@ __all__ = [
     "CertificateStatus",
     "ChangeRecord",
     "ChangeState",
-    "CollectionMethod",
     "DesignScheme",
     "DeviceCertificate",
-    "EnergyType",
     "Material",
     "Party",
     "RevocationReason",
@@ -43,7 +40,5 @@ __all__ = [
     "SchemeFeedback",
     "SchemeState",
     "VpnAccount",
-    "energy_label",
-    "energy_labels",
     "party_of",
 ]

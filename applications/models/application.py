@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from portal.catalogue import energy_labels
 from portal.models import Role
 from portal.uscc import validate_uscc
 from portal.workflow import condition
 
-from .choices import energy_labels
 from .scheme import SchemeState, is_enterprise_member
 
 

@@ -7,10 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from portal.catalogue import CollectionMethod, energy_label
 from portal.models import Role
 from portal.workflow import condition
-
-from .choices import CollectionMethod, energy_label
 
 
 class SchemeState(models.TextChoices):

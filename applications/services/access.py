@@ -230,9 +230,8 @@ def reject_application(application, actor, comment) -> AccessApplication:
 
 def approve_application(application, actor, comment="") -> AccessApplication:
     """Approve; in the same transaction open the VPN account and the connection record and
-    move the enterprise to the connection stage; e-mail the integration pack after commit."""
-    from telemetry.models import Connection
-
+    move the enterprise to the connection stage (whose hook opens the Connection record);
+    e-mail the integration pack after commit."""
     from ..tasks import send_integration_pack
 
     try:
@@ -253,7 +252,6 @@ def approve_application(application, actor, comment="") -> AccessApplication:
         ).obj
         enterprise = approved.enterprise
         open_vpn_account(enterprise, actor)
-        Connection.objects.get_or_create(enterprise=enterprise)
         advance_stage(enterprise, Stage.CONNECTION)
         transaction.on_commit(partial(send_integration_pack.delay, approved.pk))
     return approved

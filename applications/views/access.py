@@ -16,13 +16,13 @@ from portal.attachments import AttachmentRejected, attachments_of
 from portal.forms import DecisionForm
 from portal.models import AuditEvent
 from portal.permissions import can_file_for, is_staff_reviewer, own_enterprise
+from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused, available_transitions
 
 from .. import services
 from ..forms import AccessApplicationForm, MaterialForm, QueueFilterForm
 from ..models import ApplicationState, Material
 from ..permissions import access_applications_visible_to
-from .common import attempt, form_errors_from
 
 PENDING = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from portal.access import enterprise_user, grant_access, public, reviewer
 from portal.forms import DecisionForm
 from portal.permissions import own_enterprise
+from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused
 
 from .. import pki, services
@@ -26,7 +27,6 @@ from ..permissions import (
     credential_enterprise_or_404,
     vpn_accounts_visible_to,
 )
-from .common import attempt, form_errors_from
 
 
 @grant_access(enterprise_user)

@@ -10,13 +10,13 @@ from portal.attachments import AttachmentRejected, attachments_of
 from portal.forms import DecisionForm
 from portal.models import AuditEvent
 from portal.permissions import is_staff_reviewer
+from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused
 
 from .. import services
 from ..forms import ChangeRecordForm, FeedbackForm, SchemeForm, formset_rows, scheme_formsets
 from ..models import Party, SchemeState, party_of
 from ..permissions import change_records_visible_to, design_schemes_visible_to, is_member
-from .common import attempt, form_errors_from
 
 
 def _scheme_or_404(request, pk):

@@ -16,10 +16,10 @@ from portal.permissions import get_visible_or_404, scope_to_enterprises
 
 from .. import gaps as gap_list
 from ..auth import DeviceAuthError, authenticate_device
-from ..evaluation import restart_trial
 from ..models import Connection, TrialRun
 from ..monitoring_forms import RestartTrialForm
 from ..overview import latest_runs
+from ..trial import restart_trial
 
 
 def _error(status: int, field: str, reason: str) -> JsonResponse:

@@ -2,10 +2,9 @@ from .alarm import Alarm, AlarmKind
 from .connection import Connection, ConnectionState
 from .device import EndDevice
 from .dictionary import EnergyDictionary, EnergyType
+from .energy_history import EnergyStructure, HistoricalEnergyImport, HistoricalEnergyRecord
 from .filing import MonthlyFiling, OutageNotice
-from .history import EnergyStructure, HistoricalEnergyImport, HistoricalEnergyRecord
 from .item import (
-    CollectionMethod,
     DataItem,
     InputType,
     IntervalChoice,
@@ -23,7 +22,6 @@ __all__ = [
     "AlarmKind",
     "ArrivalClass",
     "BatchStatus",
-    "CollectionMethod",
     "Connection",
     "ConnectionState",
     "DailyRollup",

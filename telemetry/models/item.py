@@ -2,7 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from applications.models.choices import CollectionMethod
+from portal.catalogue import CollectionMethod
 
 from ..datacode import DataCode
 from ..timeslots import StatType

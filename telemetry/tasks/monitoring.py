@@ -1,4 +1,4 @@
-"""Roll-up, trial and alarm tasks (run by Celery beat, see telemetry/schedule.py)."""
+"""Roll-up, trial and alarm tasks (run by Celery beat: CELERY_BEAT_SCHEDULE in settings)."""
 
 from celery import shared_task
 
@@ -8,15 +8,15 @@ __all__ = ["check_alarms", "evaluate_trials"]
 @shared_task(time_limit=600, soft_time_limit=540)
 def evaluate_trials() -> dict:
     """Evaluate every running stable-upload trial; pass or fail the decided ones."""
-    from telemetry import evaluation
+    from telemetry import trial
 
-    summary = evaluation.evaluate_trials()
+    summary = trial.evaluate_trials()
     return {"evaluated": summary.evaluated, "passed": summary.passed, "failed": summary.failed}
 
 
 @shared_task(time_limit=600, soft_time_limit=540)
 def check_alarms() -> dict:
     """Open and clear silence, completeness and consistency alarms."""
-    from telemetry import quality
+    from telemetry import alarms
 
-    return quality.check_alarms()
+    return alarms.check_alarms()

@@ -31,7 +31,6 @@ from portal.workflow import TransitionRefused
 
 from .. import gaps as gap_list
 from .. import overview
-from ..evaluation import percent, restart_trial, trial_days
 from ..filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..models import (
     Connection,
@@ -42,6 +41,7 @@ from ..models import (
     TrialRun,
 )
 from ..monitoring_forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
+from ..trial import percent, restart_trial, trial_days
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from telemetry.evaluation import evaluate_trials
+from telemetry.trial import evaluate_trials
 from tests.factories import EnterpriseFactory, member_of
 from tests.telemetry.factories_monitoring import (
     beijing,

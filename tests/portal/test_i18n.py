@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from applications import pki, services
 from portal.models import AuditEvent
-from telemetry.evaluation import evaluate_trials
+from telemetry.trial import evaluate_trials
 from tests.applications.factories import AccessApplicationFactory, make_root
 from tests.telemetry.factories_monitoring import (
     beijing,

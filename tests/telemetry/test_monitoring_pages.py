@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from portal.models import Region
-from telemetry.evaluation import evaluate_trials
 from telemetry.models import Alarm, AlarmKind, ConnectionState, TrialRun
+from telemetry.trial import evaluate_trials
 
 from ..factories import EnterpriseFactory
 from .factories_monitoring import beijing, full_days, realtime_item, trial_connection

@@ -9,9 +9,9 @@ from datetime import date
 from django.urls import reverse
 from django.utils import translation
 
-from telemetry.evaluation import evaluate_trials
+from telemetry.alarms import check_alarms
 from telemetry.models import Alarm, AlarmKind, Connection, TrialRun, TrialStatus
-from telemetry.quality import check_alarms
+from telemetry.trial import evaluate_trials
 
 from .factories_monitoring import beijing, full_days, realtime_item, rollup, trial_connection
 

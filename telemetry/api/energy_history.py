@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from portal.permissions import get_enterprise_or_404
 
-from .. import history
+from .. import energy_history
 
 _SHARE = inline_serializer(
     "EnergyShare",
@@ -58,7 +58,7 @@ class EnergyStructureView(APIView):
     )
     def get(self, request, enterprise_id):
         enterprise = get_enterprise_or_404(request.user, enterprise_id)
-        view = history.structure_for(enterprise)
+        view = energy_history.structure_for(enterprise)
         if view is None:
             return Response({"detail": _("该企业尚未导入历史能耗数据。")}, status=404)
         return Response(view.as_dict())

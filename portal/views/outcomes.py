@@ -1,3 +1,7 @@
+"""What a POST view makes of a service call: refusals as messages, errors on the form.
+
+Every app's views use these, so a refused transition reads the same everywhere."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from portal.models import Attachment, AuditEvent
-from telemetry.history import import_history, last_allowed_month, percentages, tce_of
+from telemetry.energy_history import import_history, last_allowed_month, percentages, tce_of
 from telemetry.importexport import ImportRefused
 from telemetry.models import (
     EnergyStructure,
@@ -337,12 +337,12 @@ def test_the_page_takes_a_bounded_number_of_queries(
 def test_a_failure_after_the_file_is_saved_leaves_no_row_and_no_file(
     member, enterprise, connected, settings, monkeypatch
 ):
-    from telemetry import history
+    from telemetry import energy_history
 
     def broken(source):
         raise RuntimeError("structure could not be computed")
 
-    monkeypatch.setattr(history, "snapshot_structure", broken)
+    monkeypatch.setattr(energy_history, "snapshot_structure", broken)
     with pytest.raises(RuntimeError):
         import_history(member, enterprise, csv_upload(*good_rows()))
 

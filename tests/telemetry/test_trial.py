@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from portal.models import AuditEvent, Notification
-from telemetry.evaluation import day_closes_at, evaluate_trials, judge
 from telemetry.models import Connection, ConnectionState, TrialRun, TrialStatus
 from telemetry.timeslots import ArrivalWindows
+from telemetry.trial import day_closes_at, evaluate_trials, judge
 
 from ..factories import EnterpriseFactory, member_of
 from .factories_monitoring import (
@@ -261,23 +261,23 @@ def test_restart_api_refuses_an_enterprise_user(enterprise, member, reviewer, ap
 def test_a_verdict_on_a_window_restarted_meanwhile_does_not_fail_the_new_one(
     enterprise, reviewer, monkeypatch
 ):
-    from telemetry import evaluation
+    from telemetry import trial
 
     item = realtime_item(enterprise)
     connection = trial_connection(enterprise, START)
     full_days(item, START, 15)
     rollup(item, D3, on_time=without(FULL_DAY, *range(12)))
-    judge_first = evaluation.judge
+    judge_first = trial.judge
 
     def judge_then_restart(*args, **kwargs):
         # The reviewer restarts the trial while the evaluation holds its (failing) verdict.
         verdict = judge_first(*args, **kwargs)
-        evaluation.restart_trial(
+        trial.restart_trial(
             Connection.objects.get(pk=connection.pk), reviewer, start=date(2026, 3, 18)
         )
         return verdict
 
-    monkeypatch.setattr(evaluation, "judge", judge_then_restart)
+    monkeypatch.setattr(trial, "judge", judge_then_restart)
     summary = evaluate_trials(now=AFTER_WINDOW)
 
     assert summary.failed == []

@@ -1,11 +1,17 @@
-"""Choices shared by the design scheme and the access application."""
+"""The shared vocabulary of the stage apps: the national energy codes and the collection
+methods.
+
+It sits in portal, the lowest floor, because the design scheme, the access application and
+the telemetry registry all speak it (ADR 0008). `telemetry.models.EnergyType` is a different
+thing: a row of a loaded coefficient dictionary, keyed by one of these codes.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 
-class EnergyType(models.TextChoices):
+class EnergyCode(models.TextChoices):
     """The energy catalogue's 4-digit codes (domain/SPEC.md section 7)."""
 
     ELECTRICITY = "3300", _("电力")
@@ -51,7 +57,7 @@ class EnergyType(models.TextChoices):
 
 
 class CollectionMethod(models.TextChoices):
-    """数据采集方式 (seed 附表2); the telemetry app's data items use these choices too."""
+    """数据采集方式 (seed 附表2): scheme rows, data items and the 附表2 rows."""
 
     METER = "meter", _("仪表直采")
     INFO_SYSTEM = "info_system", _("信息系统对接")
@@ -62,7 +68,7 @@ class CollectionMethod(models.TextChoices):
 
 def energy_label(code: str) -> str:
     try:
-        return str(EnergyType(code).label)
+        return str(EnergyCode(code).label)
     except ValueError:
         return code
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from portal.access import enterprise_user, government, grant_access, reviewer
 from portal.permissions import get_enterprise_or_404, get_visible_or_404
 
-from .. import history
+from .. import energy_history
 from ..importexport import ImportRefused
 from ..models import HistoricalEnergyImport
 from ..monitoring_forms import HistoryImportForm
@@ -23,10 +23,10 @@ from ..monitoring_forms import HistoryImportForm
 READERS = (enterprise_user, reviewer, government)
 
 
-def _charts(view: history.StructureView | None) -> dict:
+def _charts(view: energy_history.StructureView | None) -> dict:
     if view is None:
         return {}
-    totals = history.monthly_totals(view.source)
+    totals = energy_history.monthly_totals(view.source)
     return {
         "structure_chart": {
             "labels": [f"{s['name']}（{s['code']}）" for s in view.structure.shares],
@@ -44,12 +44,14 @@ def _charts(view: history.StructureView | None) -> dict:
 def history_page(request, enterprise_pk):
     """The current energy structure, the import history and (for members) the upload form."""
     enterprise = get_enterprise_or_404(request.user, enterprise_pk)
-    can_import = history.can_import_history(request.user, enterprise)
+    can_import = energy_history.can_import_history(request.user, enterprise)
     form = HistoryImportForm(request.POST or None, request.FILES or None) if can_import else None
     errors = []
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            imported = history.import_history(request.user, enterprise, form.cleaned_data["file"])
+            imported = energy_history.import_history(
+                request.user, enterprise, form.cleaned_data["file"]
+            )
         except ImportRefused as refused:
             errors = refused.errors
         else:
@@ -63,7 +65,7 @@ def history_page(request, enterprise_pk):
                 },
             )
             return redirect("telemetry:history_import", imported.pk)
-    view = history.structure_for(enterprise)
+    view = energy_history.structure_for(enterprise)
     context = {
         "enterprise": enterprise,
         "form": form,
@@ -72,8 +74,8 @@ def history_page(request, enterprise_pk):
         "imports": HistoricalEnergyImport.objects.filter(enterprise=enterprise).select_related(
             "uploaded_by"
         )[:20],
-        "last_allowed": history.last_allowed_month(enterprise),
-        "first_allowed": history.FIRST_MONTH,
+        "last_allowed": energy_history.last_allowed_month(enterprise),
+        "first_allowed": energy_history.FIRST_MONTH,
         **_charts(view),
     }
     return render(request, "telemetry/history/page.html", context, status=400 if errors else 200)
@@ -89,7 +91,7 @@ def history_import(request, pk):
         request.user,
         pk=pk,
     )
-    columns, rows = history.month_table(imported)
+    columns, rows = energy_history.month_table(imported)
     return render(
         request,
         "telemetry/history/import.html",
@@ -107,7 +109,7 @@ def history_import(request, pk):
 def history_template(request, enterprise_pk):
     enterprise = get_enterprise_or_404(request.user, enterprise_pk)
     response = HttpResponse(
-        history.template_xlsx(enterprise),
+        energy_history.template_xlsx(enterprise),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = (
