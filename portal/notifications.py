@@ -26,6 +26,30 @@ def notify(recipients, title: str, body: str = "", link: str = "", event=None):
     return rows
 
 
+def tell(recipients, title, link, body=None):
+    """The notify callback of a transition (``run_transition(..., notify=tell(...))``): the
+    one way a service says who hears of a step.
+
+    ``recipients``, ``link`` and ``body`` are values or functions of the record; the body
+    defaults to the step's comment. Called inside the transition's transaction, so the inbox
+    rows roll back with it, and ``notify`` sends the e-mails only after commit.
+    """
+
+    def send(obj, event):
+        def value(of):
+            return of(obj) if callable(of) else of
+
+        notify(
+            value(recipients),
+            title,
+            body=event.comment if body is None else value(body),
+            link=value(link),
+            event=event,
+        )
+
+    return send
+
+
 def enterprise_users(enterprise):
     return User.objects.filter(
         is_active=True, pk__in=Membership.objects.filter(enterprise=enterprise).values("user")

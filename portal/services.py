@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from .attachments import LICENCE_TYPES, save_attachment
 from .models import AuditEvent, Enterprise, Membership, Role, User
-from .notifications import enterprise_users, notify, reviewers
+from .notifications import enterprise_users, notify, reviewers, tell
 from .workflow import run_transition
 
 
@@ -56,16 +56,7 @@ def register_enterprise(*, data: dict, licence) -> tuple[Enterprise, User]:
 
 
 def _tell_enterprise(title):
-    def send(enterprise, event):
-        notify(
-            enterprise_users(enterprise),
-            title,
-            body=event.comment,
-            link=reverse("dashboard"),
-            event=event,
-        )
-
-    return send
+    return tell(enterprise_users, title, lambda enterprise: reverse("dashboard"))
 
 
 def approve_registration(enterprise, actor, comment=""):

@@ -362,13 +362,11 @@ def _announce(alarm: Alarm, finding: Finding, now: datetime) -> None:
 
 def _tell(alarm: Alarm, title: str) -> None:
     # enterprise_users needs only the id: no query per alarm for the Enterprise row.
-    transaction.on_commit(
-        lambda: notify(
-            enterprise_users(alarm.enterprise_id),
-            title,
-            alarm.detail,
-            reverse("telemetry:enterprise_monitoring", args=[alarm.enterprise_id]),
-        )
+    notify(
+        enterprise_users(alarm.enterprise_id),
+        title,
+        alarm.detail,
+        reverse("telemetry:enterprise_monitoring", args=[alarm.enterprise_id]),
     )
 
 

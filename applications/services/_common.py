@@ -5,21 +5,11 @@ import re
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.notifications import notify
 from portal.workflow import RefusalReason, TransitionRefused
 
 
 def refused(detail, field="state") -> TransitionRefused:
     return TransitionRefused(RefusalReason.CONDITION_UNMET, field=field, detail=detail)
-
-
-def _tell(recipients_fn, title, link_fn):
-    """A notify callback for run_transition: inbox rows now, e-mails after commit."""
-
-    def send(obj, event):
-        notify(recipients_fn(obj), title, body=event.comment, link=link_fn(obj), event=event)
-
-    return send
 
 
 def credentials_link(enterprise) -> str:

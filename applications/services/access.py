@@ -11,7 +11,7 @@ from django.utils.translation import pgettext
 
 from portal.attachments import DOCUMENTS, IMAGES, PDF, save_attachment
 from portal.models import AuditEvent, Enterprise, Stage
-from portal.notifications import enterprise_users, reviewers
+from portal.notifications import enterprise_users, reviewers, tell
 from portal.permissions import can_file_for
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
@@ -24,7 +24,7 @@ from ..models import (
     RootCertificate,
     SchemeState,
 )
-from ._common import DEVICE_SERIAL, DEVICE_SERIAL_MESSAGE, _tell, refused
+from ._common import DEVICE_SERIAL, DEVICE_SERIAL_MESSAGE, refused
 from .vpn import open_vpn_account
 
 
@@ -167,7 +167,7 @@ def remove_material(application, actor, attachment) -> None:
 
 
 def _tell_enterprise(title):
-    return _tell(lambda a: enterprise_users(a.enterprise), title, application_link)
+    return tell(lambda a: enterprise_users(a.enterprise), title, application_link)
 
 
 def submit_application(application, actor) -> AccessApplication:
@@ -184,7 +184,7 @@ def submit_application(application, actor) -> AccessApplication:
         "submit",
         actor,
         event="application_submitted",
-        notify=_tell(
+        notify=tell(
             lambda a: reviewers(),
             _("新的对接申请待审核：%(n)s") % {"n": application.applicant_name},
             application_link,

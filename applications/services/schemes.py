@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.attachments import check_file, save_attachment
 from portal.models import AuditEvent, Stage
-from portal.notifications import enterprise_users, notify, reviewers
+from portal.notifications import enterprise_users, notify, reviewers, tell
 from portal.permissions import is_staff_reviewer
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
@@ -26,7 +26,7 @@ from ..models import (
     party_of,
 )
 from ..permissions import is_member
-from ._common import _tell, refused
+from ._common import refused
 
 
 def scheme_link(scheme) -> str:
@@ -109,7 +109,7 @@ def send_scheme(scheme, actor) -> DesignScheme:
         "send",
         actor,
         event="scheme_sent",
-        notify=_tell(
+        notify=tell(
             lambda s: enterprise_users(s.enterprise),
             _("设计方案待确认，请填写反馈意见确认表"),
             scheme_link,
@@ -155,7 +155,7 @@ def answer_scheme(scheme, actor, feedback: dict) -> DesignScheme:
             actor,
             event="scheme_confirmed_by_enterprise" if confirms else "scheme_changes_requested",
             comment=feedback.get("feedback_text", ""),
-            notify=_tell(
+            notify=tell(
                 lambda s: reviewers(),
                 _("%(n)s：企业已确认，待省计量院和平台开发单位确认") % {"n": scheme.number}
                 if confirms
@@ -199,7 +199,7 @@ def confirm_scheme(scheme, actor) -> DesignScheme:
                 "finalise",
                 actor,
                 event="scheme_finalised",
-                notify=_tell(
+                notify=tell(
                     lambda s: [*enterprise_users(s.enterprise), *reviewers()],
                     _("设计方案 %(n)s 已定稿") % {"n": locked.number},
                     scheme_link,
@@ -253,7 +253,7 @@ def decide_change_record(record, actor, *, confirm: bool, comment="") -> ChangeR
         comment=comment,
         require_comment=not confirm,
         opinion=comment,
-        notify=_tell(
+        notify=tell(
             lambda r: enterprise_users(r.scheme.enterprise),
             _("设计方案变更已确认") if confirm else _("设计方案变更未予确认"),
             lambda r: scheme_link(r.scheme),
