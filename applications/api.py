@@ -21,7 +21,6 @@ from portal.models import Enterprise
 from portal.permissions import own_enterprise
 from portal.serializers import DecisionSerializer
 
-from . import services
 from .models import CANotReady, RootCertificate
 from .permissions import (
     access_applications_visible_to,
@@ -47,6 +46,32 @@ from .serializers import (
     VpnAccountSerializer,
     VpnPasswordSerializer,
 )
+from .services.access import (
+    add_material,
+    approve_application,
+    create_application,
+    reject_application,
+    return_application,
+    start_review,
+    submit_application,
+    update_application,
+)
+from .services.certificates import (
+    current_crl_der,
+    generate_certificate,
+    issue_certificate,
+    revoke_certificate,
+)
+from .services.schemes import (
+    add_change_record,
+    answer_scheme,
+    confirm_scheme,
+    create_scheme,
+    decide_change_record,
+    send_scheme,
+    update_scheme,
+)
+from .services.vpn import set_vpn_active, set_vpn_password
 
 CONTENT = ("energy_types", "instruments", "budget_items")
 
@@ -88,7 +113,7 @@ class DesignSchemeViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.create_scheme(
+        serializer.instance = create_scheme(
             self.request.user, data["enterprise"], self._content(data)
         )
 
@@ -101,7 +126,7 @@ class DesignSchemeViewSet(
             "project_plan": scheme.project_plan,
             **serializer.validated_data,
         }
-        serializer.instance = services.update_scheme(scheme, self.request.user, self._content(data))
+        serializer.instance = update_scheme(scheme, self.request.user, self._content(data))
 
     def _respond(self, scheme, code=status.HTTP_200_OK):
         return Response(DesignSchemeSerializer(scheme).data, status=code)
@@ -117,13 +142,13 @@ class DesignSchemeViewSet(
         upload.is_valid(raise_exception=True)
         data = {name: getattr(scheme, name) for name in (*CONTENT, "project_plan")}
         return self._respond(
-            services.update_scheme(scheme, request.user, data, upload.validated_data["file"])
+            update_scheme(scheme, request.user, data, upload.validated_data["file"])
         )
 
     @extend_schema(request=None, responses=DesignSchemeSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
-        return self._respond(services.send_scheme(self.get_object(), request.user))
+        return self._respond(send_scheme(self.get_object(), request.user))
 
     @extend_schema(request=FeedbackSerializer, responses=DesignSchemeSerializer)
     @action(detail=True, methods=["post"])
@@ -132,13 +157,13 @@ class DesignSchemeViewSet(
         scheme = self.get_object()
         form = FeedbackSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return self._respond(services.answer_scheme(scheme, request.user, form.validated_data))
+        return self._respond(answer_scheme(scheme, request.user, form.validated_data))
 
     @extend_schema(request=None, responses=DesignSchemeSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """The institute (reviewer) or platform developer (operator) confirms."""
-        return self._respond(services.confirm_scheme(self.get_object(), request.user))
+        return self._respond(confirm_scheme(self.get_object(), request.user))
 
     @extend_schema(responses=FeedbackSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="feedback-forms")
@@ -159,7 +184,7 @@ class DesignSchemeViewSet(
             return Response(ChangeRecordSerializer(records, many=True).data)
         form = ChangeRecordSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        record = services.add_change_record(scheme, request.user, form.validated_data)
+        record = add_change_record(scheme, request.user, form.validated_data)
         return Response(ChangeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -172,7 +197,7 @@ class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer, responses=ChangeRecordSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        record = services.decide_change_record(
+        record = decide_change_record(
             self.get_object(), request.user, confirm=True, comment=_comment(request)
         )
         return Response(ChangeRecordSerializer(record).data)
@@ -180,7 +205,7 @@ class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer, responses=ChangeRecordSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        record = services.decide_change_record(
+        record = decide_change_record(
             self.get_object(), request.user, confirm=False, comment=_comment(request)
         )
         return Response(ChangeRecordSerializer(record).data)
@@ -211,12 +236,12 @@ class AccessApplicationViewSet(
         enterprise = own_enterprise(self.request.user)
         if enterprise is None:
             raise PermissionDenied(_("只有企业用户可以提交对接申请。"))
-        serializer.instance = services.create_application(
+        serializer.instance = create_application(
             self.request.user, enterprise, dict(serializer.validated_data)
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_application(
+        serializer.instance = update_application(
             serializer.instance, self.request.user, dict(serializer.validated_data)
         )
 
@@ -232,7 +257,7 @@ class AccessApplicationViewSet(
         application = self.get_object()
         form = MaterialSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        attachment = services.add_material(
+        attachment = add_material(
             application, request.user, form.validated_data["kind"], form.validated_data["file"]
         )
         return Response(MaterialSerializer(attachment).data, status=status.HTTP_201_CREATED)
@@ -240,32 +265,28 @@ class AccessApplicationViewSet(
     @extend_schema(request=None, responses=AccessApplicationSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._respond(services.submit_application(self.get_object(), request.user))
+        return self._respond(submit_application(self.get_object(), request.user))
 
     @extend_schema(request=None, responses=AccessApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="start-review")
     def start_review(self, request, pk=None):
-        return self._respond(services.start_review(self.get_object(), request.user))
+        return self._respond(start_review(self.get_object(), request.user))
 
     @extend_schema(request=DecisionSerializer, responses=AccessApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_for_correction(self, request, pk=None):
-        return self._respond(
-            services.return_application(self.get_object(), request.user, _comment(request))
-        )
+        return self._respond(return_application(self.get_object(), request.user, _comment(request)))
 
     @extend_schema(request=DecisionSerializer, responses=AccessApplicationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._respond(
-            services.reject_application(self.get_object(), request.user, _comment(request))
-        )
+        return self._respond(reject_application(self.get_object(), request.user, _comment(request)))
 
     @extend_schema(request=DecisionSerializer, responses=AccessApplicationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._respond(
-            services.approve_application(self.get_object(), request.user, _comment(request))
+            approve_application(self.get_object(), request.user, _comment(request))
         )
 
 
@@ -300,9 +321,7 @@ class DeviceCertificateViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         enterprise = _target_enterprise(request, data.get("enterprise"))
-        cert = services.issue_certificate(
-            enterprise, request.user, data["csr"], data["device_serial"]
-        )
+        cert = issue_certificate(enterprise, request.user, data["csr"], data["device_serial"])
         return Response(DeviceCertificateSerializer(cert).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=GenerateSerializer, responses={201: GeneratedSerializer})
@@ -313,7 +332,7 @@ class DeviceCertificateViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         enterprise = _target_enterprise(request, data.get("enterprise"))
-        bundle = services.generate_certificate(
+        bundle = generate_certificate(
             enterprise, request.user, data["device_serial"], data["key_type"]
         )
         response = Response(
@@ -333,7 +352,7 @@ class DeviceCertificateViewSet(
         certificate = self.get_object()
         form = RevokeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        cert = services.revoke_certificate(
+        cert = revoke_certificate(
             certificate,
             request.user,
             form.validated_data["reason"],
@@ -360,7 +379,7 @@ class VpnAccountViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="reset-password")
     def reset_password(self, request, pk=None):
         """A new random password, returned only in this response."""
-        account, password = services.set_vpn_password(self.get_object(), request.user)
+        account, password = set_vpn_password(self.get_object(), request.user)
         response = Response({"account": VpnAccountSerializer(account).data, "password": password})
         response["Cache-Control"] = "no-store"
         return response
@@ -368,13 +387,13 @@ class VpnAccountViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer, responses=VpnAccountSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
-        account = services.set_vpn_active(self.get_object(), request.user, False, _comment(request))
+        account = set_vpn_active(self.get_object(), request.user, False, _comment(request))
         return Response(VpnAccountSerializer(account).data)
 
     @extend_schema(request=DecisionSerializer, responses=VpnAccountSerializer)
     @action(detail=True, methods=["post"])
     def enable(self, request, pk=None):
-        account = services.set_vpn_active(self.get_object(), request.user, True, _comment(request))
+        account = set_vpn_active(self.get_object(), request.user, True, _comment(request))
         return Response(VpnAccountSerializer(account).data)
 
 
@@ -404,4 +423,4 @@ class CrlView(PublicPkiView):
     def get(self, request):
         """The current certificate revocation list, DER encoded."""
         self.root()
-        return HttpResponse(services.current_crl_der(), content_type="application/pkix-crl")
+        return HttpResponse(current_crl_der(), content_type="application/pkix-crl")

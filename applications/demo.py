@@ -11,8 +11,20 @@ from django.core.management import call_command
 from portal.attachments import as_bytes_upload
 from portal.models import Role, User
 
-from . import pki, services
+from . import pki
 from .models import DesignScheme, Material
+from .services.access import (
+    add_material,
+    approve_application,
+    create_application,
+    reject_application,
+    return_application,
+    start_review,
+    submit_application,
+)
+from .services.certificates import issue_certificate
+from .services.schemes import answer_scheme, confirm_scheme, create_scheme, send_scheme
+from .services.vpn import set_vpn_password
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -122,10 +134,10 @@ def seed(context, log=print):
 
 def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
     content = dict(CONTENT)
-    scheme = services.create_scheme(reviewer, enterprise, content, _pdf("设计方案.pdf"))
+    scheme = create_scheme(reviewer, enterprise, content, _pdf("设计方案.pdf"))
     if state == "draft":
         return
-    scheme = services.send_scheme(scheme, reviewer)
+    scheme = send_scheme(scheme, reviewer)
     if state == "sent":
         return
     feedback = {
@@ -135,7 +147,7 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
         "contact_email": enterprise.contact_email,
     }
     if state == "changes_requested":
-        services.answer_scheme(
+        answer_scheme(
             scheme,
             member,
             {
@@ -146,11 +158,11 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
             },
         )
         return
-    scheme = services.answer_scheme(scheme, member, feedback)
+    scheme = answer_scheme(scheme, member, feedback)
     if state == "enterprise_confirmed":
         return
-    scheme = services.confirm_scheme(scheme, reviewer)
-    scheme = services.confirm_scheme(scheme, developer)
+    scheme = confirm_scheme(scheme, reviewer)
+    scheme = confirm_scheme(scheme, developer)
     if state == "finalised":
         return
     data = {
@@ -175,9 +187,9 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
         "monitoring_points": 36,
         "om_contract_end": date(2029, 4, 30),
     }
-    application = services.create_application(member, enterprise, data)
+    application = create_application(member, enterprise, data)
     if state == "application_draft":
-        services.add_material(application, member, Material.CONSTRUCTION_CONTRACT, _pdf("合同.pdf"))
+        add_material(application, member, Material.CONSTRUCTION_CONTRACT, _pdf("合同.pdf"))
         return
     for kind in Material:
         upload = (
@@ -185,24 +197,22 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
             if kind == Material.SITE_PHOTOS
             else _pdf(f"{kind.label}.pdf")
         )
-        services.add_material(application, member, kind, upload)
-    application = services.submit_application(application, member)
+        add_material(application, member, kind, upload)
+    application = submit_application(application, member)
     if state == "submitted":
         return
-    application = services.start_review(application, reviewer2)
+    application = start_review(application, reviewer2)
     if state == "under_review":
         return
     if state == "returned":
-        services.return_application(
-            application, reviewer2, "端设备测试报告为复印件且未盖章，请补充盖章版。"
-        )
+        return_application(application, reviewer2, "端设备测试报告为复印件且未盖章，请补充盖章版。")
         return
     if state == "rejected":
-        services.reject_application(
+        reject_application(
             application, reviewer2, "端设备未通过湖北省能耗监测端设备测试，不符合接入条件。"
         )
         return
-    application = services.approve_application(application, reviewer2, "材料齐全，同意接入。")
+    application = approve_application(application, reviewer2, "材料齐全，同意接入。")
     key = pki.generate_device_key("ec")
     csr = pki.make_csr(
         key,
@@ -210,5 +220,5 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
         device_serial=application.device_serial,
         enterprise_name=enterprise.name,
     )
-    services.issue_certificate(enterprise, member, csr, application.device_serial)
-    services.set_vpn_password(enterprise.vpn_account, member)
+    issue_certificate(enterprise, member, csr, application.device_serial)
+    set_vpn_password(enterprise.vpn_account, member)

@@ -19,7 +19,7 @@ from .models import (
     SchemeFeedback,
     SchemeState,
 )
-from .services import APPLICATION_FIELDS, check_application_data
+from .services.access import APPLICATION_FIELDS, check_application_data
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -21,7 +21,7 @@ from .models import (
     VpnAccount,
 )
 from .permissions import design_schemes_visible_to
-from .services import APPLICATION_FIELDS
+from .services.access import APPLICATION_FIELDS
 
 
 class ConfirmationSerializer(serializers.ModelSerializer):

@@ -49,7 +49,7 @@ def send_integration_pack(application_id: int) -> str:
 @shared_task(expires=3600, time_limit=120, soft_time_limit=100)
 def refresh_crl() -> str:
     from .models import CANotReady
-    from .services import publish_crl
+    from .services.certificates import publish_crl
 
     try:
         root = publish_crl()
@@ -60,6 +60,6 @@ def refresh_crl() -> str:
 
 @shared_task(expires=3600, time_limit=300)
 def warn_expiring_certificates() -> int:
-    from .services import warn_expiring_certificates as warn
+    from .services.certificates import warn_expiring_certificates as warn
 
     return warn()

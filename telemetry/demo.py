@@ -225,9 +225,9 @@ def _member(enterprise) -> User:
 
 
 def _device_serial(enterprise) -> str:
-    from applications.services import approved_application
+    from applications.models import AccessApplication
 
-    application = approved_application(enterprise)
+    application = AccessApplication.objects.approved_for(enterprise)
     if application is not None and application.device_serial:
         return application.device_serial
     return f"HB-{enterprise.uscc[-6:]}-01"
@@ -235,7 +235,7 @@ def _device_serial(enterprise) -> str:
 
 def _register(enterprise, member) -> EndDevice:
     from applications.models import DeviceCertificate
-    from applications.services import generate_certificate
+    from applications.services.certificates import generate_certificate
 
     from .registry import save_device
 

@@ -50,6 +50,16 @@ def is_reviewer(instance, user) -> bool:
     )
 
 
+class AccessApplicationQuerySet(models.QuerySet):
+    def approved_for(self, enterprise) -> "AccessApplication | None":
+        """The enterprise's approved application (the latest, should a second be approved)."""
+        return (
+            self.filter(enterprise=enterprise, state=ApplicationState.APPROVED)
+            .order_by("-reviewed_at")
+            .first()
+        )
+
+
 class AccessApplication(FSMModelMixin, models.Model):
     """重点用能单位能耗在线监测企业接入端系统对接申请表 (附表1)."""
 
@@ -113,6 +123,8 @@ class AccessApplication(FSMModelMixin, models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True, db_index=True)
     # The materials; a relation only so that lists can prefetch them (no column).
     attachments = GenericRelation("portal.Attachment")
+
+    objects = AccessApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("对接申请")

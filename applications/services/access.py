@@ -24,6 +24,7 @@ from ..models import (
     RootCertificate,
     SchemeState,
 )
+from ..tasks import send_integration_pack
 from ._common import DEVICE_SERIAL, DEVICE_SERIAL_MESSAGE, refused
 from .vpn import open_vpn_account
 
@@ -232,8 +233,6 @@ def approve_application(application, actor, comment="") -> AccessApplication:
     """Approve; in the same transaction open the VPN account and the connection record and
     move the enterprise to the connection stage (whose hook opens the Connection record);
     e-mail the integration pack after commit."""
-    from ..tasks import send_integration_pack
-
     try:
         RootCertificate.current()
     except CANotReady as missing:
@@ -255,11 +254,3 @@ def approve_application(application, actor, comment="") -> AccessApplication:
         advance_stage(enterprise, Stage.CONNECTION)
         transaction.on_commit(partial(send_integration_pack.delay, approved.pk))
     return approved
-
-
-def approved_application(enterprise) -> AccessApplication | None:
-    return (
-        AccessApplication.objects.filter(enterprise=enterprise, state=ApplicationState.APPROVED)
-        .order_by("-reviewed_at")
-        .first()
-    )

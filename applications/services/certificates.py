@@ -17,6 +17,7 @@ from portal.notifications import enterprise_users, notify
 
 from .. import pki
 from ..models import (
+    AccessApplication,
     CANotReady,
     CertificateOrigin,
     DeviceCertificate,
@@ -25,7 +26,6 @@ from ..models import (
 )
 from ..permissions import can_manage_credentials
 from ._common import DEVICE_SERIAL, DEVICE_SERIAL_MESSAGE, credentials_link, refused
-from .access import approved_application
 from .vpn import strong_password
 
 # --- certificates --------------------------------------------------------------------------
@@ -40,7 +40,7 @@ def _ready_to_issue(enterprise, actor, device_serial: str):
         raise PermissionDenied
     if not DEVICE_SERIAL.fullmatch(device_serial or ""):
         raise ValidationError({"device_serial": DEVICE_SERIAL_MESSAGE()})
-    application = approved_application(enterprise)
+    application = AccessApplication.objects.approved_for(enterprise)
     if application is None:
         raise refused(_("对接申请审核通过后才能签发端设备证书。"), "application")
     try:

@@ -19,10 +19,20 @@ from portal.permissions import can_file_for, is_staff_reviewer, own_enterprise
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused, available_transitions
 
-from .. import services
 from ..forms import AccessApplicationForm, MaterialForm, QueueFilterForm
 from ..models import ApplicationState, Material
 from ..permissions import access_applications_visible_to
+from ..services.access import (
+    add_material,
+    approve_application,
+    create_application,
+    reject_application,
+    remove_material,
+    return_application,
+    start_review,
+    submit_application,
+    update_application,
+)
 
 PENDING = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
 
@@ -73,7 +83,7 @@ def application_create(request):
     form = AccessApplicationForm(request.POST or None, enterprise=enterprise)
     if request.method == "POST" and form.is_valid():
         try:
-            application = services.create_application(request.user, enterprise, form.service_data())
+            application = create_application(request.user, enterprise, form.service_data())
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:
@@ -99,7 +109,7 @@ def application_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_application(application, request.user, form.service_data())
+            update_application(application, request.user, form.service_data())
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:
@@ -150,7 +160,7 @@ def material_upload(request, pk):
         try:
             attempt(
                 request,
-                lambda: services.add_material(
+                lambda: add_material(
                     application, request.user, form.cleaned_data["kind"], form.cleaned_data["file"]
                 ),
                 _("材料已上传。"),
@@ -167,19 +177,19 @@ def material_delete(request, pk, attachment_pk):
     attachment = get_object_or_404(attachments_of(application), pk=attachment_pk)
     attempt(
         request,
-        lambda: services.remove_material(application, request.user, attachment),
+        lambda: remove_material(application, request.user, attachment),
         _("材料已删除。"),
     )
     return redirect("applications:application_detail", pk=application.pk)
 
 
 ACTIONS = {
-    "submit": (lambda a, u, c: services.submit_application(a, u), gettext_lazy("对接申请已提交。")),
-    "start_review": (lambda a, u, c: services.start_review(a, u), gettext_lazy("已开始审核。")),
-    "return": (services.return_application, gettext_lazy("已退回企业修改。")),
-    "reject": (services.reject_application, gettext_lazy("已作出不予通过的决定。")),
+    "submit": (lambda a, u, c: submit_application(a, u), gettext_lazy("对接申请已提交。")),
+    "start_review": (lambda a, u, c: start_review(a, u), gettext_lazy("已开始审核。")),
+    "return": (return_application, gettext_lazy("已退回企业修改。")),
+    "reject": (reject_application, gettext_lazy("已作出不予通过的决定。")),
     "approve": (
-        services.approve_application,
+        approve_application,
         gettext_lazy("已审核通过，VPN 账号已开通，对接资料已发送。"),
     ),
 }

@@ -17,16 +17,23 @@ from portal.permissions import own_enterprise
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused
 
-from .. import pki, services
+from .. import pki
 from ..forms import CsrForm, GenerateKeyForm, RevokeForm
 from ..integration import integration_pack
-from ..models import CANotReady, CertificateStatus, RootCertificate
+from ..models import AccessApplication, CANotReady, CertificateStatus, RootCertificate
 from ..permissions import (
     can_manage_credentials,
     certificates_visible_to,
     credential_enterprise_or_404,
     vpn_accounts_visible_to,
 )
+from ..services.certificates import (
+    current_crl_der,
+    generate_certificate,
+    issue_certificate,
+    revoke_certificate,
+)
+from ..services.vpn import set_vpn_active, set_vpn_password
 
 
 @grant_access(enterprise_user)
@@ -38,7 +45,7 @@ def my_credentials(request):
 
 
 def _credentials_page(request, enterprise, csr_form=None, generate_form=None, status=200):
-    application = services.approved_application(enterprise)
+    application = AccessApplication.objects.approved_for(enterprise)
     device_serial = application.device_serial if application else ""
     try:
         pack = integration_pack(enterprise) if application else None
@@ -76,7 +83,7 @@ def certificate_request(request, pk):
     form = CsrForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            cert = services.issue_certificate(
+            cert = issue_certificate(
                 enterprise,
                 request.user,
                 form.cleaned_data["csr"],
@@ -101,7 +108,7 @@ def certificate_generate(request, pk):
     form = GenerateKeyForm(request.POST)
     if form.is_valid():
         try:
-            bundle = services.generate_certificate(
+            bundle = generate_certificate(
                 enterprise,
                 request.user,
                 form.cleaned_data["device_serial"],
@@ -143,7 +150,7 @@ def certificate_revoke(request, pk):
     else:
         attempt(
             request,
-            lambda: services.revoke_certificate(
+            lambda: revoke_certificate(
                 cert, request.user, form.cleaned_data["reason"], form.cleaned_data["comment"]
             ),
             _("证书已吊销，证书吊销列表已更新。"),
@@ -159,7 +166,7 @@ def vpn_password(request, pk):
     account = get_object_or_404(vpn_accounts_visible_to(request.user), pk=pk)
     if not can_manage_credentials(request.user, account.enterprise):
         raise PermissionDenied
-    account, password = services.set_vpn_password(account, request.user)
+    account, password = set_vpn_password(account, request.user)
     return render(
         request, "applications/vpn_password.html", {"account": account, "password": password}
     )
@@ -173,9 +180,7 @@ def vpn_toggle(request, pk, active):
     form.is_valid()
     attempt(
         request,
-        lambda: services.set_vpn_active(
-            account, request.user, active, form.cleaned_data.get("comment", "")
-        ),
+        lambda: set_vpn_active(account, request.user, active, form.cleaned_data.get("comment", "")),
         _("VPN 账号已启用。") if active else _("VPN 账号已停用。"),
     )
     return redirect("applications:credentials", pk=account.enterprise_id)
@@ -221,11 +226,11 @@ def ca_certificate(request):
 @grant_access(public)
 def crl(request):
     _root_or_404()
-    return HttpResponse(services.current_crl_der(), content_type="application/pkix-crl")
+    return HttpResponse(current_crl_der(), content_type="application/pkix-crl")
 
 
 @grant_access(public)
 def crl_pem(request):
     _root_or_404()
-    parsed = x509.load_der_x509_crl(services.current_crl_der())
+    parsed = x509.load_der_x509_crl(current_crl_der())
     return HttpResponse(pki.crl_pem(parsed), content_type="application/x-pem-file")

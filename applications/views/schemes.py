@@ -13,10 +13,18 @@ from portal.permissions import is_staff_reviewer
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused
 
-from .. import services
 from ..forms import ChangeRecordForm, FeedbackForm, SchemeForm, formset_rows, scheme_formsets
 from ..models import Party, SchemeState, party_of
 from ..permissions import change_records_visible_to, design_schemes_visible_to, is_member
+from ..services.schemes import (
+    add_change_record,
+    answer_scheme,
+    confirm_scheme,
+    create_scheme,
+    decide_change_record,
+    send_scheme,
+    update_scheme,
+)
 
 
 def _scheme_or_404(request, pk):
@@ -61,12 +69,12 @@ def _scheme_form_page(request, scheme=None):
         document = form.cleaned_data.get("document")
         try:
             if scheme is None:
-                scheme = services.create_scheme(
+                scheme = create_scheme(
                     request.user, form.cleaned_data["enterprise"], data, document
                 )
                 messages.success(request, _("设计方案 %(n)s 已创建。") % {"n": scheme.number})
             else:
-                scheme = services.update_scheme(scheme, request.user, data, document)
+                scheme = update_scheme(scheme, request.user, data, document)
                 messages.success(request, _("设计方案已保存。"))
             return redirect("applications:scheme_detail", pk=scheme.pk)
         except AttachmentRejected as rejection:
@@ -136,7 +144,7 @@ def scheme_send(request, pk):
     scheme = _scheme_or_404(request, pk)
     attempt(
         request,
-        lambda: services.send_scheme(scheme, request.user),
+        lambda: send_scheme(scheme, request.user),
         _("设计方案已发送给企业确认。"),
     )
     return redirect("applications:scheme_detail", pk=scheme.pk)
@@ -153,7 +161,7 @@ def scheme_feedback(request, pk):
     form = FeedbackForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            scheme = services.answer_scheme(scheme, request.user, form.cleaned_data)
+            scheme = answer_scheme(scheme, request.user, form.cleaned_data)
         except ValidationError as error:
             form_errors_from(form, error)
         except TransitionRefused as refusal:
@@ -168,7 +176,7 @@ def scheme_feedback(request, pk):
 @grant_access(reviewer)
 def scheme_confirm(request, pk):
     scheme = _scheme_or_404(request, pk)
-    attempt(request, lambda: services.confirm_scheme(scheme, request.user), _("已确认设计方案。"))
+    attempt(request, lambda: confirm_scheme(scheme, request.user), _("已确认设计方案。"))
     return redirect("applications:scheme_detail", pk=scheme.pk)
 
 
@@ -178,7 +186,7 @@ def change_create(request, pk):
     form = ChangeRecordForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_change_record(
+            add_change_record(
                 scheme, request.user, form.cleaned_data, form.cleaned_data.get("document")
             )
         except AttachmentRejected as rejection:
@@ -202,7 +210,7 @@ def change_decide(request, pk, decision):
     confirm = decision == "confirm"
     attempt(
         request,
-        lambda: services.decide_change_record(
+        lambda: decide_change_record(
             record, request.user, confirm=confirm, comment=form.cleaned_data.get("comment", "")
         ),
         _("变更记录已确认。") if confirm else _("变更记录未予确认。"),

@@ -8,12 +8,21 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from applications import services
 from applications.models import (
     AccessApplication,
     ApplicationState,
     Material,
     VpnAccount,
+)
+from applications.services.access import (
+    add_material,
+    approve_application,
+    create_application,
+    reject_application,
+    return_application,
+    start_review,
+    submit_application,
+    update_application,
 )
 from portal.attachments import AttachmentRejected, as_bytes_upload
 from portal.models import AuditEvent, Notification, Stage
@@ -58,18 +67,18 @@ def test_only_finalised_schemes_of_the_own_enterprise_can_be_chosen(
     draft = DesignSchemeFactory(enterprise=enterprise)
     for scheme in (foreign, draft):
         with pytest.raises(ValidationError) as caught:
-            services.create_application(member, enterprise, application_data(enterprise, scheme))
+            create_application(member, enterprise, application_data(enterprise, scheme))
         assert "已定稿" in caught.value.message_dict["design_scheme"][0]
 
 
 def test_submission_names_the_missing_materials(enterprise, member, finalised_scheme):
-    application = services.create_application(
+    application = create_application(
         member, enterprise, application_data(enterprise, finalised_scheme)
     )
-    services.add_material(application, member, Material.CONSTRUCTION_CONTRACT, pdf())
+    add_material(application, member, Material.CONSTRUCTION_CONTRACT, pdf())
 
     with pytest.raises(TransitionRefused) as caught:
-        services.submit_application(application, member)
+        submit_application(application, member)
 
     assert caught.value.field == "materials"
     assert "企业数据真实性承诺书" in caught.value.message
@@ -79,16 +88,16 @@ def test_submission_names_the_missing_materials(enterprise, member, finalised_sc
 
 
 def test_a_file_of_the_wrong_type_is_refused_and_not_kept(enterprise, member, finalised_scheme):
-    application = services.create_application(
+    application = create_application(
         member, enterprise, application_data(enterprise, finalised_scheme)
     )
     with pytest.raises(AttachmentRejected) as caught:
-        services.add_material(
+        add_material(
             application, member, Material.SITE_PHOTOS, as_bytes_upload("x.pdf", b"MZ\x90\x00exe")
         )
     assert "不是可接受的类型" in caught.value.reason
     with pytest.raises(AttachmentRejected):  # photos: images or PDF, not Word
-        services.add_material(
+        add_material(
             application,
             member,
             Material.SITE_PHOTOS,
@@ -99,7 +108,7 @@ def test_a_file_of_the_wrong_type_is_refused_and_not_kept(enterprise, member, fi
 
 def test_a_second_open_application_is_refused(enterprise, member, submitted):
     with pytest.raises(TransitionRefused) as caught:
-        services.create_application(
+        create_application(
             member, enterprise, application_data(enterprise, submitted.design_scheme)
         )
     assert "已有对接申请" in caught.value.message
@@ -121,11 +130,11 @@ TRANSITIONS = [
     (S.APPROVED, "reject", None),
 ]
 OPERATIONS = {
-    "submit": lambda a, u: services.submit_application(a, u),
-    "start_review": lambda a, u: services.start_review(a, u),
-    "return": lambda a, u: services.return_application(a, u, "请补充"),
-    "reject": lambda a, u: services.reject_application(a, u, "不符合"),
-    "approve": lambda a, u: services.approve_application(a, u, "同意"),
+    "submit": lambda a, u: submit_application(a, u),
+    "start_review": lambda a, u: start_review(a, u),
+    "return": lambda a, u: return_application(a, u, "请补充"),
+    "reject": lambda a, u: reject_application(a, u, "不符合"),
+    "approve": lambda a, u: approve_application(a, u, "同意"),
 }
 
 
@@ -150,12 +159,12 @@ def test_transition_table(state, operation, allowed, enterprise, member, reviewe
 
 def test_a_wrong_state_refusal_names_the_state(submitted, member):
     with pytest.raises(TransitionRefused) as caught:
-        services.submit_application(submitted, member)
+        submit_application(submitted, member)
     assert "已提交" in caught.value.message
 
 
 def test_return_and_reject_need_reasons(under_review, reviewer):
-    for operation in (services.return_application, services.reject_application):
+    for operation in (return_application, reject_application):
         with pytest.raises(TransitionRefused) as caught:
             operation(under_review, reviewer, "  ")
         assert caught.value.reason == "comment_required"
@@ -163,12 +172,12 @@ def test_return_and_reject_need_reasons(under_review, reviewer):
 
 def test_returned_applications_are_edited_and_resubmitted(enterprise, member, reviewer, root):
     application = AccessApplicationFactory(enterprise=enterprise, under_review=True)
-    services.return_application(application, reviewer, "监测点数量与设计方案不符")
+    return_application(application, reviewer, "监测点数量与设计方案不符")
     note = Notification.objects.get(recipient=member, title__contains="退回")
     assert note.body == "监测点数量与设计方案不符"
 
-    application = services.update_application(application, member, {"monitoring_points": 40})
-    application = services.submit_application(application, member)
+    application = update_application(application, member, {"monitoring_points": 40})
+    application = submit_application(application, member)
     assert application.state == S.SUBMITTED
     assert application.monitoring_points == 40
 
@@ -177,7 +186,7 @@ def test_approval_opens_vpn_connection_stage_and_mails_the_pack(
     enterprise, member, reviewer, root, under_review, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        application = services.approve_application(under_review, reviewer, "材料齐全")
+        application = approve_application(under_review, reviewer, "材料齐全")
 
     assert application.state == S.APPROVED
     assert application.review_comment == "材料齐全" and application.reviewer == reviewer
@@ -197,7 +206,7 @@ def test_approval_opens_vpn_connection_stage_and_mails_the_pack(
 
 def test_approval_without_a_ca_is_refused_and_changes_nothing(under_review, reviewer):
     with pytest.raises(TransitionRefused) as caught:
-        services.approve_application(under_review, reviewer)
+        approve_application(under_review, reviewer)
     assert "init_ca" in caught.value.message
     assert AccessApplication.objects.get(pk=under_review.pk).state == S.UNDER_REVIEW
     assert not VpnAccount.objects.exists()
@@ -207,7 +216,7 @@ def test_tunnel_addresses_are_unique_per_enterprise(root, reviewer):
     addresses = set()
     for _ in range(3):
         application = AccessApplicationFactory(under_review=True)
-        services.approve_application(application, reviewer)
+        approve_application(application, reviewer)
         addresses.add(application.enterprise.vpn_account.tunnel_address)
     assert addresses == {"10.88.0.2", "10.88.0.3", "10.88.0.4"}
 
@@ -245,7 +254,7 @@ def test_two_reviewers_approving_at_once_only_one_succeeds():
     member_of(application.enterprise)
     reviewers = [ReviewerFactory(), ReviewerFactory()]
     outcomes = at_once(
-        lambda reviewer: services.approve_application(application, reviewer, "同意"), reviewers
+        lambda reviewer: approve_application(application, reviewer, "同意"), reviewers
     )
 
     assert sorted(outcomes) == ["ok", "wrong_state"]
@@ -261,9 +270,7 @@ def test_two_members_filing_at_once_create_one_application():
     enterprise = scheme.enterprise
     members = [member_of(enterprise), member_of(enterprise)]
     outcomes = at_once(
-        lambda member: services.create_application(
-            member, enterprise, application_data(enterprise, scheme)
-        ),
+        lambda member: create_application(member, enterprise, application_data(enterprise, scheme)),
         members,
     )
 
@@ -278,9 +285,7 @@ def test_approvals_at_once_all_get_distinct_tunnel_addresses():
     make_root()
     applications = [AccessApplicationFactory(under_review=True) for _ in range(8)]
     reviewer = ReviewerFactory()
-    outcomes = at_once(
-        lambda application: services.approve_application(application, reviewer), applications
-    )
+    outcomes = at_once(lambda application: approve_application(application, reviewer), applications)
 
     assert outcomes == ["ok"] * 8
     addresses = list(VpnAccount.objects.values_list("tunnel_address", flat=True))
@@ -361,7 +366,7 @@ def test_queue_has_no_n_plus_one(client_for, reviewer, django_assert_max_num_que
 
 def test_the_printable_form_renders_every_field(client_for, member, enterprise, reviewer, root):
     application = AccessApplicationFactory(enterprise=enterprise, under_review=True)
-    application = services.approve_application(application, reviewer, "同意接入")
+    application = approve_application(application, reviewer, "同意接入")
     page = (
         client_for(member)
         .get(reverse("applications:application_print", args=[application.pk]))

@@ -179,9 +179,9 @@ def test_a_bad_uscc_and_a_weak_csr_get_specific_messages(
     uscc = [e for e in response.json()["errors"] if e["field"] == "uscc"]
     assert uscc and "统一社会信用代码" in uscc[0]["reason"]
 
-    from applications import services
+    from applications.services.access import approve_application
 
-    services.approve_application(
+    approve_application(
         AccessApplicationFactory(enterprise=enterprise, design_scheme=scheme, under_review=True),
         reviewer,
     )
@@ -298,14 +298,14 @@ def test_api_lists_cost_the_same_for_eight_rows_as_for_one(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from applications import services
+    from applications.services.schemes import add_change_record
 
     def add_row():
         scheme = DesignSchemeFactory(finalised=True)
         application = AccessApplicationFactory(
             enterprise=scheme.enterprise, design_scheme=scheme, submitted=True
         )
-        services.add_change_record(
+        add_change_record(
             scheme,
             reviewer,
             {"changed_on": date(2026, 3, 2), "content": "c", "reason": "r", "unit": "u"},

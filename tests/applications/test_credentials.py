@@ -14,13 +14,20 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import pki, services
+from applications import pki
 from applications.models import (
     CertificateStatus,
     DeviceCertificate,
     RootCertificate,
     VpnAccount,
 )
+from applications.services.access import approve_application
+from applications.services.certificates import (
+    issue_certificate,
+    revoke_certificate,
+    warn_expiring_certificates,
+)
+from applications.services.vpn import set_vpn_active, set_vpn_password
 from portal.models import Notification
 from portal.workflow import TransitionRefused
 
@@ -32,7 +39,7 @@ SERIAL = "HB-DEV-000123"
 @pytest.fixture
 def approved(enterprise, member, reviewer, root):
     application = AccessApplicationFactory(enterprise=enterprise, under_review=True)
-    return services.approve_application(application, reviewer, "同意")
+    return approve_application(application, reviewer, "同意")
 
 
 def csr_for(enterprise, key=None, serial=SERIAL, uscc=None):
@@ -94,7 +101,7 @@ def test_a_certificate_from_a_csr_verifies_against_the_root_and_binds_the_device
     enterprise, member, approved, root
 ):
     csr, key = csr_for(enterprise)
-    record = services.issue_certificate(enterprise, member, csr, SERIAL)
+    record = issue_certificate(enterprise, member, csr, SERIAL)
     cert = record.certificate()
 
     pki.verify_issued_by(root.certificate(), cert)
@@ -147,7 +154,7 @@ def test_bad_csrs_are_refused_with_a_specific_message(
         body = base64.encodebytes(bytes(der)).decode()
         csr = f"-----BEGIN CERTIFICATE REQUEST-----\n{body}-----END CERTIFICATE REQUEST-----\n"
     with pytest.raises(ValidationError) as caught:
-        services.issue_certificate(enterprise, member, csr, SERIAL)
+        issue_certificate(enterprise, member, csr, SERIAL)
 
     assert message in caught.value.message_dict["csr"][0]
     assert not DeviceCertificate.objects.exists()
@@ -156,7 +163,7 @@ def test_bad_csrs_are_refused_with_a_specific_message(
 def test_no_certificate_before_approval(enterprise, member, root):
     csr, _ = csr_for(enterprise)
     with pytest.raises(TransitionRefused) as caught:
-        services.issue_certificate(enterprise, member, csr, SERIAL)
+        issue_certificate(enterprise, member, csr, SERIAL)
     assert "审核通过后" in caught.value.message
 
 
@@ -186,9 +193,9 @@ def test_the_fallback_pkcs12_opens_with_the_password_shown_once(
 
 def test_a_revoked_serial_appears_in_the_public_crl(enterprise, member, approved, root, client):
     csr, _ = csr_for(enterprise)
-    record = services.issue_certificate(enterprise, member, csr, SERIAL)
-    other = services.issue_certificate(enterprise, member, csr_for(enterprise)[0], SERIAL)
-    services.revoke_certificate(record, member, "keyCompromise", "设备丢失")
+    record = issue_certificate(enterprise, member, csr, SERIAL)
+    other = issue_certificate(enterprise, member, csr_for(enterprise)[0], SERIAL)
+    revoke_certificate(record, member, "keyCompromise", "设备丢失")
 
     response = client.get(reverse("applications:crl"))  # anonymous: the CRL is public
     crl = x509.load_der_x509_crl(response.content)
@@ -204,7 +211,7 @@ def test_a_revoked_serial_appears_in_the_public_crl(enterprise, member, approved
     record.refresh_from_db()
     assert record.status() == CertificateStatus.REVOKED
     with pytest.raises(TransitionRefused, match="已于"):
-        services.revoke_certificate(record, member, "superseded")
+        revoke_certificate(record, member, "superseded")
 
 
 def test_a_stale_crl_is_refreshed_on_request(root, client):
@@ -220,16 +227,16 @@ def test_a_stale_crl_is_refreshed_on_request(root, client):
 
 
 def test_status_and_expiry_warning(enterprise, member, approved):
-    record = services.issue_certificate(enterprise, member, csr_for(enterprise)[0], SERIAL)
+    record = issue_certificate(enterprise, member, csr_for(enterprise)[0], SERIAL)
     later = record.not_after + timedelta(seconds=1)
     assert record.status(later) == CertificateStatus.EXPIRED
 
-    assert services.warn_expiring_certificates() == 0
+    assert warn_expiring_certificates() == 0
     DeviceCertificate.objects.filter(pk=record.pk).update(
         not_after=timezone.now() + timedelta(days=20)
     )
-    assert services.warn_expiring_certificates() == 1
-    assert services.warn_expiring_certificates() == 0  # once only
+    assert warn_expiring_certificates() == 1
+    assert warn_expiring_certificates() == 0  # once only
     assert Notification.objects.filter(recipient=member, title__contains="到期").count() == 1
 
 
@@ -251,25 +258,25 @@ def test_vpn_password_is_shown_once_and_only_its_hash_is_kept(
         .get(reverse("applications:credentials", args=[enterprise.pk]))
         .content.decode()
     )
-    _, again = services.set_vpn_password(account, member)
+    _, again = set_vpn_password(account, member)
     account.refresh_from_db()
     assert again != password and not account.check_password(password)
 
 
 def test_reviewers_disable_and_enable_vpn_accounts(enterprise, member, reviewer, approved):
     account = VpnAccount.objects.get(enterprise=enterprise)
-    services.set_vpn_password(account, member)
-    account = services.set_vpn_active(account, reviewer, False, "停用测试")
+    set_vpn_password(account, member)
+    account = set_vpn_active(account, reviewer, False, "停用测试")
     assert not account.is_usable()
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.set_vpn_active(account, member, True)
-    assert services.set_vpn_active(account, reviewer, True).is_usable()
+        set_vpn_active(account, member, True)
+    assert set_vpn_active(account, reviewer, True).is_usable()
 
 
 def test_expired_vpn_accounts_are_not_usable(enterprise, member, approved):
-    account, _ = services.set_vpn_password(VpnAccount.objects.get(enterprise=enterprise), member)
+    account, _ = set_vpn_password(VpnAccount.objects.get(enterprise=enterprise), member)
     assert account.is_usable()
     assert not account.is_usable(account.expires_at + timedelta(seconds=1))
 

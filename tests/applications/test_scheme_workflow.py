@@ -9,13 +9,21 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import services
 from applications.models import (
     ChangeState,
     DesignScheme,
     Party,
     SchemeCounter,
     SchemeState,
+)
+from applications.services.schemes import (
+    add_change_record,
+    answer_scheme,
+    confirm_scheme,
+    create_scheme,
+    decide_change_record,
+    send_scheme,
+    update_scheme,
 )
 from portal.models import AuditEvent, Notification, Stage
 from portal.workflow import TransitionRefused
@@ -47,10 +55,10 @@ YES = {
 
 def test_numbers_follow_the_year_and_have_no_gaps(enterprise, reviewer):
     year = timezone.localdate().year
-    first = services.create_scheme(reviewer, enterprise, CONTENT, pdf())
+    first = create_scheme(reviewer, enterprise, CONTENT, pdf())
     with pytest.raises(ValidationError):
-        services.create_scheme(reviewer, enterprise, {**CONTENT, "energy_types": [{}]})
-    second = services.create_scheme(reviewer, enterprise, CONTENT)
+        create_scheme(reviewer, enterprise, {**CONTENT, "energy_types": [{}]})
+    second = create_scheme(reviewer, enterprise, CONTENT)
 
     assert first.number == f"NY{year}-0001"
     assert second.number == f"NY{year}-0002"
@@ -62,7 +70,7 @@ def test_a_bad_row_is_named_and_nothing_is_written(enterprise, reviewer):
         "instruments": [{**INSTRUMENTS[0], "model": ""}, {**INSTRUMENTS[0], "energy_type": "0900"}],
     }
     with pytest.raises(ValidationError) as caught:
-        services.create_scheme(reviewer, enterprise, bad)
+        create_scheme(reviewer, enterprise, bad)
 
     assert "instruments[0].model" in caught.value.message_dict
     assert "不在方案的能源种类中" in caught.value.message_dict["instruments[1].energy_type"][0]
@@ -74,7 +82,7 @@ def test_only_institute_reviewers_draft_schemes(enterprise, member):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.create_scheme(member, enterprise, CONTENT)
+        create_scheme(member, enterprise, CONTENT)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -90,7 +98,7 @@ def test_concurrent_creation_gives_distinct_consecutive_numbers():
     def create():
         try:
             barrier.wait()
-            numbers.append(services.create_scheme(reviewer, enterprise, CONTENT).number)
+            numbers.append(create_scheme(reviewer, enterprise, CONTENT).number)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -111,7 +119,7 @@ def test_a_scheme_without_a_document_cannot_be_sent(enterprise, reviewer):
     scheme = DesignSchemeFactory(enterprise=enterprise, document=False)
 
     with pytest.raises(TransitionRefused) as caught:
-        services.send_scheme(scheme, reviewer)
+        send_scheme(scheme, reviewer)
     assert "方案文件" in caught.value.message
 
 
@@ -119,7 +127,7 @@ def test_confirming_with_a_no_answer_is_refused(enterprise, member):
     scheme = DesignSchemeFactory(enterprise=enterprise, sent=True)
 
     with pytest.raises(ValidationError) as caught:
-        services.answer_scheme(scheme, member, {**YES, "instruments_correct": False})
+        answer_scheme(scheme, member, {**YES, "instruments_correct": False})
     assert "一级计量对应的计量器具是否正确" in caught.value.message_dict["can_finalise"][0]
     assert DesignScheme.objects.get(pk=scheme.pk).state == SchemeState.SENT
 
@@ -128,30 +136,30 @@ def test_asking_for_changes_needs_a_reason(enterprise, member):
     scheme = DesignSchemeFactory(enterprise=enterprise, sent=True)
 
     with pytest.raises(ValidationError) as caught:
-        services.answer_scheme(scheme, member, {**YES, "can_finalise": False})
+        answer_scheme(scheme, member, {**YES, "can_finalise": False})
     assert "feedback_text" in caught.value.message_dict
 
 
 def test_the_round_trip_ends_finalised_after_three_confirmations(enterprise, member, reviewer):
     developer = OperatorFactory()
-    scheme = services.create_scheme(reviewer, enterprise, CONTENT, pdf())
-    scheme = services.send_scheme(scheme, reviewer)
-    scheme = services.answer_scheme(
+    scheme = create_scheme(reviewer, enterprise, CONTENT, pdf())
+    scheme = send_scheme(scheme, reviewer)
+    scheme = answer_scheme(
         scheme, member, {**YES, "can_finalise": False, "feedback_text": "缺少蒸汽计量"}
     )
     assert scheme.state == SchemeState.CHANGES_REQUESTED
 
-    scheme = services.update_scheme(scheme, reviewer, {**CONTENT, "project_plan": "修订"})
-    scheme = services.send_scheme(scheme, reviewer)
+    scheme = update_scheme(scheme, reviewer, {**CONTENT, "project_plan": "修订"})
+    scheme = send_scheme(scheme, reviewer)
     assert scheme.revision == 2
-    scheme = services.answer_scheme(scheme, member, YES)
+    scheme = answer_scheme(scheme, member, YES)
     assert scheme.state == SchemeState.ENTERPRISE_CONFIRMED
 
-    scheme = services.confirm_scheme(scheme, reviewer)
+    scheme = confirm_scheme(scheme, reviewer)
     assert scheme.state == SchemeState.ENTERPRISE_CONFIRMED
     with pytest.raises(TransitionRefused):
-        services.confirm_scheme(scheme, ReviewerFactory())  # the institute already confirmed
-    scheme = services.confirm_scheme(scheme, developer)
+        confirm_scheme(scheme, ReviewerFactory())  # the institute already confirmed
+    scheme = confirm_scheme(scheme, developer)
 
     assert scheme.state == SchemeState.FINALISED
     assert scheme.finalised_at is not None
@@ -171,10 +179,10 @@ def test_the_round_trip_ends_finalised_after_three_confirmations(enterprise, mem
 
 def test_an_enterprise_member_cannot_confirm_for_the_institute(enterprise, member):
     scheme = DesignSchemeFactory(enterprise=enterprise, sent=True)
-    scheme = services.answer_scheme(scheme, member, YES)
+    scheme = answer_scheme(scheme, member, YES)
 
     with pytest.raises(TransitionRefused) as caught:
-        services.confirm_scheme(scheme, member)
+        confirm_scheme(scheme, member)
     assert caught.value.reason == "not_permitted"
 
 
@@ -183,9 +191,9 @@ def test_after_finalisation_changes_are_records_the_institute_confirms(
 ):
     scheme = DesignSchemeFactory(enterprise=enterprise, finalised=True)
     with pytest.raises(TransitionRefused):
-        services.update_scheme(scheme, reviewer, CONTENT)
+        update_scheme(scheme, reviewer, CONTENT)
 
-    record = services.add_change_record(
+    record = add_change_record(
         scheme,
         member,
         {
@@ -196,11 +204,11 @@ def test_after_finalisation_changes_are_records_the_institute_confirms(
         },
     )
     with pytest.raises(TransitionRefused):
-        services.decide_change_record(record, member, confirm=True)
+        decide_change_record(record, member, confirm=True)
     with pytest.raises(TransitionRefused) as caught:
-        services.decide_change_record(record, reviewer, confirm=False, comment="")
+        decide_change_record(record, reviewer, confirm=False, comment="")
     assert caught.value.reason == "comment_required"
-    record = services.decide_change_record(record, reviewer, confirm=True, comment="同意")
+    record = decide_change_record(record, reviewer, confirm=True, comment="同意")
 
     assert record.state == ChangeState.CONFIRMED
     assert record.decided_by == reviewer
@@ -209,7 +217,7 @@ def test_after_finalisation_changes_are_records_the_institute_confirms(
 def test_change_records_before_finalisation_are_refused(enterprise, member):
     scheme = DesignSchemeFactory(enterprise=enterprise, sent=True)
     with pytest.raises(TransitionRefused) as caught:
-        services.add_change_record(
+        add_change_record(
             scheme,
             member,
             {"changed_on": date(2026, 3, 2), "content": "x", "reason": "y", "unit": "z"},

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from applications import services
 from applications.models import DeviceCertificate, VpnAccount
+from applications.services.access import approve_application
+from applications.services.certificates import issue_certificate
+from applications.services.schemes import add_change_record
 from portal.attachments import attachments_of
 
 from .factories import AccessApplicationFactory, stored_certificate
@@ -18,16 +20,16 @@ def world(enterprise, member, reviewer, root):
     from applications import pki
 
     application = AccessApplicationFactory(enterprise=enterprise, under_review=True)
-    services.approve_application(application, reviewer, "同意")
+    approve_application(application, reviewer, "同意")
     scheme = application.design_scheme
-    record = services.add_change_record(
+    record = add_change_record(
         scheme, member, {"changed_on": date(2026, 3, 1), "content": "c", "reason": "r", "unit": "u"}
     )
     key = pki.generate_device_key("ec")
     csr = pki.make_csr(
         key, uscc=enterprise.uscc, device_serial="D-1", enterprise_name=enterprise.name
     )
-    cert = services.issue_certificate(enterprise, member, csr, "D-1")
+    cert = issue_certificate(enterprise, member, csr, "D-1")
     return {
         "scheme": scheme,
         "record": record,

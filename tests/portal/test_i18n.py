@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.urls import reverse
 
-from applications import pki, services
+from applications import pki
+from applications.services.access import approve_application
 from portal.models import AuditEvent
 from telemetry.trial import evaluate_trials
 from tests.applications.factories import AccessApplicationFactory, make_root
@@ -111,7 +112,7 @@ def test_the_trial_board_reads_in_english(client_for, reviewer, enterprise):
 def test_a_csr_refusal_is_shown_in_english(client_for, member, enterprise, reviewer):
     make_root()
     application = AccessApplicationFactory(enterprise=enterprise, under_review=True)
-    services.approve_application(application, reviewer, "同意")
+    approve_application(application, reviewer, "同意")
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     csr = pki.make_csr(
         key, uscc=enterprise.uscc, device_serial="HB-DEV-000123", enterprise_name=enterprise.name

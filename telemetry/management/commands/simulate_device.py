@@ -144,7 +144,7 @@ class Command(BaseCommand):
         return receipt
 
     def _provision(self, enterprise, serial, key_path):
-        from applications import services
+        from applications.services.certificates import issue_certificate
         from portal.models import User
 
         actor = User.objects.filter(role__in=["reviewer", "operator"], is_active=True).first()
@@ -160,7 +160,7 @@ class Command(BaseCommand):
             key, uscc=enterprise.uscc, device_serial=serial, enterprise_name=enterprise.name
         )
         try:
-            certificate = services.issue_certificate(enterprise, actor, csr, serial)
+            certificate = issue_certificate(enterprise, actor, csr, serial)
         except Exception as exc:  # refusals of the applications services, shown as they are
             raise CommandError(f"无法签发证书：{exc}") from exc
         path = Path(key_path or Path(settings.BASE_DIR) / "var" / "devices" / f"{serial}.key")
