@@ -1,4 +1,5 @@
-"""Scopers and predicates for this app's records, built on portal.permissions.
+"""Scopers and predicates for this app's records, built on portal.permissions and the role
+predicates of portal.roles.
 
 Enterprise members see their own enterprise's records (never a scheme still in draft);
 institute reviewers and operators see all; other roles see none of these records.
@@ -7,12 +8,8 @@ institute reviewers and operators see all; other roles see none of these records
 from django.db.models import QuerySet
 from django.http import Http404
 
-from portal.models import Role
-from portal.permissions import (
-    enterprises_visible_to,
-    is_staff_reviewer,
-    scope_to_enterprises,
-)
+from portal.permissions import enterprises_visible_to, scope_to_enterprises
+from portal.roles import is_enterprise_user, is_member, is_staff_reviewer
 
 from .models import (
     AccessApplication,
@@ -27,7 +24,7 @@ from .models import (
 def _scoped(qs: QuerySet, user, path: str = "enterprise") -> QuerySet:
     if is_staff_reviewer(user):
         return qs
-    if user.is_authenticated and user.role == Role.ENTERPRISE:
+    if is_enterprise_user(user):
         return scope_to_enterprises(qs, user, path)
     return qs.none()
 
@@ -65,20 +62,12 @@ def vpn_accounts_visible_to(user) -> QuerySet[VpnAccount]:
 
 def credential_enterprise_or_404(user, pk):
     """The enterprise whose credentials `user` may see: its own members, or staff."""
-    if not (is_staff_reviewer(user) or user.role == Role.ENTERPRISE):
+    if not (is_staff_reviewer(user) or is_enterprise_user(user)):
         raise Http404
     enterprise = enterprises_visible_to(user).filter(pk=pk).first()
     if enterprise is None:
         raise Http404
     return enterprise
-
-
-def is_member(user, enterprise) -> bool:
-    return (
-        user.is_authenticated
-        and user.role == Role.ENTERPRISE
-        and enterprise.memberships.filter(user=user).exists()
-    )
 
 
 def can_manage_credentials(user, enterprise) -> bool:

@@ -1,4 +1,4 @@
-"""Who may see and do what: the one place every page, API endpoint and export asks.
+"""Who may see what across the portal: the base every `<app>/permissions.py` builds on.
 
 Scopers (`<records>_visible_to(user)`) return the querysets a user may see; every list
 starts from one. Fetchers (`get_<record>_or_404`) answer 404 for records outside that
@@ -10,16 +10,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Attachment, AuditEvent, Enterprise, Membership, Notification, Role
+from .models import Attachment, AuditEvent, Enterprise, Membership, Notification
+from .roles import (
+    is_enterprise_user,
+    is_government_viewer,
+    is_member,
+    is_panel_member,
+    is_staff_reviewer,
+)
 
 # Other apps add the enterprises a panel member may see (the panels they sit on) here,
 # so this module never imports upward into them.
 PANEL_ENTERPRISE_SCOPERS: list = []
-
-
-def is_staff_reviewer(user) -> bool:
-    """Institute reviewers and platform operators see the whole province."""
-    return user.is_authenticated and (user.role == Role.REVIEWER or user.is_operator)
 
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
@@ -28,11 +30,11 @@ def enterprises_visible_to(user) -> QuerySet[Enterprise]:
         return qs.none()
     if is_staff_reviewer(user):
         return qs
-    if user.role == Role.GOVERNMENT:
+    if is_government_viewer(user):
         return qs.filter(region=user.region) if user.region else qs.none()
-    if user.role == Role.ENTERPRISE:
+    if is_enterprise_user(user):
         return qs.filter(memberships__user=user)
-    if user.role == Role.PANEL:
+    if is_panel_member(user):
         ids = set()
         for scoper in PANEL_ENTERPRISE_SCOPERS:
             ids.update(scoper(user))
@@ -57,7 +59,7 @@ def get_visible_or_404(qs: QuerySet, user, path: str = "enterprise", **lookup):
 
 def own_enterprise(user) -> Enterprise | None:
     """The enterprise an enterprise user acts for (the first membership)."""
-    if not user.is_authenticated or user.role != Role.ENTERPRISE:
+    if not is_enterprise_user(user):
         return None
     membership = (
         Membership.objects.filter(user=user).select_related("enterprise").order_by("pk").first()
@@ -121,9 +123,4 @@ def locked_enterprise_fields(user, enterprise) -> tuple[str, ...]:
 
 def can_file_for(user, enterprise) -> bool:
     """Members of an approved enterprise may file applications for it."""
-    return (
-        user.is_authenticated
-        and user.role == Role.ENTERPRISE
-        and enterprise.is_approved
-        and Membership.objects.filter(user=user, enterprise=enterprise).exists()
-    )
+    return enterprise.is_approved and is_member(user, enterprise)

@@ -115,12 +115,6 @@ def last_allowed_month(enterprise) -> date:
     return previous_month(day)
 
 
-def can_import_history(user, enterprise) -> bool:
-    from .registry import can_edit_registry
-
-    return can_edit_registry(user, enterprise)
-
-
 # --- Reading and checking the file ------------------------------------------------------------
 
 

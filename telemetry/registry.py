@@ -10,18 +10,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.attachments import save_attachment
-from portal.models import AuditEvent, Membership, Role
+from portal.models import AuditEvent
 
 from .models import DataItem, EndDevice
-
-
-def can_edit_registry(user, enterprise) -> bool:
-    """Members of the enterprise keep its devices and items; reviewers and viewers only read."""
-    return (
-        user.is_authenticated
-        and user.role == Role.ENTERPRISE
-        and Membership.objects.filter(user=user, enterprise=enterprise).exists()
-    )
+from .permissions import can_edit_registry
 
 
 def require_editor(actor, enterprise) -> None:

@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from portal.catalogue import energy_labels
-from portal.models import Role
+from portal.roles import member_permission, staff_reviewer_permission
 from portal.uscc import validate_uscc
 from portal.workflow import condition
 
-from .scheme import SchemeState, is_enterprise_member
+from .scheme import SchemeState
 
 
 class ApplicationState(models.TextChoices):
@@ -40,14 +40,6 @@ class Material(models.TextChoices):
 
 
 REQUIRED_MATERIALS = tuple(Material)
-
-
-def is_reviewer(instance, user) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and (user.role == Role.REVIEWER or user.is_operator)
-    )
 
 
 class AccessApplicationQuerySet(models.QuerySet):
@@ -171,7 +163,7 @@ class AccessApplication(FSMModelMixin, models.Model):
         source=[ApplicationState.DRAFT, ApplicationState.RETURNED],
         target=ApplicationState.SUBMITTED,
         conditions=[has_finalised_scheme, has_all_materials],
-        permission=is_enterprise_member,
+        permission=member_permission,
     )
     def submit(self, actor=None):
         """The enterprise files (or refiles) the application.
@@ -184,7 +176,7 @@ class AccessApplication(FSMModelMixin, models.Model):
         state,
         source=ApplicationState.SUBMITTED,
         target=ApplicationState.UNDER_REVIEW,
-        permission=is_reviewer,
+        permission=staff_reviewer_permission,
     )
     def start_review(self, actor=None):
         """A reviewer takes the application (side effect: the enterprise is told)."""
@@ -194,7 +186,7 @@ class AccessApplication(FSMModelMixin, models.Model):
         state,
         source=ApplicationState.UNDER_REVIEW,
         target=ApplicationState.RETURNED,
-        permission=is_reviewer,
+        permission=staff_reviewer_permission,
     )
     def return_for_correction(self, actor=None, opinion=""):
         """Back to the enterprise with the reviewer's reasons; it edits and resubmits."""
@@ -204,7 +196,7 @@ class AccessApplication(FSMModelMixin, models.Model):
         state,
         source=ApplicationState.UNDER_REVIEW,
         target=ApplicationState.REJECTED,
-        permission=is_reviewer,
+        permission=staff_reviewer_permission,
     )
     def reject(self, actor=None, opinion=""):
         """Refused for good, with reasons (side effect: the enterprise is told)."""
@@ -215,7 +207,7 @@ class AccessApplication(FSMModelMixin, models.Model):
         source=ApplicationState.UNDER_REVIEW,
         target=ApplicationState.APPROVED,
         conditions=[has_finalised_scheme, has_all_materials],
-        permission=is_reviewer,
+        permission=staff_reviewer_permission,
     )
     def approve(self, actor=None, opinion=""):
         """Approved. Side effects (service): VPN account, connection record, stage 3,

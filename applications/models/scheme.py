@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from portal.catalogue import CollectionMethod, energy_label
-from portal.models import Role
+from portal.roles import (
+    institute_reviewer_permission,
+    is_institute_reviewer,
+    is_member,
+    is_operator,
+    member_permission,
+)
 from portal.workflow import condition
 
 
@@ -28,27 +34,14 @@ class Party(models.TextChoices):
     DEVELOPER = "developer", _("省平台开发单位")
 
 
-def is_institute_reviewer(instance, user) -> bool:
-    return user is not None and user.is_authenticated and user.role == Role.REVIEWER
-
-
-def is_enterprise_member(instance, user) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.role == Role.ENTERPRISE
-        and instance.enterprise.memberships.filter(user=user).exists()
-    )
-
-
 def party_of(user, scheme) -> Party | None:
     """Which party `user` confirms for: members for the enterprise, reviewers for the
     institute, platform operators (the developer's staff) for the platform developer."""
-    if is_enterprise_member(scheme, user):
+    if is_member(user, scheme.enterprise_id):
         return Party.ENTERPRISE
-    if user.is_authenticated and user.role == Role.REVIEWER:
+    if is_institute_reviewer(user):
         return Party.INSTITUTE
-    if user.is_authenticated and user.is_operator:
+    if is_operator(user):
         return Party.DEVELOPER
     return None
 
@@ -172,7 +165,7 @@ class DesignScheme(FSMModelMixin, models.Model):
         source=[SchemeState.DRAFT, SchemeState.CHANGES_REQUESTED],
         target=SchemeState.SENT,
         conditions=[has_content],
-        permission=is_institute_reviewer,
+        permission=institute_reviewer_permission,
     )
     def send(self, actor=None):
         """The reviewer sends the scheme (or its revision) to the enterprise.
@@ -187,7 +180,7 @@ class DesignScheme(FSMModelMixin, models.Model):
         state,
         source=SchemeState.SENT,
         target=SchemeState.ENTERPRISE_CONFIRMED,
-        permission=is_enterprise_member,
+        permission=member_permission,
     )
     def confirm(self, actor=None):
         """The enterprise confirms the scheme with its 7.1 feedback form.
@@ -200,7 +193,7 @@ class DesignScheme(FSMModelMixin, models.Model):
         state,
         source=SchemeState.SENT,
         target=SchemeState.CHANGES_REQUESTED,
-        permission=is_enterprise_member,
+        permission=member_permission,
     )
     def request_changes(self, actor=None):
         """The enterprise's 7.1 feedback asks for changes; the reviewer revises.
@@ -354,7 +347,7 @@ class ChangeRecord(FSMModelMixin, models.Model):
         state,
         source=ChangeState.PROPOSED,
         target=ChangeState.CONFIRMED,
-        permission=is_institute_reviewer,
+        permission=institute_reviewer_permission,
     )
     def confirm(self, actor=None, opinion=""):
         """The institute confirms the change (side effect: the enterprise is told)."""
@@ -364,7 +357,7 @@ class ChangeRecord(FSMModelMixin, models.Model):
         state,
         source=ChangeState.PROPOSED,
         target=ChangeState.REJECTED,
-        permission=is_institute_reviewer,
+        permission=institute_reviewer_permission,
     )
     def reject(self, actor=None, opinion=""):
         """The institute does not accept the change (side effect: the enterprise is told)."""

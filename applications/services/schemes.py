@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from portal.attachments import check_file, save_attachment
 from portal.models import AuditEvent, Stage
 from portal.notifications import enterprise_users, notify, reviewers, tell
-from portal.permissions import is_staff_reviewer
+from portal.roles import is_institute_reviewer, is_member, is_staff_reviewer
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
@@ -25,7 +25,6 @@ from ..models import (
     SchemeState,
     party_of,
 )
-from ..permissions import is_member
 from ._common import refused
 
 
@@ -47,7 +46,7 @@ def allocate_scheme_number(year: int) -> str:
 
 
 def _require_institute(actor):
-    if not (actor.is_authenticated and actor.is_reviewer):
+    if not is_institute_reviewer(actor):
         raise PermissionDenied(_("只有省计量院审核人员可以编制设计方案。"))
 
 

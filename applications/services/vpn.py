@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, notify
-from portal.permissions import is_staff_reviewer
+from portal.roles import is_staff_reviewer
 
 from ..models import VpnAccount
 from ..permissions import can_manage_credentials

@@ -15,7 +15,8 @@ from portal.access import enterprise_user, grant_access, reviewer
 from portal.attachments import AttachmentRejected, attachments_of
 from portal.forms import DecisionForm
 from portal.models import AuditEvent
-from portal.permissions import can_file_for, is_staff_reviewer, own_enterprise
+from portal.permissions import can_file_for, own_enterprise
+from portal.roles import is_staff_reviewer
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused, available_transitions
 

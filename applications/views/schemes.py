@@ -9,13 +9,13 @@ from portal.access import enterprise_user, grant_access, reviewer
 from portal.attachments import AttachmentRejected, attachments_of
 from portal.forms import DecisionForm
 from portal.models import AuditEvent
-from portal.permissions import is_staff_reviewer
+from portal.roles import is_institute_reviewer, is_member, is_staff_reviewer
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused
 
 from ..forms import ChangeRecordForm, FeedbackForm, SchemeForm, formset_rows, scheme_formsets
 from ..models import Party, SchemeState, party_of
-from ..permissions import change_records_visible_to, design_schemes_visible_to, is_member
+from ..permissions import change_records_visible_to, design_schemes_visible_to
 from ..services.schemes import (
     add_change_record,
     answer_scheme,
@@ -124,15 +124,15 @@ def scheme_detail(request, pk):
             "confirmations": [(p, confirmed.get(p.value)) for p in Party],
             "change_records": scheme.change_records.select_related("recorded_by", "decided_by"),
             "events": AuditEvent.objects.for_object(scheme)[:50],
-            "can_edit": user.is_reviewer and scheme.is_editable,
-            "can_send": user.is_reviewer and scheme.is_editable,
+            "can_edit": is_institute_reviewer(user) and scheme.is_editable,
+            "can_send": is_institute_reviewer(user) and scheme.is_editable,
             "can_answer": scheme.state == SchemeState.SENT and is_member(user, scheme.enterprise),
             "can_confirm": scheme.state == SchemeState.ENTERPRISE_CONFIRMED
             and party in (Party.INSTITUTE, Party.DEVELOPER)
             and party.value not in confirmed,
             "can_record_change": scheme.state == SchemeState.FINALISED
             and (is_staff_reviewer(user) or is_member(user, scheme.enterprise)),
-            "can_decide_change": user.is_reviewer,
+            "can_decide_change": is_institute_reviewer(user),
             "decision_form": DecisionForm(),
         },
     )

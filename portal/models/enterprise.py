@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from ..roles import staff_reviewer_permission
 from ..uscc import validate_uscc
 from .regions import Region
 
@@ -40,10 +41,6 @@ class RegistrationStatus(models.TextChoices):
     PENDING = "pending", _("待审核")
     APPROVED = "approved", _("已通过")
     REJECTED = "rejected", _("未通过")
-
-
-def is_reviewer_or_operator(instance, user) -> bool:
-    return user.is_reviewer or user.is_operator
 
 
 class Enterprise(FSMModelMixin, models.Model):
@@ -92,7 +89,7 @@ class Enterprise(FSMModelMixin, models.Model):
         registration_status,
         source=[RegistrationStatus.PENDING, RegistrationStatus.REJECTED],
         target=RegistrationStatus.APPROVED,
-        permission=is_reviewer_or_operator,
+        permission=staff_reviewer_permission,
     )
     def approve_registration(self, actor=None):
         """A reviewer confirms the enterprise is a key unit; its members may then file."""
@@ -101,7 +98,7 @@ class Enterprise(FSMModelMixin, models.Model):
         registration_status,
         source=RegistrationStatus.PENDING,
         target=RegistrationStatus.REJECTED,
-        permission=is_reviewer_or_operator,
+        permission=staff_reviewer_permission,
     )
     def reject_registration(self, actor=None):
         """A reviewer refuses the registration (the comment says why)."""

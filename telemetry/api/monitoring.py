@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -12,13 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import IsReviewer
-from portal.permissions import get_visible_or_404, scope_to_enterprises
 
 from .. import gaps as gap_list
 from ..auth import DeviceAuthError, authenticate_device
-from ..models import Connection, TrialRun
+from ..models import TrialRun
 from ..monitoring_forms import RestartTrialForm
 from ..overview import latest_runs
+from ..permissions import connections_visible_to, trial_runs_visible_to
 from ..trial import restart_trial
 
 
@@ -122,7 +123,7 @@ class TrialListView(generics.ListAPIView):
     serializer_class = TrialRunSerializer
 
     def get_queryset(self):
-        connections = scope_to_enterprises(Connection.objects.all(), self.request.user)
+        connections = connections_visible_to(self.request.user)
         return latest_runs(connections).select_related("connection__enterprise").order_by("pk")
 
 
@@ -130,12 +131,7 @@ class TrialDetailView(generics.RetrieveAPIView):
     serializer_class = TrialRunSerializer
 
     def get_object(self):
-        return get_visible_or_404(
-            TrialRun.objects.select_related("connection__enterprise"),
-            self.request.user,
-            path="connection__enterprise",
-            pk=self.kwargs["pk"],
-        )
+        return get_object_or_404(trial_runs_visible_to(self.request.user), pk=self.kwargs["pk"])
 
 
 class RestartTrialView(APIView):
@@ -151,7 +147,7 @@ class RestartTrialView(APIView):
         responses=TrialRunSerializer,
     )
     def post(self, request, pk):
-        connection = get_visible_or_404(Connection.objects.all(), request.user, pk=pk)
+        connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
         form = RestartTrialForm(request.data)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))

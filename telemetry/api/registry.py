@@ -23,7 +23,7 @@ from portal.permissions import enterprises_visible_to, own_enterprise, scope_to_
 
 from ..importexport import KEYS, bind_item_form, lookups
 from ..models import DataItem, EndDevice
-from ..registry import can_edit_registry
+from ..permissions import can_edit_registry
 
 
 def _certificate_status(revoked_at, not_after) -> str | None:

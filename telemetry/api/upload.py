@@ -22,10 +22,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from portal.permissions import scope_to_enterprises
-
 from ..auth import CERT_SERIAL_META, DeviceAuthError, authenticate_device, source_address
 from ..models import UploadBatch
+from ..permissions import upload_batches_visible_to
 from ..protocol import CERT_SERIAL_HEADER, SIGNATURE_HEADER
 from ..uploads import Answer, receipt, receive_upload, refusal
 
@@ -291,7 +290,7 @@ class ReceiptView(APIView):
                 return _auth_refusal(exc)
             batches = UploadBatch.objects.filter(device=identity.device)
         elif request.user.is_authenticated:
-            batches = scope_to_enterprises(UploadBatch.objects.all(), request.user)
+            batches = upload_batches_visible_to(request.user)
             if request.query_params.get("device"):
                 batches = batches.filter(device__serial=request.query_params["device"])
         else:

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from portal.roles import staff_reviewer_permission
 from telemetry.texts import render
 
 
@@ -13,10 +14,6 @@ class ConnectionState(models.TextChoices):
     TRIAL_PASSED = "trial_passed", _("试运行通过")
     TRIAL_FAILED = "trial_failed", _("试运行未通过")
     REPORT_ISSUED = "report_issued", _("已出具符合性测试报告")
-
-
-def is_reviewer(instance, user) -> bool:
-    return user is not None and (user.is_reviewer or user.is_operator)
 
 
 class Connection(FSMModelMixin, models.Model):
@@ -88,7 +85,7 @@ class Connection(FSMModelMixin, models.Model):
         state,
         source=[ConnectionState.TRIAL_FAILED, ConnectionState.TRIAL_RUNNING],
         target=ConnectionState.TRIAL_RUNNING,
-        permission=is_reviewer,
+        permission=staff_reviewer_permission,
     )
     def restart_trial(self, actor=None, start=None):
         """A reviewer starts a new 15-day window (after the enterprise fixed its system)."""
@@ -100,7 +97,7 @@ class Connection(FSMModelMixin, models.Model):
         state,
         source=ConnectionState.TRIAL_PASSED,
         target=ConnectionState.REPORT_ISSUED,
-        permission=is_reviewer,
+        permission=staff_reviewer_permission,
     )
     def issue_report(self, actor=None):
         """The conformance test report was issued (reports app)."""

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from portal.access import enterprise_user, government, grant_access, reviewer
-from portal.permissions import get_enterprise_or_404, get_visible_or_404
+from portal.permissions import get_enterprise_or_404
 
 from .. import energy_history
 from ..importexport import ImportRefused
 from ..models import HistoricalEnergyImport
 from ..monitoring_forms import HistoryImportForm
+from ..permissions import can_import_energy_history, energy_imports_visible_to
 
 READERS = (enterprise_user, reviewer, government)
 
@@ -44,7 +45,7 @@ def _charts(view: energy_history.StructureView | None) -> dict:
 def history_page(request, enterprise_pk):
     """The current energy structure, the import history and (for members) the upload form."""
     enterprise = get_enterprise_or_404(request.user, enterprise_pk)
-    can_import = energy_history.can_import_history(request.user, enterprise)
+    can_import = can_import_energy_history(request.user, enterprise)
     form = HistoryImportForm(request.POST or None, request.FILES or None) if can_import else None
     errors = []
     if request.method == "POST" and form is not None and form.is_valid():
@@ -84,13 +85,7 @@ def history_page(request, enterprise_pk):
 @grant_access(*READERS)
 def history_import(request, pk):
     """One import: its figures, structure and records (month x energy type)."""
-    imported = get_visible_or_404(
-        HistoricalEnergyImport.objects.select_related(
-            "enterprise", "structure", "attachment", "uploaded_by"
-        ),
-        request.user,
-        pk=pk,
-    )
+    imported = get_object_or_404(energy_imports_visible_to(request.user), pk=pk)
     columns, rows = energy_history.month_table(imported)
     return render(
         request,

@@ -12,35 +12,33 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import enterprise_user, government, grant_access, logged_in, reviewer
-from portal.permissions import (
-    enterprises_visible_to,
-    get_enterprise_or_404,
-    get_visible_or_404,
-    is_staff_reviewer,
-    own_enterprise,
-    scope_to_enterprises,
-)
+from portal.permissions import enterprises_visible_to, get_enterprise_or_404, own_enterprise
+from portal.roles import is_staff_reviewer
 from portal.workflow import TransitionRefused
 
 from .. import gaps as gap_list
 from .. import overview
 from ..filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..models import (
-    Connection,
     ConnectionState,
     EndDevice,
     MonthlyFiling,
     OutageNotice,
-    TrialRun,
 )
 from ..monitoring_forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
+from ..permissions import (
+    can_restart_trial,
+    connections_visible_to,
+    outage_notices_visible_to,
+    trial_runs_visible_to,
+)
 from ..trial import percent, restart_trial, trial_days
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
@@ -111,7 +109,7 @@ def enterprise_gaps(request, pk):
 @grant_access(reviewer)
 def trial_board(request):
     rows, sort = overview.trial_board(
-        scope_to_enterprises(Connection.objects.all(), request.user),
+        connections_visible_to(request.user),
         request.GET.get("sort", "-rate"),
     )
     status = request.GET.get("status", "")
@@ -132,16 +130,8 @@ def trial_board(request):
 
 @grant_access(logged_in)
 def trial_detail(request, pk):
-    run = get_visible_or_404(
-        TrialRun.objects.select_related("connection__enterprise"),
-        request.user,
-        path="connection__enterprise",
-        pk=pk,
-    )
-    can_restart = is_staff_reviewer(request.user) and run.connection.state in {
-        ConnectionState.TRIAL_RUNNING,
-        ConnectionState.TRIAL_FAILED,
-    }
+    run = get_object_or_404(trial_runs_visible_to(request.user), pk=pk)
+    can_restart = can_restart_trial(request.user, run.connection)
     return render(
         request,
         "telemetry/monitoring/trial_detail.html",
@@ -159,7 +149,7 @@ def trial_detail(request, pk):
 @require_POST
 @grant_access(reviewer)
 def restart_trial_view(request, pk):
-    connection = get_visible_or_404(Connection.objects.all(), request.user, pk=pk)
+    connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
     form = RestartTrialForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -259,7 +249,7 @@ def outage_list(request):
 @require_POST
 @grant_access(enterprise_user)
 def outage_resolve(request, pk):
-    notice = get_visible_or_404(OutageNotice.objects.all(), request.user, pk=pk)
+    notice = get_object_or_404(outage_notices_visible_to(request.user), pk=pk)
     resolve_outage(notice, request.user)
     messages.success(request, _("已标记恢复。"))
     return redirect("telemetry:outage_list")

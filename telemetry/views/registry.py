@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
@@ -19,14 +19,14 @@ from portal.access import enterprise_user, government, grant_access, reviewer
 from portal.permissions import (
     enterprises_visible_to,
     get_enterprise_or_404,
-    get_visible_or_404,
     own_enterprise,
 )
 
 from ..forms import DataItemForm, EndDeviceForm, ItemImportForm
 from ..importexport import ImportRefused, export_csv, export_xlsx, import_items
 from ..models import DataItem, EndDevice
-from ..registry import can_edit_registry, certificates_by_serial, save_device, save_item
+from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
+from ..registry import certificates_by_serial, save_device, save_item
 
 READERS = (enterprise_user, reviewer, government)
 
@@ -102,8 +102,8 @@ def device_create(request, enterprise_pk):
 
 @grant_access(*READERS)
 def device_detail(request, pk):
-    device = get_visible_or_404(
-        EndDevice.objects.select_related("enterprise", "test_report"), request.user, pk=pk
+    device = get_object_or_404(
+        devices_visible_to(request.user).select_related("test_report"), pk=pk
     )
     certificates = certificates_by_serial(device.enterprise).get(device.serial, [])
     return render(
@@ -121,7 +121,7 @@ def device_detail(request, pk):
 
 @grant_access(enterprise_user)
 def device_edit(request, pk):
-    device = get_visible_or_404(EndDevice.objects.select_related("enterprise"), request.user, pk=pk)
+    device = get_object_or_404(devices_visible_to(request.user), pk=pk)
     _editable_or_403(request.user, device.enterprise)
     form = EndDeviceForm(
         request.POST or None, request.FILES or None, instance=device, enterprise=device.enterprise
@@ -162,9 +162,8 @@ def item_create(request, enterprise_pk):
 
 @grant_access(*READERS)
 def item_detail(request, pk):
-    item = get_visible_or_404(
-        DataItem.objects.select_related("enterprise", "energy_type__dictionary", "device"),
-        request.user,
+    item = get_object_or_404(
+        data_items_visible_to(request.user).select_related("energy_type__dictionary", "device"),
         pk=pk,
     )
     return render(
@@ -181,7 +180,7 @@ def item_detail(request, pk):
 
 @grant_access(enterprise_user)
 def item_edit(request, pk):
-    item = get_visible_or_404(DataItem.objects.select_related("enterprise"), request.user, pk=pk)
+    item = get_object_or_404(data_items_visible_to(request.user), pk=pk)
     _editable_or_403(request.user, item.enterprise)
     form = DataItemForm(request.POST or None, instance=item, enterprise=item.enterprise)
     if request.method == "POST" and form.is_valid():
