@@ -46,20 +46,6 @@ def party_of(user, scheme) -> Party | None:
     return None
 
 
-class SchemeCounter(models.Model):
-    """The last number given out per year; locked while the next one is taken."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("设计方案编号计数器")
-        verbose_name_plural = _("设计方案编号计数器")
-
-    def __str__(self):
-        return f"NY{self.year}: {self.last}"
-
-
 class DesignScheme(FSMModelMixin, models.Model):
     """能耗在线监测企业用能端设计方案, drafted by the institute after the site survey."""
 

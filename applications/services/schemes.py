@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from portal.attachments import check_file, save_attachment
 from portal.models import AuditEvent, Stage
 from portal.notifications import enterprise_users, notify, reviewers, tell
+from portal.numbering import next_number
 from portal.roles import is_institute_reviewer, is_member, is_staff_reviewer
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
@@ -20,7 +21,6 @@ from ..models import (
     DesignScheme,
     Party,
     SchemeConfirmation,
-    SchemeCounter,
     SchemeFeedback,
     SchemeState,
     party_of,
@@ -35,14 +35,14 @@ def scheme_link(scheme) -> str:
 # --- design scheme -------------------------------------------------------------------------
 
 
+# The design schemes' kind of portal.numbering counter.
+SCHEME_NUMBERS = "design_scheme"
+
+
 def allocate_scheme_number(year: int) -> str:
     """The next NY<year>-<seq4>. Call inside the creating transaction: the counter row stays
     locked until it commits, and rolls back with it, so numbers have no gaps or repeats."""
-    SchemeCounter.objects.bulk_create([SchemeCounter(year=year)], ignore_conflicts=True)
-    counter = SchemeCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"NY{year}-{counter.last:04d}"
+    return f"NY{year}-{next_number(SCHEME_NUMBERS, year):04d}"
 
 
 def _require_institute(actor):

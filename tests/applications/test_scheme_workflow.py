@@ -13,7 +13,6 @@ from applications.models import (
     ChangeState,
     DesignScheme,
     Party,
-    SchemeCounter,
     SchemeState,
 )
 from applications.services.schemes import (
@@ -25,7 +24,7 @@ from applications.services.schemes import (
     send_scheme,
     update_scheme,
 )
-from portal.models import AuditEvent, Notification, Stage
+from portal.models import AuditEvent, DocumentCounter, Notification, Stage
 from portal.workflow import TransitionRefused
 from tests.factories import OperatorFactory, ReviewerFactory
 
@@ -75,7 +74,7 @@ def test_a_bad_row_is_named_and_nothing_is_written(enterprise, reviewer):
     assert "instruments[0].model" in caught.value.message_dict
     assert "不在方案的能源种类中" in caught.value.message_dict["instruments[1].energy_type"][0]
     assert not DesignScheme.objects.exists()
-    assert not SchemeCounter.objects.filter(last__gt=0).exists()
+    assert not DocumentCounter.objects.filter(last__gt=0).exists()
 
 
 def test_only_institute_reviewers_draft_schemes(enterprise, member):
