@@ -86,10 +86,8 @@ DEVICE_CERT_DAYS = env_int("DEVICE_CERT_DAYS", 730)
 VPN_TUNNEL_POOL = env("VPN_TUNNEL_POOL", "10.88.0.0/16")
 VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 
-# Telemetry (SPEC sections 3 and 9 defaults).
-TELEMETRY_MAX_RECORDS = env_int("TELEMETRY_MAX_RECORDS", 500)
-TELEMETRY_MAX_BODY_BYTES = env_int("TELEMETRY_MAX_BODY_BYTES", 1024 * 1024)
-TELEMETRY_MAX_SKEW_SECONDS = env_int("TELEMETRY_MAX_SKEW_SECONDS", 300)
+# Telemetry, the regulatory rules: how data is judged (SPEC sections 3 and 9, DESIGN
+# section 4). The institute sets these; the trial and alarm pages state them in words.
 TELEMETRY_BACKFILL_CYCLES = env_int("TELEMETRY_BACKFILL_CYCLES", 1)
 TELEMETRY_MONTHLY_DEADLINE_DAY = env_int("TELEMETRY_MONTHLY_DEADLINE_DAY", 10)
 TELEMETRY_TRIAL_DAYS = env_int("TELEMETRY_TRIAL_DAYS", 15)
@@ -99,6 +97,11 @@ TELEMETRY_CONSISTENCY_TOLERANCE = env_decimal("TELEMETRY_CONSISTENCY_TOLERANCE",
 TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
 # An energy type is "main" (主要用能品种) at this share of comprehensive consumption or more.
 TELEMETRY_MAIN_ENERGY_SHARE = env_decimal("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
+
+# Telemetry, the technical limits and tuning of the upload API and the worker.
+TELEMETRY_MAX_RECORDS = env_int("TELEMETRY_MAX_RECORDS", 500)
+TELEMETRY_MAX_BODY_BYTES = env_int("TELEMETRY_MAX_BODY_BYTES", 1024 * 1024)
+TELEMETRY_MAX_SKEW_SECONDS = env_int("TELEMETRY_MAX_SKEW_SECONDS", 300)
 # Longest window a gap list may span, in days.
 TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
 # Longest life of a web process's copy of an enterprise's item table (0 = off); ADR 0006.
