@@ -42,8 +42,6 @@ def government_panel(user, enterprise=None) -> dict:
 
 
 def register() -> None:
-    from . import filing  # noqa: F401  (registers the filing and outage events)
-
     REVIEWER_QUEUES.append(
         WorkQueue(_("试运行已通过，待出具报告"), "telemetry:trial_board", passed_awaiting_report)
     )
