@@ -16,8 +16,8 @@ from portal.permissions import get_visible_or_404, scope_to_enterprises
 
 from .. import gaps as gap_list
 from ..auth import DeviceAuthError, authenticate_device
+from ..forms import RestartTrialForm
 from ..models import Connection, TrialRun
-from ..monitoring_forms import RestartTrialForm
 from ..overview import latest_runs
 from ..trial import restart_trial
 

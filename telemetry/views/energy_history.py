@@ -16,9 +16,9 @@ from portal.access import enterprise_user, government, grant_access, reviewer
 from portal.permissions import get_enterprise_or_404, get_visible_or_404
 
 from .. import energy_history
+from ..forms import HistoryImportForm
 from ..importexport import ImportRefused
 from ..models import HistoricalEnergyImport
-from ..monitoring_forms import HistoryImportForm
 
 READERS = (enterprise_user, reviewer, government)
 

@@ -32,6 +32,7 @@ from portal.workflow import TransitionRefused
 from .. import gaps as gap_list
 from .. import overview
 from ..filing import file_month, manual_monthly_items, report_outage, resolve_outage
+from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
 from ..models import (
     Connection,
     ConnectionState,
@@ -40,7 +41,6 @@ from ..models import (
     OutageNotice,
     TrialRun,
 )
-from ..monitoring_forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
 from ..trial import percent, restart_trial, trial_days
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
