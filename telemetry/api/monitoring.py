@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import JsonResponse
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -164,15 +163,3 @@ class RestartTrialView(APIView):
             comment=form.cleaned_data["comment"],
         )
         return Response(TrialRunSerializer(run).data, status=201)
-
-
-urlpatterns = [
-    path("telemetry/gaps", DeviceGapsView.as_view(), name="telemetry-gaps"),
-    path("telemetry/trials", TrialListView.as_view(), name="telemetry-trials"),
-    path("telemetry/trials/<int:pk>", TrialDetailView.as_view(), name="telemetry-trial"),
-    path(
-        "telemetry/connections/<int:pk>/restart-trial",
-        RestartTrialView.as_view(),
-        name="telemetry-restart-trial",
-    ),
-]

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.routers import SimpleRouter
 
 from portal.models import AuditEvent
 from portal.permissions import enterprises_visible_to, own_enterprise, scope_to_enterprises
@@ -262,10 +260,3 @@ class ItemViewSet(
             AuditEvent.record(
                 item, self.request.user, "item_updated", context={"data_code": item.data_code}
             )
-
-
-router = SimpleRouter()
-router.register("telemetry/devices", DeviceViewSet, basename="telemetry-device")
-router.register("telemetry/items", ItemViewSet, basename="telemetry-item")
-
-urlpatterns = [path("", include(router.urls))]

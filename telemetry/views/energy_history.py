@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from portal.access import enterprise_user, government, grant_access, reviewer
@@ -116,10 +115,3 @@ def history_template(request, enterprise_pk):
         f'attachment; filename="energy-history-template-{enterprise.uscc}.xlsx"'
     )
     return response
-
-
-urlpatterns = [
-    path("history/<int:enterprise_pk>/", history_page, name="history"),
-    path("history/<int:enterprise_pk>/template.xlsx", history_template, name="history_template"),
-    path("history/imports/<int:pk>/", history_import, name="history_import"),
-]

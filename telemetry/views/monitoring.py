@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -263,18 +263,3 @@ def outage_resolve(request, pk):
     resolve_outage(notice, request.user)
     messages.success(request, _("已标记恢复。"))
     return redirect("telemetry:outage_list")
-
-
-urlpatterns = [
-    path("filings/", filing_list, name="filing_list"),
-    path("outages/", outage_list, name="outage_list"),
-    path("outages/<int:pk>/resolve/", outage_resolve, name="outage_resolve"),
-    path("monitoring/", my_monitoring, name="monitoring"),
-    path("monitoring/<int:pk>/", enterprise_monitoring, name="enterprise_monitoring"),
-    path("monitoring/<int:pk>/live/", monitoring_live, name="monitoring_live"),
-    path("monitoring/<int:pk>/gaps/", enterprise_gaps, name="enterprise_gaps"),
-    path("trials/", trial_board, name="trial_board"),
-    path("trials/<int:pk>/", trial_detail, name="trial_detail"),
-    path("connections/<int:pk>/restart-trial/", restart_trial_view, name="restart_trial"),
-    path("region/", region_health, name="region_health"),
-]
