@@ -27,7 +27,7 @@ from portal.permissions import (
     own_enterprise,
     scope_to_enterprises,
 )
-from portal.workflow import TransitionRefused
+from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
 from .. import overview
@@ -166,15 +166,16 @@ def restart_trial_view(request, pk):
             for error in errors:
                 messages.error(request, error)
         return redirect(_back_to(connection))
-    try:
-        run = restart_trial(
+    run = attempt(
+        request,
+        lambda: restart_trial(
             connection,
             request.user,
             start=form.cleaned_data["start"],
             comment=form.cleaned_data["comment"],
-        )
-    except TransitionRefused as refused:
-        messages.error(request, refused.message)
+        ),
+    )
+    if run is None:
         return redirect(_back_to(connection))
     messages.success(
         request, _("已重新开始稳定上传试运行，自 %(start)s 起计。") % {"start": run.started_on}
