@@ -10,7 +10,12 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import CommentActionForm, ServiceMadeAdmin, apply_service
+from portal.admin import (
+    CommentActionForm,
+    EnterpriseRecordAdmin,
+    ServiceMadeAdmin,
+    apply_service,
+)
 
 from .models import (
     AccessApplication,
@@ -26,11 +31,10 @@ from .services.vpn import set_vpn_active
 
 
 @admin.register(DesignScheme)
-class DesignSchemeAdmin(ServiceMadeAdmin):
+class DesignSchemeAdmin(EnterpriseRecordAdmin):
     list_display = ("number", "enterprise", "state", "revision", "created_at", "finalised_at")
     list_filter = ("state",)
-    search_fields = ("number", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
+    search_fields = ("number",)
     date_hierarchy = "created_at"
 
 
@@ -63,7 +67,7 @@ class RevokeActionForm(CommentActionForm):
 
 
 @admin.register(DeviceCertificate)
-class DeviceCertificateAdmin(ServiceMadeAdmin):
+class DeviceCertificateAdmin(EnterpriseRecordAdmin):
     list_display = (
         "serial_hex",
         "device_serial",
@@ -74,8 +78,7 @@ class DeviceCertificateAdmin(ServiceMadeAdmin):
         "revocation_reason",
     )
     list_filter = ("origin", "revocation_reason")
-    search_fields = ("serial_hex", "device_serial", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
+    search_fields = ("serial_hex", "device_serial")
     action_form = RevokeActionForm
     actions = ["revoke"]
 
@@ -100,7 +103,7 @@ class RootCertificateAdmin(ServiceMadeAdmin):
 
 
 @admin.register(VpnAccount)
-class VpnAccountAdmin(ServiceMadeAdmin):
+class VpnAccountAdmin(EnterpriseRecordAdmin):
     list_display = (
         "username",
         "enterprise",
@@ -110,8 +113,7 @@ class VpnAccountAdmin(ServiceMadeAdmin):
         "expires_at",
     )
     list_filter = ("is_active",)
-    search_fields = ("username", "tunnel_address", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
+    search_fields = ("username", "tunnel_address")
     exclude = ("password_hash",)
     action_form = CommentActionForm
     actions = ["disable", "enable"]

@@ -63,6 +63,19 @@ class ServiceMadeAdmin(admin.ModelAdmin):
         return False
 
 
+class EnterpriseRecordAdmin(ServiceMadeAdmin):
+    """Records of one enterprise: listed with it in one query, found by its name or USCC."""
+
+    enterprise_path = "enterprise"
+
+    def get_list_select_related(self, request):
+        return (self.enterprise_path, *(self.list_select_related or ()))
+
+    def get_search_fields(self, request):
+        path = self.enterprise_path
+        return (*self.search_fields, f"{path}__name", f"{path}__uscc")
+
+
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     list_display = ("username", "full_name", "role", "region", "email", "is_active")

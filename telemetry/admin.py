@@ -11,7 +11,12 @@ from django.contrib import admin, messages
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import CommentActionForm, ServiceMadeAdmin, apply_service
+from portal.admin import (
+    CommentActionForm,
+    EnterpriseRecordAdmin,
+    ServiceMadeAdmin,
+    apply_service,
+)
 
 from .forms import RestartTrialForm
 from .models import (
@@ -35,7 +40,7 @@ class RestartActionForm(CommentActionForm):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(ServiceMadeAdmin):
+class ConnectionAdmin(EnterpriseRecordAdmin):
     list_display = (
         "enterprise",
         "state",
@@ -45,8 +50,6 @@ class ConnectionAdmin(ServiceMadeAdmin):
         "trial_finished_at",
     )
     list_filter = ("state",)
-    search_fields = ("enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
     action_form = RestartActionForm
     actions = ["restart"]
 
@@ -74,7 +77,7 @@ class ConnectionAdmin(ServiceMadeAdmin):
 
 
 @admin.register(TrialRun)
-class TrialRunAdmin(ServiceMadeAdmin):
+class TrialRunAdmin(EnterpriseRecordAdmin):
     list_display = (
         "connection",
         "number",
@@ -86,20 +89,18 @@ class TrialRunAdmin(ServiceMadeAdmin):
         "evaluated_at",
     )
     list_filter = ("status",)
-    search_fields = ("connection__enterprise__name", "connection__enterprise__uscc")
-    list_select_related = ("connection__enterprise",)
+    enterprise_path = "connection__enterprise"
 
 
 @admin.register(EndDevice)
-class EndDeviceAdmin(ServiceMadeAdmin):
+class EndDeviceAdmin(EnterpriseRecordAdmin):
     list_display = ("serial", "enterprise", "manufacturer", "model", "is_active", "last_seen_at")
     list_filter = ("is_active",)
-    search_fields = ("serial", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
+    search_fields = ("serial",)
 
 
 @admin.register(DataItem)
-class DataItemAdmin(ServiceMadeAdmin):
+class DataItemAdmin(EnterpriseRecordAdmin):
     list_display = (
         "data_code",
         "name",
@@ -110,12 +111,11 @@ class DataItemAdmin(ServiceMadeAdmin):
         "is_active",
     )
     list_filter = ("stat_type", "collection_method", "is_active")
-    search_fields = ("data_code", "name", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
+    search_fields = ("data_code", "name")
 
 
 @admin.register(UploadBatch)
-class UploadBatchAdmin(ServiceMadeAdmin):
+class UploadBatchAdmin(EnterpriseRecordAdmin):
     list_display = (
         "message_id",
         "enterprise",
@@ -129,8 +129,8 @@ class UploadBatchAdmin(ServiceMadeAdmin):
         "relay_suspected",
     )
     list_filter = ("status", "relay_suspected")
-    search_fields = ("message_id", "cert_serial", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise", "device")
+    search_fields = ("message_id", "cert_serial")
+    list_select_related = ("device",)
     readonly_fields = ("body_size",)
     date_hierarchy = "received_at"
 
@@ -149,26 +149,24 @@ class UploadBatchAdmin(ServiceMadeAdmin):
 
 
 @admin.register(Alarm)
-class AlarmAdmin(ServiceMadeAdmin):
+class AlarmAdmin(EnterpriseRecordAdmin):
     list_display = ("kind", "enterprise", "subject", "opened_at", "notified_at", "cleared_at")
     list_filter = ("kind",)
-    search_fields = ("subject", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise",)
+    search_fields = ("subject",)
     date_hierarchy = "opened_at"
 
 
 @admin.register(MonthlyFiling)
-class MonthlyFilingAdmin(ServiceMadeAdmin):
+class MonthlyFilingAdmin(EnterpriseRecordAdmin):
     list_display = ("enterprise", "month", "revision", "filed_by", "filed_at")
-    search_fields = ("enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise", "filed_by")
+    list_select_related = ("filed_by",)
 
 
 @admin.register(OutageNotice)
-class OutageNoticeAdmin(ServiceMadeAdmin):
+class OutageNoticeAdmin(EnterpriseRecordAdmin):
     list_display = ("device", "enterprise", "starts_at", "expected_end", "resolved_at")
-    search_fields = ("device__serial", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("device", "enterprise")
+    search_fields = ("device__serial",)
+    list_select_related = ("device",)
 
 
 @admin.register(EnergyDictionary)
@@ -185,7 +183,7 @@ class EnergyTypeAdmin(ServiceMadeAdmin):
 
 
 @admin.register(HistoricalEnergyImport)
-class HistoricalEnergyImportAdmin(ServiceMadeAdmin):
+class HistoricalEnergyImportAdmin(EnterpriseRecordAdmin):
     list_display = (
         "original_name",
         "enterprise",
@@ -197,5 +195,5 @@ class HistoricalEnergyImportAdmin(ServiceMadeAdmin):
         "uploaded_at",
     )
     list_filter = ("status",)
-    search_fields = ("original_name", "enterprise__name", "enterprise__uscc")
-    list_select_related = ("enterprise", "uploaded_by")
+    search_fields = ("original_name",)
+    list_select_related = ("uploaded_by",)
