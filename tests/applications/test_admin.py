@@ -16,7 +16,6 @@ from applications.models import (
     VpnAccount,
 )
 from portal.models import AuditEvent
-from tests.factories import EnterpriseFactory, ReviewerFactory
 from tests.portal.admin_pages import (
     AdminPagesContract,
     act,
@@ -25,6 +24,7 @@ from tests.portal.admin_pages import (
     messages_of,
     registered_models,
 )
+from tests.portal.factories import EnterpriseFactory, ReviewerFactory
 
 from .factories import AccessApplicationFactory, DesignSchemeFactory, stored_certificate
 

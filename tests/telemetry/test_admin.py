@@ -21,7 +21,6 @@ from telemetry.models import (
     TrialStatus,
     UploadBatch,
 )
-from tests.factories import EnterpriseFactory, member_of
 from tests.portal.admin_pages import (
     AdminPagesContract,
     act,
@@ -30,9 +29,9 @@ from tests.portal.admin_pages import (
     messages_of,
     registered_models,
 )
+from tests.portal.factories import EnterpriseFactory, member_of
 
-from .factories import DataItemFactory, EndDeviceFactory
-from .factories_monitoring import trial_connection
+from .factories import DataItemFactory, EndDeviceFactory, trial_connection
 
 BODY = b'{"note": "raw-body-marker", "records": []}' + b" " * 2000
 START = date(2026, 3, 1)
