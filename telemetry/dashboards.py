@@ -1,4 +1,7 @@
-"""The monitoring side's dashboard cards, work queue and navigation links."""
+"""What this app adds to the dashboards: cards, work queue and navigation links.
+
+The one place for them; ``TelemetryConfig.ready`` calls ``register``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,11 @@ from portal.dashboards import (
     Panel,
     WorkQueue,
 )
+
+
+def registry_reader(user) -> bool:
+    """Enterprise members, institute staff and government viewers read the registry."""
+    return access.enterprise_user(user) or access.reviewer(user) or access.government(user)
 
 
 def passed_awaiting_report() -> int:
@@ -42,8 +50,7 @@ def government_panel(user, enterprise=None) -> dict:
 
 
 def register() -> None:
-    from . import filing  # noqa: F401  (registers the filing and outage events)
-
+    NAV_LINKS.append(NavLink(_("端设备与采集项"), "telemetry:registry_home", registry_reader))
     REVIEWER_QUEUES.append(
         WorkQueue(_("试运行已通过，待出具报告"), "telemetry:trial_board", passed_awaiting_report)
     )

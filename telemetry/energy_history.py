@@ -29,10 +29,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from portal.attachments import SPREADSHEETS, XLSX, AttachmentRejected, check_file, save_attachment
-from portal.models import AuditEvent, Enterprise, register_events
+from portal.models import AuditEvent, Enterprise
 
 from .datacode import DataCode, DataCodeError
 from .energy import current_energy_types
@@ -47,13 +46,6 @@ from .models import (
 )
 from .registry import require_editor
 from .timeslots import BEIJING
-
-register_events(
-    {
-        "energy_history_imported": gettext_lazy("导入历史能耗数据"),
-        "energy_history_superseded": gettext_lazy("历史能耗数据被新导入替代"),
-    }
-)
 
 FIRST_MONTH = date(2016, 1, 1)
 MAX_ROWS = 20_000

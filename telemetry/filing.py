@@ -13,10 +13,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue import CollectionMethod
-from portal.models import AuditEvent, register_events
+from portal.models import AuditEvent
 
 from .models import (
     DataItem,
@@ -27,15 +26,6 @@ from .models import (
 )
 from .protocol import ParsedReading
 from .timeslots import BEIJING, StatType
-
-register_events(
-    {
-        "monthly_filed": _("月报填报"),
-        "monthly_corrected": _("月报修订"),
-        "outage_reported": _("停运报备"),
-        "outage_resolved": _("停运恢复"),
-    }
-)
 
 
 def manual_monthly_items(enterprise):

@@ -32,9 +32,7 @@ from django.db.models import Count, F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from portal.models import register_events
 from portal.notifications import enterprise_users, notify, reviewers
 from portal.workflow import TransitionRefused, run_transition
 
@@ -49,14 +47,6 @@ from .models import (
 )
 from .models.trial import percent
 from .timeslots import BEIJING, ArrivalWindows, StatType, ontime_deadline
-
-register_events(
-    {
-        "trial_passed": gettext_lazy("稳定上传试运行通过"),
-        "trial_failed": gettext_lazy("稳定上传试运行未通过"),
-        "trial_restarted": gettext_lazy("重新开始稳定上传试运行"),
-    }
-)
 
 JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
 

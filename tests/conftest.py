@@ -6,7 +6,7 @@ from django.test import Client
 
 from portal.models import Region
 
-from .factories import (
+from .portal.factories import (
     EnterpriseFactory,
     GovernmentViewerFactory,
     OperatorFactory,

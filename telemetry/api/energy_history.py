@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -62,12 +61,3 @@ class EnergyStructureView(APIView):
         if view is None:
             return Response({"detail": _("该企业尚未导入历史能耗数据。")}, status=404)
         return Response(view.as_dict())
-
-
-urlpatterns = [
-    path(
-        "telemetry/energy-structure/<int:enterprise_id>",
-        EnergyStructureView.as_view(),
-        name="telemetry-energy-structure",
-    ),
-]

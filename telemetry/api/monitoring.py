@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -16,8 +15,8 @@ from portal.api import IsReviewer
 
 from .. import gaps as gap_list
 from ..auth import DeviceAuthError, authenticate_device
+from ..forms import RestartTrialForm
 from ..models import TrialRun
-from ..monitoring_forms import RestartTrialForm
 from ..overview import latest_runs
 from ..permissions import connections_visible_to, trial_runs_visible_to
 from ..trial import restart_trial
@@ -160,15 +159,3 @@ class RestartTrialView(APIView):
             comment=form.cleaned_data["comment"],
         )
         return Response(TrialRunSerializer(run).data, status=201)
-
-
-urlpatterns = [
-    path("telemetry/gaps", DeviceGapsView.as_view(), name="telemetry-gaps"),
-    path("telemetry/trials", TrialListView.as_view(), name="telemetry-trials"),
-    path("telemetry/trials/<int:pk>", TrialDetailView.as_view(), name="telemetry-trial"),
-    path(
-        "telemetry/connections/<int:pk>/restart-trial",
-        RestartTrialView.as_view(),
-        name="telemetry-restart-trial",
-    ),
-]

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.routers import SimpleRouter
 
 from portal.models import AuditEvent
-from portal.permissions import enterprises_visible_to, own_enterprise, scope_to_enterprises
+from portal.permissions import enterprises_visible_to, own_enterprise
 
 from ..importexport import KEYS, bind_item_form, lookups
-from ..models import DataItem, EndDevice
-from ..permissions import can_edit_registry
+from ..models import EndDevice
+from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
 
 
 def _certificate_status(revoked_at, not_after) -> str | None:
@@ -109,12 +107,15 @@ class DeviceViewSet(
         latest = DeviceCertificate.objects.filter(
             enterprise=OuterRef("enterprise"), device_serial=OuterRef("serial")
         ).order_by("-not_before")
-        qs = EndDevice.objects.annotate(
-            certificate_serial=Subquery(latest.values("serial_hex")[:1]),
-            certificate_not_after=Subquery(latest.values("not_after")[:1]),
-            certificate_revoked_at=Subquery(latest.values("revoked_at")[:1]),
-        ).order_by("pk")
-        qs = scope_to_enterprises(qs, self.request.user)
+        qs = (
+            devices_visible_to(self.request.user)
+            .annotate(
+                certificate_serial=Subquery(latest.values("serial_hex")[:1]),
+                certificate_not_after=Subquery(latest.values("not_after")[:1]),
+                certificate_revoked_at=Subquery(latest.values("revoked_at")[:1]),
+            )
+            .order_by("pk")
+        )
         return _for_enterprise_param(qs, self.request)
 
     def get_serializer_context(self):
@@ -232,8 +233,8 @@ class ItemViewSet(
     serializer_class = ItemSerializer
 
     def get_queryset(self):
-        qs = DataItem.objects.select_related("energy_type", "device").order_by("pk")
-        qs = scope_to_enterprises(qs, self.request.user)
+        qs = data_items_visible_to(self.request.user).select_related("energy_type", "device")
+        qs = qs.order_by("pk")
         return _for_enterprise_param(qs, self.request)
 
     def get_serializer_context(self):
@@ -262,10 +263,3 @@ class ItemViewSet(
             AuditEvent.record(
                 item, self.request.user, "item_updated", context={"data_code": item.data_code}
             )
-
-
-router = SimpleRouter()
-router.register("telemetry/devices", DeviceViewSet, basename="telemetry-device")
-router.register("telemetry/items", ItemViewSet, basename="telemetry-item")
-
-urlpatterns = [path("", include(router.urls))]

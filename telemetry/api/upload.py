@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -299,13 +298,3 @@ class ReceiptView(APIView):
         if batch is None:
             return _json(refusal(404, "messageId", f"没有找到批次 {message_id}"))
         return _json(Answer(200, receipt(batch)))
-
-
-urlpatterns = [
-    path("telemetry/uploads", UploadView.as_view(), name="telemetry_upload"),
-    path(
-        "telemetry/uploads/<str:message_id>",
-        ReceiptView.as_view(),
-        name="telemetry_upload_receipt",
-    ),
-]

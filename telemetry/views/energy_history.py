@@ -9,16 +9,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from portal.access import enterprise_user, government, grant_access, reviewer
 from portal.permissions import get_enterprise_or_404
 
 from .. import energy_history
+from ..forms import HistoryImportForm
 from ..importexport import ImportRefused
 from ..models import HistoricalEnergyImport
-from ..monitoring_forms import HistoryImportForm
 from ..permissions import can_import_energy_history, energy_imports_visible_to
 
 READERS = (enterprise_user, reviewer, government)
@@ -111,10 +110,3 @@ def history_template(request, enterprise_pk):
         f'attachment; filename="energy-history-template-{enterprise.uscc}.xlsx"'
     )
     return response
-
-
-urlpatterns = [
-    path("history/<int:enterprise_pk>/", history_page, name="history"),
-    path("history/<int:enterprise_pk>/template.xlsx", history_template, name="history_template"),
-    path("history/imports/<int:pk>/", history_import, name="history_import"),
-]

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,18 +21,18 @@ from django.views.decorators.http import require_POST
 from portal.access import enterprise_user, government, grant_access, logged_in, reviewer
 from portal.permissions import enterprises_visible_to, get_enterprise_or_404, own_enterprise
 from portal.roles import is_staff_reviewer
-from portal.workflow import TransitionRefused
+from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
 from .. import overview
 from ..filing import file_month, manual_monthly_items, report_outage, resolve_outage
+from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
 from ..models import (
     ConnectionState,
     EndDevice,
     MonthlyFiling,
     OutageNotice,
 )
-from ..monitoring_forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
 from ..permissions import (
     can_restart_trial,
     connections_visible_to,
@@ -156,15 +156,16 @@ def restart_trial_view(request, pk):
             for error in errors:
                 messages.error(request, error)
         return redirect(_back_to(connection))
-    try:
-        run = restart_trial(
+    run = attempt(
+        request,
+        lambda: restart_trial(
             connection,
             request.user,
             start=form.cleaned_data["start"],
             comment=form.cleaned_data["comment"],
-        )
-    except TransitionRefused as refused:
-        messages.error(request, refused.message)
+        ),
+    )
+    if run is None:
         return redirect(_back_to(connection))
     messages.success(
         request, _("已重新开始稳定上传试运行，自 %(start)s 起计。") % {"start": run.started_on}
@@ -253,18 +254,3 @@ def outage_resolve(request, pk):
     resolve_outage(notice, request.user)
     messages.success(request, _("已标记恢复。"))
     return redirect("telemetry:outage_list")
-
-
-urlpatterns = [
-    path("filings/", filing_list, name="filing_list"),
-    path("outages/", outage_list, name="outage_list"),
-    path("outages/<int:pk>/resolve/", outage_resolve, name="outage_resolve"),
-    path("monitoring/", my_monitoring, name="monitoring"),
-    path("monitoring/<int:pk>/", enterprise_monitoring, name="enterprise_monitoring"),
-    path("monitoring/<int:pk>/live/", monitoring_live, name="monitoring_live"),
-    path("monitoring/<int:pk>/gaps/", enterprise_gaps, name="enterprise_gaps"),
-    path("trials/", trial_board, name="trial_board"),
-    path("trials/<int:pk>/", trial_detail, name="trial_detail"),
-    path("connections/<int:pk>/restart-trial/", restart_trial_view, name="restart_trial"),
-    path("region/", region_health, name="region_health"),
-]

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from portal.access import enterprise_user, government, grant_access, reviewer
@@ -236,28 +235,3 @@ def item_import(request, enterprise_pk):
         {"form": form, "enterprise": enterprise, "errors": errors},
         status=400 if errors else 200,
     )
-
-
-urlpatterns = [
-    path("registry/", registry_home, name="registry_home"),
-    path("registry/<int:enterprise_pk>/", enterprise_registry, name="enterprise_registry"),
-    path("registry/<int:enterprise_pk>/devices/new/", device_create, name="device_create"),
-    path("registry/<int:enterprise_pk>/items/new/", item_create, name="item_create"),
-    path("registry/<int:enterprise_pk>/items/import/", item_import, name="item_import"),
-    path(
-        "registry/<int:enterprise_pk>/items/export.xlsx",
-        item_export,
-        {"fmt": "xlsx"},
-        name="item_export_xlsx",
-    ),
-    path(
-        "registry/<int:enterprise_pk>/items/export.csv",
-        item_export,
-        {"fmt": "csv"},
-        name="item_export_csv",
-    ),
-    path("devices/<int:pk>/", device_detail, name="device_detail"),
-    path("devices/<int:pk>/edit/", device_edit, name="device_edit"),
-    path("items/<int:pk>/", item_detail, name="item_detail"),
-    path("items/<int:pk>/edit/", item_edit, name="item_edit"),
-]

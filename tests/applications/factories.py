@@ -23,7 +23,7 @@ from applications.models import (
     SchemeState,
 )
 from portal.attachments import as_bytes_upload, save_attachment
-from tests.factories import EnterpriseFactory
+from tests.portal.factories import EnterpriseFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -28,7 +28,7 @@ from portal.attachments import AttachmentRejected, as_bytes_upload
 from portal.models import AuditEvent, Notification, Stage
 from portal.workflow import TransitionRefused
 from telemetry.models import Connection, ConnectionState
-from tests.factories import EnterpriseFactory, ReviewerFactory, member_of
+from tests.portal.factories import EnterpriseFactory, ReviewerFactory, member_of
 
 from .factories import (
     AccessApplicationFactory,

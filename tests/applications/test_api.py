@@ -16,7 +16,7 @@ from applications.models import (
     SchemeState,
     VpnAccount,
 )
-from tests.factories import OperatorFactory
+from tests.portal.factories import OperatorFactory
 
 from .factories import (
     BUDGET,

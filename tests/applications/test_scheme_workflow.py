@@ -26,7 +26,7 @@ from applications.services.schemes import (
 )
 from portal.models import AuditEvent, DocumentCounter, Notification, Stage
 from portal.workflow import TransitionRefused
-from tests.factories import OperatorFactory, ReviewerFactory
+from tests.portal.factories import OperatorFactory, ReviewerFactory
 
 from .factories import BUDGET, ENERGY, INSTRUMENTS, DesignSchemeFactory, pdf
 
@@ -88,7 +88,7 @@ def test_only_institute_reviewers_draft_schemes(enterprise, member):
 def test_concurrent_creation_gives_distinct_consecutive_numbers():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    from tests.factories import EnterpriseFactory
+    from tests.portal.factories import EnterpriseFactory
 
     enterprise, reviewer = EnterpriseFactory(), ReviewerFactory()
     numbers, errors = [], []

@@ -9,7 +9,7 @@ from django.urls import reverse
 from applications.models import ApplicationState
 from telemetry.models import Connection
 from tests.applications.factories import AccessApplicationFactory, make_root
-from tests.factories import EnterpriseFactory, ReviewerFactory
+from tests.portal.factories import EnterpriseFactory, ReviewerFactory
 
 from .browser import MARKS
 

@@ -4,7 +4,7 @@ no console errors, no failed requests, nothing from any host but the portal."""
 import pytest
 from django.urls import reverse
 
-from tests.factories import ReviewerFactory
+from tests.portal.factories import ReviewerFactory
 
 from .browser import MARKS
 

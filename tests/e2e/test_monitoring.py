@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from telemetry.trial import evaluate_trials
-from tests.factories import EnterpriseFactory, member_of
-from tests.telemetry.factories_monitoring import (
+from tests.portal.factories import EnterpriseFactory, member_of
+from tests.telemetry.factories import (
     beijing,
     full_days,
     realtime_item,

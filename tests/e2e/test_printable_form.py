@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.applications.factories import AccessApplicationFactory
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 from .browser import MARKS
 

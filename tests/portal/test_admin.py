@@ -5,7 +5,7 @@ import pytest
 from portal.attachments import as_bytes_upload, save_attachment
 from portal.notifications import notify
 from portal.services import approve_registration
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_a_missing_record_is_404_json(member, api_client_for):
 
 
 def test_a_permission_refusal_is_403_json_with_the_reason(enterprise, api_client_for):
-    from tests.factories import member_of
+    from tests.portal.factories import member_of
 
     colleague = member_of(enterprise, is_admin=False)
     response = api_client_for(colleague).patch(

@@ -4,7 +4,7 @@ import pytest
 
 from portal.models import AuditEvent, Enterprise
 from portal.services import approve_registration
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 
 @pytest.fixture

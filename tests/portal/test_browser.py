@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests import factories
 from tests.e2e.browser import MARKS, launch
+from tests.portal import factories
 
 ENGLISH_MO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.mo"
 # The card header of the enterprise dashboard (templates/portal/dashboard_enterprise.html).

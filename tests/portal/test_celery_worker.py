@@ -20,7 +20,7 @@ from portal.celery import app as celery_app
 from portal.models import Notification
 from portal.notifications import notify
 from portal.tasks import send_notification_email
-from tests.factories import UserFactory
+from tests.portal.factories import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEADLINE_SECONDS = 60

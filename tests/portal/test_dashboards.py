@@ -6,7 +6,7 @@ import re
 import pytest
 
 from portal.models import Region, Role, Stage
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_a_pending_enterprise_is_told_to_wait_for_review(client_for):
 
 
 def test_an_enterprise_user_without_an_enterprise_is_told_so(client_for):
-    from tests.factories import UserFactory
+    from tests.portal.factories import UserFactory
 
     html = html_of(client_for(UserFactory(role=Role.ENTERPRISE)).get("/dashboard/"))
     assert "尚未关联任何企业" in html

@@ -15,7 +15,7 @@ from applications.services.access import approve_application
 from portal.models import AuditEvent
 from telemetry.trial import evaluate_trials
 from tests.applications.factories import AccessApplicationFactory, make_root
-from tests.telemetry.factories_monitoring import (
+from tests.telemetry.factories import (
     beijing,
     full_days,
     realtime_item,

@@ -7,7 +7,7 @@ from portal.models import Notification
 from portal.notifications import notify
 from portal.services import approve_registration
 from portal.tasks import send_notification_email
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 
 def test_notify_creates_an_inbox_row_per_recipient(member, reviewer):

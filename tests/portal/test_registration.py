@@ -17,7 +17,7 @@ from portal.models import (
 )
 from portal.permissions import can_file_for
 from portal.uscc import make_uscc
-from tests.factories import PASSWORD, EnterpriseFactory, ReviewerFactory, member_of
+from tests.portal.factories import PASSWORD, EnterpriseFactory, ReviewerFactory, member_of
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 USCC = make_uscc("91420100MA4K12345")

@@ -9,7 +9,7 @@ import pytest
 from portal.attachments import as_bytes_upload, save_attachment
 from portal.models import Membership, Notification, Region
 from portal.notifications import notify
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -4,7 +4,7 @@ import pytest
 
 from portal.forms import EnterpriseForm
 from portal.uscc import ALPHABET, WEIGHTS, check_character, make_uscc, uscc_error
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 
 def independent_check_character(first17: str) -> str:

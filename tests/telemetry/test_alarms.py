@@ -7,10 +7,9 @@ from portal.models import Notification
 from telemetry.alarms import check_alarms, consistency_findings
 from telemetry.filing import resolve_outage
 from telemetry.models import Alarm, AlarmKind, OutageNotice, Reading
+from tests.portal.factories import member_of
 
-from ..factories import member_of
-from .factories import DataItemFactory
-from .factories_monitoring import FULL_DAY, beijing, realtime_item, rollup, trial_connection
+from .factories import FULL_DAY, DataItemFactory, beijing, realtime_item, rollup, trial_connection
 
 START = date(2026, 3, 1)
 

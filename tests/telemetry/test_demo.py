@@ -12,7 +12,7 @@ from telemetry.models import (
     TrialRun,
     UploadBatch,
 )
-from tests.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory, member_of
 
 from .factories import connection_for, issue_certificate_row, vpn_account_for
 

@@ -12,7 +12,7 @@ from telemetry.auth import relay_suspected, source_address
 from telemetry.models import UploadBatch
 from telemetry.protocol import CERT_SERIAL_HEADER, SIGNATURE_HEADER, UPLOAD_PATH, canonical_body
 from telemetry.timeslots import BEIJING, StatType, slot_start
-from tests.factories import EnterpriseFactory
+from tests.portal.factories import EnterpriseFactory
 
 from .factories import (
     DataItemFactory,

@@ -8,8 +8,15 @@ from django.urls import reverse
 from telemetry.gaps import Window, WindowError, find_gaps, parse_window
 from telemetry.models import DataItem
 
-from .factories import DataItemFactory, device_with_certificate, signed_get
-from .factories_monitoring import FULL_DAY, beijing, rollup, without
+from .factories import (
+    FULL_DAY,
+    DataItemFactory,
+    beijing,
+    device_with_certificate,
+    rollup,
+    signed_get,
+    without,
+)
 
 DAY = date(2026, 3, 4)
 NOW = beijing(2026, 3, 5, 9)

@@ -16,7 +16,7 @@ from telemetry.importexport import (
     import_items,
 )
 from telemetry.models import DataItem
-from tests.factories import member_of
+from tests.portal.factories import member_of
 
 from .factories import DataItemFactory, EndDeviceFactory
 

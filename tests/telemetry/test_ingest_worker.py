@@ -86,7 +86,7 @@ def ingest_worker(transactional_db, ingest_queue, tmp_path):
 
 
 def test_a_real_worker_stores_an_uploaded_batch(ingest_worker, client):
-    from tests.factories import EnterpriseFactory
+    from tests.portal.factories import EnterpriseFactory
 
     assert not settings.CELERY_TASK_ALWAYS_EAGER
     kit = device_with_certificate(EnterpriseFactory())

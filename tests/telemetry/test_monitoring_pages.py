@@ -8,9 +8,9 @@ from django.urls import reverse
 from portal.models import Region
 from telemetry.models import Alarm, AlarmKind, ConnectionState, TrialRun
 from telemetry.trial import evaluate_trials
+from tests.portal.factories import EnterpriseFactory
 
-from ..factories import EnterpriseFactory
-from .factories_monitoring import beijing, full_days, realtime_item, trial_connection
+from .factories import beijing, full_days, realtime_item, trial_connection
 
 START = date(2026, 3, 1)
 

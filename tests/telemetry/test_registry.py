@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from telemetry.energy import current_energy_types, load_energy_dictionary
 from telemetry.models import DataItem, EndDevice, EnergyDictionary
-from tests.factories import GovernmentViewerFactory
+from tests.portal.factories import GovernmentViewerFactory
 
 from .factories import DataItemFactory, EndDeviceFactory, device_with_certificate
 

@@ -14,7 +14,7 @@ from .factories import DataItemFactory, device_with_certificate
 
 @pytest.mark.skipif(bool(settings.REDIS_URL), reason="relies on eager ingestion in the server")
 def test_the_simulator_backfills_the_outage_in_the_next_cycle(live_server, tmp_path):
-    from tests.factories import EnterpriseFactory
+    from tests.portal.factories import EnterpriseFactory
 
     enterprise = EnterpriseFactory()
     kit = device_with_certificate(enterprise)

@@ -13,7 +13,7 @@ from telemetry.alarms import check_alarms
 from telemetry.models import Alarm, AlarmKind, Connection, TrialRun, TrialStatus
 from telemetry.trial import evaluate_trials
 
-from .factories_monitoring import beijing, full_days, realtime_item, rollup, trial_connection
+from .factories import beijing, full_days, realtime_item, rollup, trial_connection
 
 START = date(2026, 3, 1)
 

@@ -10,9 +10,9 @@ from portal.models import AuditEvent, Notification
 from telemetry.models import Connection, ConnectionState, TrialRun, TrialStatus
 from telemetry.timeslots import ArrivalWindows
 from telemetry.trial import day_closes_at, evaluate_trials, judge
+from tests.portal.factories import EnterpriseFactory, member_of
 
-from ..factories import EnterpriseFactory, member_of
-from .factories_monitoring import (
+from .factories import (
     FULL_DAY,
     beijing,
     full_days,
