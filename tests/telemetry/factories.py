@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import factory
-from django.db import connection as db_connection
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -155,7 +154,3 @@ def signed_get(client, kit: DeviceKit, target: str):
         SIGNATURE_HEADER: pki.sign_body(kit.key, target.encode()),
     }
     return client.get(target, headers=headers)
-
-
-def is_postgres() -> bool:
-    return db_connection.vendor == "postgresql"

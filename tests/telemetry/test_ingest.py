@@ -8,13 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from telemetry import rollups
+from telemetry.connection import trial_start_for
 from telemetry.ingest import (
     CLAIM_STALE_AFTER,
     claim_batches,
     ingest_batches,
     ingest_pending,
     store_readings,
-    trial_start_for,
 )
 from telemetry.models import (
     ArrivalClass,
@@ -203,17 +203,37 @@ def test_ingest_marks_batches_stored_and_devices_seen(enterprise, item):
     assert ingest_pending() == {"batches": 0, "stored": 0, "duplicates": 0}
 
 
-def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings):
+def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings, monkeypatch):
+    from telemetry import ingest
+
     settings.TELEMETRY_INGEST_CLAIM_BATCHES = 2
     kit = device_with_certificate(enterprise)
     for n in range(5):
         slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
         queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
-    with CaptureQueriesContext(connection) as captured:
-        assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0}
+    claims, real_claim = [], ingest.claim_batches
+
+    def counted_claim(limit=None, now=None):
+        claims.append(real_claim(limit, now))
+        return claims[-1]
+
+    monkeypatch.setattr(ingest, "claim_batches", counted_claim)
+    assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0}
     # Claims of 2, 2 and 1: the short third claim ends the drain without a fourth look.
+    assert [len(ids) for ids in claims] == [2, 2, 1]
+
+
+@pytest.mark.postgresql(reason="counts the SKIP LOCKED claims of PostgreSQL")
+def test_on_postgresql_claims_skip_locked_batches(enterprise, item, settings):
+    settings.TELEMETRY_INGEST_CLAIM_BATCHES = 2
+    kit = device_with_certificate(enterprise)
+    for n in range(3):
+        slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
+        queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
+    with CaptureQueriesContext(connection) as captured:
+        assert ingest_pending() == {"batches": 3, "stored": 3, "duplicates": 0}
     claims = [q for q in captured if "SKIP LOCKED" in q["sql"]]
-    assert len(claims) == 3
+    assert len(claims) == 2
 
 
 def test_one_ingest_writes_many_batches_in_the_same_number_of_statements(enterprise):
@@ -294,9 +314,10 @@ def test_duplicates_are_counted_exactly_against_stored_rows_and_within_a_write(e
     assert rollup(items[2], "2026-03-02").on_time == 1
 
 
-def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
-    from telemetry.ingest import arrival_deadlines, arrival_windows
-    from telemetry.timeslots import Arrival, classify_arrival
+def test_staged_readings_classify_as_classify_arrival_does_at_each_deadline(settings):
+    from telemetry.protocol import ItemSpec
+    from telemetry.staging import arrival_windows, stage
+    from telemetry.timeslots import Arrival, arrival_deadlines, classify_arrival
 
     settings.TELEMETRY_BACKFILL_CYCLES = 2
     windows = arrival_windows()
@@ -309,7 +330,8 @@ def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
         (StatType.YEARLY, 15, at("2025-01-01 00:00")),
     ]
     for stat_type, interval, slot in cases:
-        on_time, backfill = arrival_deadlines(stat_type, interval, slot, windows)
+        spec = ItemSpec(7, stat_type, interval, None, None)
+        on_time, backfill = arrival_deadlines(stat_type, slot, interval, windows)
         for received in (
             on_time,
             on_time + timedelta(seconds=1),
@@ -319,10 +341,13 @@ def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
             expected = codes[classify_arrival(stat_type, slot, received, interval, windows)]
             got = 0 if received <= on_time else 1 if received <= backfill else 2
             assert got == expected, (stat_type, slot, received)
+            [row] = stage([ParsedReading(0, 7, slot, Decimal(1), True, None, None, False)],
+                          {"code": spec}, received)  # fmt: skip
+            assert row[5] == expected, (stat_type, slot, received)
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_a_taken_over_claim_does_not_ingest_a_batch_twice_or_overwrite_its_receipt(
     enterprise, item, monkeypatch
 ):
