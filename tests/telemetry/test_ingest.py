@@ -314,6 +314,48 @@ def test_duplicates_are_counted_exactly_against_stored_rows_and_within_a_write(e
     assert rollup(items[2], "2026-03-02").on_time == 1
 
 
+@pytest.mark.postgresql(reason="compares the staged SQL of PostgreSQL with the portable path")
+def test_the_portable_path_stores_and_refuses_what_the_staged_sql_does(enterprise):
+    from django.db import transaction
+
+    from telemetry import ingest
+    from telemetry.models import DataItem
+    from telemetry.staging import specs_by_id, stage
+
+    kit = device_with_certificate(enterprise)
+    items = [DataItemFactory(enterprise=enterprise, value_min=0, value_max=1000) for _ in range(4)]
+    slot, received = at("2026-03-02 10:00"), at("2026-03-02 10:20")
+    store_readings(enterprise, [reading(items[0], slot)], received)  # then a duplicate
+    specs = specs_by_id(item.pk for item in items)
+    staged = [reading(item, slot, "2", index=n) for n, item in enumerate(items)]
+    sources = []
+    for n in range(2):  # two batches carrying the same keys: the earlier one wins
+        batch = queued_batch(kit, items, slot, received + timedelta(minutes=n), message_id=str(n))
+        UploadBatch.objects.filter(pk=batch.pk).update(
+            staged_readings=stage(staged, specs, batch.received_at)
+        )
+        sources.append(ingest._Source(batch.pk, batch.received_at, None, len(items)))
+    filed = stage([reading(items[1], slot - timedelta(minutes=15))], specs, received)
+    sources.append(ingest._Source(None, received, filed, 1))  # readings without a batch
+    DataItem.objects.filter(pk=items[2].pk).update(value_max=1)  # "2" is now out of band
+    items[3].delete()
+
+    def key(row):
+        return (row[0], row[1] or 0, row[2], row[3])
+
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        portable = sorted(ingest._insert_portable(sources), key=key)
+        transaction.savepoint_rollback(savepoint)
+        in_sql = sorted(ingest._insert_staged(sources), key=key)
+    assert portable == in_sql
+    assert [(row[0], row[1] == sources[0].batch_id) for row in in_sql if row[0]] == [
+        (True, False),  # the filed reading
+        (True, True),  # item 1 from the earlier batch
+    ]
+    assert len([row for row in in_sql if not row[0]]) == 4  # items 2 and 3, in both batches
+
+
 def test_staged_readings_classify_as_classify_arrival_does_at_each_deadline(settings):
     from telemetry.protocol import ItemSpec
     from telemetry.staging import arrival_windows, stage
