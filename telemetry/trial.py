@@ -47,7 +47,7 @@ from .models import (
 )
 from .models.trial import percent
 from .staging import arrival_windows
-from .timeslots import BEIJING, ArrivalWindows, StatType, ontime_deadline
+from .timeslots import BEIJING, ArrivalWindows, StatType, arrival_deadlines
 
 register_events(
     {
@@ -70,13 +70,11 @@ def required_rate() -> Decimal:
 
 def day_closes_at(day: date, stat_type: int, interval: int, windows: ArrivalWindows) -> datetime:
     """When the last slot of ``day`` (for items of this kind) stops counting as backfilled."""
-    midnight = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    last_slot = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     if stat_type == StatType.REALTIME:
-        last_slot = midnight + timedelta(minutes=24 * 60 - interval)
-        later = last_slot + timedelta(minutes=interval * windows.backfill_cycles)
-    else:
-        later = midnight + timedelta(days=windows.backfill_cycles)
-    return ontime_deadline(stat_type, later, interval, windows) + windows.grace
+        last_slot += timedelta(minutes=24 * 60 - interval)
+    _on_time, backfill = arrival_deadlines(stat_type, last_slot, interval, windows)
+    return backfill
 
 
 def slots_per_day(stat_type: int, interval: int) -> int:
