@@ -1,9 +1,11 @@
 """Receiving an upload: the service behind ``POST /api/v1/telemetry/uploads`` (DESIGN §4).
 
 The view authenticates the device over the exact body bytes and hands over the identity;
-this module checks the envelope, refuses replays, validates every record at once and
-stores the batch, raw body included, before the device gets its answer. Readings are
-written later by the ingestion task (``telemetry.ingest``), queued after commit.
+this module checks the envelope and the identity it names, refuses replays, validates every
+record at once and stores the batch, raw body and staged readings (``telemetry.staging``)
+included, before the device gets its answer; a connection's first upload attempt begins
+its integration testing (``telemetry.connection``). Readings are written later by the
+ingestion task (``telemetry.ingest``), queued after commit.
 """
 
 from __future__ import annotations
