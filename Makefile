@@ -80,6 +80,7 @@ $(STATIC_MANIFEST): $(shell find static -type f 2>/dev/null) pyproject.toml | in
 # its own database); pass PYTEST_ARGS="-n auto" to try. pytest's exit code 5 (no test
 # collected) fails the target like any other failure.
 test: messages-compile
+	@mkdir -p var  # the SQLite file's directory (makemigrations --check opens it); git does not keep it
 	$(VENV)/bin/ruff check .
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run

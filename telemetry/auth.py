@@ -46,7 +46,7 @@ class DeviceIdentity:
     certificate: object  # applications.DeviceCertificate
     uscc: str
     device_serial: str
-    items_version: tuple = ()  # of the enterprise's item table (telemetry.ingest's cache)
+    items_version: tuple = ()  # of the enterprise's item table (telemetry.staging's cache)
 
 
 # Parsing a PEM certificate costs more than verifying a signature; certificates never
@@ -78,7 +78,7 @@ def _parsed_certificate(row) -> tuple[object, tuple[str, str] | None]:
 # The certificate, its enterprise with the VPN account and the connection (the relay flag
 # and the integration transition need them), the id of the active end device the
 # certificate names, and the version of the enterprise's item table (its item count and
-# latest change, for the item cache in telemetry.ingest), in one hand-written query built
+# latest change, for the item cache in telemetry.staging), in one hand-written query built
 # once from the models' metadata. The ORM's select_related + Subquery said the same but
 # spent ~1.5 ms per upload compiling it. Only the columns the upload path reads are loaded
 # (``_LOOKUP_FIELDS``); the instances are built with Model.from_db as the ORM would, so any

@@ -1,12 +1,28 @@
-"""The Connection record (数据对接): opened when an enterprise reaches the connection stage.
+"""The Connection record (数据对接): every step of it is taken here.
 
 Opened through portal's stage hook (``portal.stages.ON_STAGE``), which ``TelemetryConfig.ready``
 fills, so the applications app approves an access application without importing telemetry.
+Then, each through ``run_transition``: the first upload attempt begins integration testing
+(``telemetry.uploads``); the first valid reading a device uploaded starts the trial
+(``telemetry.ingest``); the trial's verdict passes or fails it (``telemetry.trial``); a
+reviewer restarts it.
 """
 
-from portal.models import Enterprise
+from __future__ import annotations
 
-from .models import Connection
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.models import Enterprise
+from portal.notifications import enterprise_users, reviewers, tell
+from portal.workflow import TransitionRefused, run_transition
+
+from .models import Connection, ConnectionState
+from .timeslots import BEIJING
 
 
 def open_connection(enterprise: Enterprise) -> Connection:
@@ -14,3 +30,135 @@ def open_connection(enterprise: Enterprise) -> Connection:
     runs each time the stage is reached)."""
     connection, _created = Connection.objects.get_or_create(enterprise=enterprise)
     return connection
+
+
+# --- Integration testing ----------------------------------------------------------------------
+
+
+def awaits_integration(enterprise: Enterprise) -> bool:
+    """True while the connection waits for its first upload attempt (loaded with the device)."""
+    try:
+        connection = enterprise.connection
+    except ObjectDoesNotExist:
+        return False
+    return connection.state == ConnectionState.CREDENTIALS_ISSUED
+
+
+def begin_integration(enterprise: Enterprise) -> None:
+    """The first upload attempt moves the connection into integration testing."""
+    if not awaits_integration(enterprise):
+        return
+    try:
+        run_transition(
+            enterprise.connection, "begin_integration", None, event="integration_started"
+        )
+    except TransitionRefused:
+        pass  # a concurrent upload moved it first
+
+
+def trial_start_for(first_reading_at: datetime) -> date:
+    """The trial's first day: the Beijing day after the first valid reading.
+
+    The day of the first reading is a partial day (integration testing ended during it),
+    so it cannot be complete; the 15 consecutive complete days are counted from the next
+    midnight.
+    """
+    return first_reading_at.astimezone(BEIJING).date() + timedelta(days=1)
+
+
+def start_trials(first_at: dict[int, datetime]) -> None:
+    """On an enterprise's first valid reading, integration testing ends and the trial starts.
+
+    ``first_at``: per enterprise id, when the earliest stored valid reading was received.
+    Only readings an end device uploaded count (they carry their batch): integration
+    testing proves the device's connection, which a hand-filed monthly figure does not.
+    """
+    if not first_at:
+        return
+    waiting = Connection.objects.filter(
+        enterprise_id__in=list(first_at),
+        state__in=[ConnectionState.CREDENTIALS_ISSUED, ConnectionState.INTEGRATION_TESTING],
+    )
+    for connection in waiting:
+        at = first_at[connection.enterprise_id]
+        try:
+            run_transition(
+                connection,
+                "record_first_reading",
+                None,
+                event="first_reading_recorded",
+                at=at,
+                trial_start=trial_start_for(at),
+            )
+        except TransitionRefused:
+            pass  # another worker moved it on first
+
+
+# --- The trial's outcome ----------------------------------------------------------------------
+#
+# The verdict is reached in telemetry.trial; these take the step. The caller holds the
+# connection's row lock and its transaction.
+
+
+def pass_trial(connection: Connection, *, context: dict) -> None:
+    """The trial passed: reviewers are told the conformance report can be issued."""
+    name = connection.enterprise.name
+    run_transition(
+        connection,
+        "pass_trial",
+        None,
+        event="trial_passed",
+        context=context,
+        notify=tell(
+            reviewers(),
+            _("%(name)s 稳定上传试运行已通过，可出具符合性测试报告") % {"name": name},
+            reverse("telemetry:trial_board"),
+            body=_("连续 %(days)s 天数据完整，上传成功率达到要求。")
+            % {"days": settings.TELEMETRY_TRIAL_DAYS},
+        ),
+    )
+
+
+def fail_trial(
+    connection: Connection, *, reason: str, reason_code: str, reason_params: dict, context: dict
+) -> None:
+    """The trial failed for ``reason``: the enterprise's users are told why."""
+    run_transition(
+        connection,
+        "fail_trial",
+        None,
+        event="trial_failed",
+        comment=reason,
+        context=context,
+        notify=tell(
+            lambda c: enterprise_users(c.enterprise),
+            _("稳定上传试运行未通过"),
+            reverse("telemetry:monitoring"),
+            body=lambda c: c.failure_reason,
+        ),
+        reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
+    )
+
+
+def restart_trial(connection: Connection, actor, *, start: date, comment: str = ""):
+    """A reviewer starts a new window on ``start``; returns run_transition's outcome.
+
+    Raises TransitionRefused when the actor may not, or the connection is not in a trial.
+    """
+    return run_transition(
+        connection,
+        "restart_trial",
+        actor,
+        event="trial_restarted",
+        comment=comment,
+        context={"start": start.isoformat()},
+        notify=tell(
+            lambda c: enterprise_users(c.enterprise),
+            _("稳定上传试运行已重新开始"),
+            reverse("telemetry:monitoring"),
+            body=lambda c: _("新的试运行自 %(start)s 起计。") % {"start": c.trial_started_on},
+        ),
+        start=start,
+    )

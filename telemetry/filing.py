@@ -1,8 +1,8 @@
 """Monthly filing (月报填报) of manually entered items, and outage notices (报备).
 
 Services: they take the actor and cleaned data, never the request; each records an audit
-event. Filed values enter through ``telemetry.ingest.store_readings``, with the same
-conflict rule and roll-up update as uploads, so they are rolled up and judged like them.
+event. Filed values enter through ``telemetry.ingest.store_readings``: staged as an upload's
+readings are and written by the same path, so they are rolled up and judged like them.
 """
 
 from __future__ import annotations

@@ -252,6 +252,23 @@ def ontime_deadline(
     return _shift(StatType.MONTHLY, period_end, windows.yearly_deadline_month, interval_minutes)
 
 
+def arrival_deadlines(
+    stat_type: int,
+    slot: datetime,
+    interval_minutes: int = 15,
+    windows: ArrivalWindows = DEFAULT_WINDOWS,
+) -> tuple[datetime, datetime]:
+    """(on-time, backfill) deadlines of the slot, grace included: the arrival rule.
+
+    On time up to the slot's own upload window; backfilled up to the window of the slot
+    ``backfill_cycles`` periods later (the next reporting cycle); late after that.
+    """
+    on_time = ontime_deadline(stat_type, slot, interval_minutes, windows)
+    later_slot = _shift(stat_type, _beijing(slot), windows.backfill_cycles, interval_minutes)
+    backfill = ontime_deadline(stat_type, later_slot, interval_minutes, windows)
+    return on_time + windows.grace, backfill + windows.grace
+
+
 def classify_arrival(
     stat_type: int,
     slot: datetime,
@@ -260,11 +277,9 @@ def classify_arrival(
     windows: ArrivalWindows = DEFAULT_WINDOWS,
 ) -> Arrival:
     """On time, backfilled (next cycle, still a success) or late, by when it was received."""
-    deadline = ontime_deadline(stat_type, slot, interval_minutes, windows)
-    if received_at <= deadline + windows.grace:
+    on_time, backfill = arrival_deadlines(stat_type, slot, interval_minutes, windows)
+    if received_at <= on_time:
         return Arrival.ON_TIME
-    later_slot = _shift(stat_type, _beijing(slot), windows.backfill_cycles, interval_minutes)
-    backfill_deadline = ontime_deadline(stat_type, later_slot, interval_minutes, windows)
-    if received_at <= backfill_deadline + windows.grace:
+    if received_at <= backfill:
         return Arrival.BACKFILLED
     return Arrival.LATE

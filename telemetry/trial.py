@@ -29,13 +29,11 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Sum
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from portal.notifications import enterprise_users, notify, reviewers
-from portal.workflow import TransitionRefused, run_transition
+from portal.workflow import TransitionRefused
 
+from . import connection as connection_steps
 from . import texts
 from .models import (
     Connection,
@@ -46,17 +44,10 @@ from .models import (
     TrialStatus,
 )
 from .models.trial import percent
-from .timeslots import BEIJING, ArrivalWindows, StatType, ontime_deadline
+from .staging import arrival_windows
+from .timeslots import BEIJING, ArrivalWindows, StatType, arrival_deadlines
 
 JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
-
-
-def arrival_windows() -> ArrivalWindows:
-    """The upload windows of SPEC section 3 with this installation's settings."""
-    return ArrivalWindows(
-        backfill_cycles=settings.TELEMETRY_BACKFILL_CYCLES,
-        monthly_deadline_day=settings.TELEMETRY_MONTHLY_DEADLINE_DAY,
-    )
 
 
 def trial_days() -> int:
@@ -69,13 +60,11 @@ def required_rate() -> Decimal:
 
 def day_closes_at(day: date, stat_type: int, interval: int, windows: ArrivalWindows) -> datetime:
     """When the last slot of ``day`` (for items of this kind) stops counting as backfilled."""
-    midnight = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    last_slot = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     if stat_type == StatType.REALTIME:
-        last_slot = midnight + timedelta(minutes=24 * 60 - interval)
-        later = last_slot + timedelta(minutes=interval * windows.backfill_cycles)
-    else:
-        later = midnight + timedelta(days=windows.backfill_cycles)
-    return ontime_deadline(stat_type, later, interval, windows) + windows.grace
+        last_slot += timedelta(minutes=24 * 60 - interval)
+    _on_time, backfill = arrival_deadlines(stat_type, last_slot, interval, windows)
+    return backfill
 
 
 def slots_per_day(stat_type: int, interval: int) -> int:
@@ -362,20 +351,9 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
     TrialRun.objects.bulk_update(runs, FIGURE_FIELDS, batch_size=500)
     summary.evaluated = len(runs)
     for run, verdict in decided:
-        if verdict.outcome == TrialStatus.PASSED:
-            if _finish(run, verdict, "pass_trial", "trial_passed", now):
-                summary.passed.append(run.connection_id)
-        elif _finish(
-            run,
-            verdict,
-            "fail_trial",
-            "trial_failed",
-            now,
-            reason=verdict.reason,
-            reason_code=verdict.reason_code,
-            reason_params=verdict.reason_params,
-        ):
-            summary.failed.append(run.connection_id)
+        if _finish(run, verdict):
+            outcome = summary.passed if verdict.outcome == TrialStatus.PASSED else summary.failed
+            outcome.append(run.connection_id)
     return summary
 
 
@@ -402,8 +380,14 @@ def _copy_figures(run: TrialRun, verdict: Verdict, now: datetime) -> None:
     run.evaluated_at = now
 
 
-def _finish(run: TrialRun, verdict: Verdict, step: str, event: str, now, **data) -> bool:
-    """Move the connection and close the run together; False if someone else moved it."""
+def _finish(run: TrialRun, verdict: Verdict) -> bool:
+    """Pass or fail the connection and close the run together; False if someone else moved it."""
+    passed = verdict.outcome == TrialStatus.PASSED
+    context = {
+        "trial": run.number,
+        "success_rate": str(verdict.success_rate),
+        "complete_days": verdict.complete_days,
+    }
     try:
         with transaction.atomic():
             # The verdict was reached outside this transaction: if a reviewer restarted the
@@ -413,54 +397,24 @@ def _finish(run: TrialRun, verdict: Verdict, step: str, event: str, now, **data)
             still_open = TrialRun.objects.filter(pk=run.pk, status=TrialStatus.RUNNING).exists()
             if not still_open or connection.trial_started_on != run.started_on:
                 return False
-            run_transition(
-                connection,
-                step,
-                None,
-                event=event,
-                comment=verdict.reason,
-                context={
-                    "trial": run.number,
-                    "success_rate": str(verdict.success_rate),
-                    "complete_days": verdict.complete_days,
-                },
-                notify=_notify_passed if event == "trial_passed" else _notify_failed,
-                **data,
-            )
-            status = TrialStatus.PASSED if event == "trial_passed" else TrialStatus.FAILED
+            if passed:
+                connection_steps.pass_trial(connection, context=context)
+            else:
+                connection_steps.fail_trial(
+                    connection,
+                    reason=verdict.reason,
+                    reason_code=verdict.reason_code,
+                    reason_params=verdict.reason_params,
+                    context=context,
+                )
+            status = TrialStatus.PASSED if passed else TrialStatus.FAILED
             _close_run(run, status, verdict.reason_code, verdict.reason_params)
     except TransitionRefused:
         return False
     return True
 
 
-def _notify_passed(connection, event):
-    enterprise = connection.enterprise
-    transaction.on_commit(
-        lambda: notify(
-            reviewers(),
-            _("%(name)s 稳定上传试运行已通过，可出具符合性测试报告") % {"name": enterprise.name},
-            _("连续 %(days)s 天数据完整，上传成功率达到要求。") % {"days": trial_days()},
-            reverse("telemetry:trial_board"),
-            event,
-        )
-    )
-
-
-def _notify_failed(connection, event):
-    enterprise = connection.enterprise
-    transaction.on_commit(
-        lambda: notify(
-            enterprise_users(enterprise),
-            _("稳定上传试运行未通过"),
-            connection.failure_reason,
-            reverse("telemetry:monitoring"),
-            event,
-        )
-    )
-
-
-# --- Starting and restarting ----------------------------------------------------------------
+# --- Restarting -------------------------------------------------------------------------------
 
 
 def restart_trial(connection: Connection, actor, *, start: date | None = None, comment=""):
@@ -470,31 +424,9 @@ def restart_trial(connection: Connection, actor, *, start: date | None = None, c
     """
     start = start or timezone.localdate() + timedelta(days=1)
     with transaction.atomic():
-        outcome = run_transition(
-            connection,
-            "restart_trial",
-            actor,
-            event="trial_restarted",
-            comment=comment,
-            context={"start": start.isoformat()},
-            notify=_notify_restarted,
-            start=start,
-        )
+        outcome = connection_steps.restart_trial(connection, actor, start=start, comment=comment)
         for run in TrialRun.objects.select_for_update().filter(
             connection=connection, status=TrialStatus.RUNNING
         ):
             _close_run(run, TrialStatus.RESTARTED, "trial_restarted_by_reviewer")
         return open_trial_run(outcome.obj)
-
-
-def _notify_restarted(connection, event):
-    enterprise = connection.enterprise
-    transaction.on_commit(
-        lambda: notify(
-            enterprise_users(enterprise),
-            _("稳定上传试运行已重新开始"),
-            _("新的试运行自 %(start)s 起计。") % {"start": connection.trial_started_on},
-            reverse("telemetry:monitoring"),
-            event,
-        )
-    )

@@ -1,9 +1,11 @@
 """Receiving an upload: the service behind ``POST /api/v1/telemetry/uploads`` (DESIGN §4).
 
 The view authenticates the device over the exact body bytes and hands over the identity;
-this module checks the envelope, refuses replays, validates every record at once and
-stores the batch, raw body included, before the device gets its answer. Readings are
-written later by the ingestion task (``telemetry.ingest``), queued after commit.
+this module checks the envelope and the identity it names, refuses replays, validates every
+record at once and stores the batch, raw body and staged readings (``telemetry.staging``)
+included, before the device gets its answer; a connection's first upload attempt begins
+its integration testing (``telemetry.connection``). Readings are written later by the
+ingestion task (``telemetry.ingest``), queued after commit.
 """
 
 from __future__ import annotations
@@ -15,16 +17,14 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from portal.workflow import TransitionRefused, run_transition
-
-from .auth import DeviceIdentity
-from .ingest import cached_item_specs, stage
-from .models import BatchStatus, ConnectionState, UploadBatch
-from .protocol import EnvelopeError, check_skew, parse_envelope, validate_records
+from .auth import DeviceIdentity, relay_suspected
+from .connection import awaits_integration, begin_integration
+from .models import BatchStatus, UploadBatch
+from .protocol import Envelope, EnvelopeError, check_skew, parse_envelope, validate_records
+from .staging import cached_item_specs, stage
 from .timeslots import format_wire_time
 
 
@@ -58,9 +58,6 @@ def receipt(batch: UploadBatch) -> dict:
 
 def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None) -> Answer:
     """Check and store one signed upload from ``identity``; nothing is half-stored."""
-    from .auth import relay_suspected
-    from .tasks.ingest import schedule_ingestion
-
     now = timezone.now()
     max_records = settings.TELEMETRY_MAX_RECORDS
     try:
@@ -73,30 +70,15 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
             "records",
             f"本批次有 {len(envelope.records)} 条记录，超过每批上限 {max_records} 条，请拆分后上传",
         )
-    if envelope.enterprise_code != identity.uscc:
-        return refusal(
-            403,
-            "enterpriseCode",
-            f"enterpriseCode {envelope.enterprise_code} 与证书绑定的企业 {identity.uscc} 不符",
-        )
-    if envelope.device_serial != identity.device_serial:
-        return refusal(
-            403,
-            "deviceSerial",
-            f"deviceSerial {envelope.device_serial} 与证书绑定的端设备 "
-            f"{identity.device_serial} 不符",
-        )
-
+    refused = _identity_refusal(envelope, identity)
+    if refused is not None:
+        return refused
     digest = hashlib.sha256(body).hexdigest()
     skew = check_skew(envelope.sent_at, now, timedelta(seconds=settings.TELEMETRY_MAX_SKEW_SECONDS))
     if skew is not None:
         # A byte-identical resend of a stored batch still gets its receipt, however old.
-        earlier = UploadBatch.objects.filter(
-            device=identity.device, message_id=envelope.message_id
-        ).first()
-        if earlier is not None:
-            return _replay(earlier, digest)
-        return refusal(400, skew.field, skew.reason)
+        earlier = _earlier(identity, envelope)
+        return _replay(earlier, digest) if earlier else refusal(400, skew.field, skew.reason)
 
     specs = cached_item_specs(identity.enterprise.pk, identity.items_version)
     readings, rejections = validate_records(envelope, specs)
@@ -119,26 +101,11 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
         staged_readings=stage(readings, specs, now) if readings else None,
     )
     try:
-        if _awaits_integration(identity.enterprise):
-            with transaction.atomic():
-                _insert(batch)
-                _begin_integration(identity.enterprise)
-                if readings:
-                    transaction.on_commit(partial(schedule_ingestion))
-        else:
-            # Usually the batch row is all there is to write: one INSERT, committed on its
-            # own (autocommit), so no BEGIN/COMMIT round trips; on_commit then runs at once.
-            # Inside a caller's transaction a savepoint keeps a conflict recoverable.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                _insert(batch)
-            if readings:
-                transaction.on_commit(partial(schedule_ingestion))
+        _store(batch, identity.enterprise)
     except IntegrityError:
         # The messageId is taken (unique per device): a resend, or a reuse with another body.
         # Inserting first and looking only on conflict saves a query on every fresh upload.
-        earlier = UploadBatch.objects.filter(
-            device=identity.device, message_id=envelope.message_id
-        ).first()
+        earlier = _earlier(identity, envelope)
         if earlier is None:
             raise
         return _replay(earlier, digest)
@@ -153,6 +120,54 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
     # 202: stored and queued for the worker. A batch whose every record was refused is
     # final at once (200), so the device does not keep re-sending data that cannot pass.
     return Answer(202 if readings else 200, payload)
+
+
+def _identity_refusal(envelope: Envelope, identity: DeviceIdentity) -> Answer | None:
+    """The refusal when the envelope names another enterprise or device than the
+    certificate is bound to; None when they agree."""
+    if envelope.enterprise_code != identity.uscc:
+        return refusal(
+            403,
+            "enterpriseCode",
+            f"enterpriseCode {envelope.enterprise_code} 与证书绑定的企业 {identity.uscc} 不符",
+        )
+    if envelope.device_serial != identity.device_serial:
+        return refusal(
+            403,
+            "deviceSerial",
+            f"deviceSerial {envelope.device_serial} 与证书绑定的端设备 "
+            f"{identity.device_serial} 不符",
+        )
+    return None
+
+
+def _store(batch: UploadBatch, enterprise) -> None:
+    """Insert the batch and, when it holds readings, queue the worker after commit.
+
+    The first upload attempt of a connection also begins its integration testing, in the
+    same transaction. Raises IntegrityError when the device already used the messageId.
+    """
+    from .tasks.ingest import schedule_ingestion
+
+    if awaits_integration(enterprise):
+        with transaction.atomic():
+            _insert(batch)
+            begin_integration(enterprise)
+    else:
+        # Usually the batch row is all there is to write: one INSERT, committed on its
+        # own (autocommit), so no BEGIN/COMMIT round trips; on_commit then runs at once.
+        # Inside a caller's transaction a savepoint keeps a conflict recoverable.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            _insert(batch)
+    if batch.status == BatchStatus.QUEUED:
+        transaction.on_commit(partial(schedule_ingestion))
+
+
+def _earlier(identity: DeviceIdentity, envelope: Envelope) -> UploadBatch | None:
+    """The batch this device already sent under the envelope's messageId, if any."""
+    return UploadBatch.objects.filter(
+        device=identity.device, message_id=envelope.message_id
+    ).first()
 
 
 _insert_sql: tuple[str, list] | None = None
@@ -197,23 +212,3 @@ def _replay(earlier: UploadBatch, digest: str) -> Answer:
         )
     # The same bytes again (a resend after a lost answer): the first receipt, nothing new.
     return Answer(200, {**receipt(earlier), "replayed": True})
-
-
-def _awaits_integration(enterprise) -> bool:
-    """True while the connection waits for its first upload attempt (loaded with the device)."""
-    try:
-        conn = enterprise.connection
-    except ObjectDoesNotExist:
-        return False
-    return conn.state == ConnectionState.CREDENTIALS_ISSUED
-
-
-def _begin_integration(enterprise) -> None:
-    """The first upload attempt moves the connection into integration testing."""
-    if not _awaits_integration(enterprise):
-        return
-    conn = enterprise.connection
-    try:
-        run_transition(conn, "begin_integration", None, event="integration_started")
-    except TransitionRefused:
-        pass  # a concurrent upload moved it first

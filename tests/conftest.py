@@ -2,6 +2,7 @@
 viewer of another region) and clients logged in as them."""
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from portal.models import Region
@@ -14,6 +15,19 @@ from .portal.factories import (
     ReviewerFactory,
     member_of,
 )
+
+
+def pytest_collection_modifyitems(config, items):
+    # @pytest.mark.postgresql(reason="..."): a test that only makes sense on PostgreSQL
+    # (row locks, SKIP LOCKED, a database a worker process can share) says so and why, and
+    # is skipped with that reason on any other database.
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgresql")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL (DATABASE_URL): {reason}"))
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ class DataItem(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # With the item count, the version of an enterprise's item table that the upload path's
-    # per-process cache is checked against (telemetry.ingest.cached_item_specs).
+    # per-process cache is checked against (telemetry.staging.cached_item_specs).
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

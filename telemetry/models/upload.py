@@ -13,7 +13,7 @@ class UploadBatch(models.Model):
 
     The raw body is kept as received (it is what the signature covers). Beside it the
     upload stores the readings it accepted, already checked and classified
-    (``staged_readings``, see ``telemetry.ingest.stage``), so the worker moves them into
+    (``staged_readings``, see ``telemetry.staging.stage``), so the worker moves them into
     the readings table in SQL without parsing anything; the column is emptied once they are
     stored. Nothing but this row has to survive a crash between the answer and the
     ingestion.

@@ -246,9 +246,8 @@ def at_once(action, arguments) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_two_reviewers_approving_at_once_only_one_succeeds():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     make_root()
     application = AccessApplicationFactory(under_review=True)
     member_of(application.enterprise)
@@ -263,9 +262,8 @@ def test_two_reviewers_approving_at_once_only_one_succeeds():
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_two_members_filing_at_once_create_one_application():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     scheme = DesignSchemeFactory(finalised=True)
     enterprise = scheme.enterprise
     members = [member_of(enterprise), member_of(enterprise)]
@@ -279,9 +277,8 @@ def test_two_members_filing_at_once_create_one_application():
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="the pool lock needs PostgreSQL")
 def test_approvals_at_once_all_get_distinct_tunnel_addresses():
-    if connection.vendor != "postgresql":
-        pytest.skip("the pool lock needs PostgreSQL")
     make_root()
     applications = [AccessApplicationFactory(under_review=True) for _ in range(8)]
     reviewer = ReviewerFactory()

@@ -85,9 +85,8 @@ def test_only_institute_reviewers_draft_schemes(enterprise, member):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_concurrent_creation_gives_distinct_consecutive_numbers():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     from tests.portal.factories import EnterpriseFactory
 
     enterprise, reviewer = EnterpriseFactory(), ReviewerFactory()

@@ -31,6 +31,7 @@ pytestmark = [
         not settings.REDIS_URL,
         reason="needs REDIS_URL: without Redis, Celery runs tasks eagerly and no worker is used",
     ),
+    pytest.mark.postgresql(reason="the worker shares the test database only on PostgreSQL"),
 ]
 
 
@@ -63,8 +64,6 @@ def worker_queue(monkeypatch):
 
 @pytest.fixture
 def celery_worker(transactional_db, worker_queue, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database only on PostgreSQL (set DATABASE_URL)")
     mail_dir = tmp_path / "mail"
     log_path = tmp_path / "worker.log"
     environ = dict(

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory
-from django.db import connection as db_connection
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -157,10 +156,6 @@ def signed_get(client, kit: DeviceKit, target: str):
         SIGNATURE_HEADER: pki.sign_body(kit.key, target.encode()),
     }
     return client.get(target, headers=headers)
-
-
-def is_postgres() -> bool:
-    return db_connection.vendor == "postgresql"
 
 
 # --- Monitoring: trials under way and roll-up rows written directly ---------------------------

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from tests.portal.factories import EnterpriseFactory
 from .factories import (
     DataItemFactory,
     EndDeviceFactory,
+    connection_for,
     device_with_certificate,
     envelope,
     issue_certificate_row,
@@ -192,3 +193,69 @@ def test_relay_is_suspected_only_with_a_usable_vpn_account(enterprise):
     account.save()
     enterprise.refresh_from_db()
     assert relay_suspected(enterprise, "203.0.113.5") is False
+
+
+# --- The hand-compiled lookup against the ORM (docs/decisions/0006) ------------------------
+
+
+def _related(obj, name):
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _loaded(obj, names):
+    return None if obj is None else {name: getattr(obj, name) for name in names}
+
+
+@pytest.mark.parametrize("setting", ["bare", "revoked_with_vpn_connection_and_items"])
+def test_the_hand_compiled_lookup_loads_what_the_plain_orm_query_loads(
+    enterprise, setting, django_assert_num_queries
+):
+    # telemetry.auth builds its one query from the models' metadata and fills instances
+    # with Model.from_db and the fields' database converters (Django internals): the plain
+    # ORM query must give the same values, on SQLite and on PostgreSQL alike.
+    from applications.models import DeviceCertificate, RevocationReason
+    from telemetry.auth import _LOOKUP_FIELDS, _certificate_with_enterprise
+    from telemetry.models import DataItem, EndDevice
+
+    kit = device_with_certificate(enterprise)
+    if setting != "bare":
+        vpn_account_for(enterprise)
+        connection_for(enterprise, "integration_testing")
+        DataItemFactory(enterprise=enterprise)
+        DataItemFactory(enterprise=enterprise, is_active=False)
+        DeviceCertificate.objects.filter(pk=kit.certificate.pk).update(
+            revoked_at=timezone.now(), revocation_reason=RevocationReason.SUPERSEDED
+        )
+
+    row = _certificate_with_enterprise(kit.serial_hex)
+    orm = DeviceCertificate.objects.select_related(
+        "enterprise__vpn_account", "enterprise__connection"
+    ).get(serial_hex=kit.serial_hex)
+    with django_assert_num_queries(0):  # every field the upload path reads is loaded
+        found = (
+            _loaded(row, _LOOKUP_FIELDS["certificate"]),
+            _loaded(row.enterprise, _LOOKUP_FIELDS["enterprise"]),
+            _loaded(_related(row.enterprise, "vpn_account"), _LOOKUP_FIELDS["vpn_account"]),
+            _loaded(_related(row.enterprise, "connection"), _LOOKUP_FIELDS["connection"]),
+        )
+    expected = (
+        _loaded(orm, _LOOKUP_FIELDS["certificate"]),
+        _loaded(orm.enterprise, _LOOKUP_FIELDS["enterprise"]),
+        _loaded(_related(orm.enterprise, "vpn_account"), _LOOKUP_FIELDS["vpn_account"]),
+        _loaded(_related(orm.enterprise, "connection"), _LOOKUP_FIELDS["connection"]),
+    )
+    assert found == expected
+    assert (found[2] is None, found[3] is None) == (setting == "bare",) * 2
+    device = EndDevice.objects.get(enterprise=enterprise, serial=orm.device_serial, is_active=True)
+    assert row.bound_device_id == device.pk
+    # The item table's version is a cache key: its item count, and its latest change as the
+    # database returns it (text on SQLite); the same until an item is saved, then another.
+    assert row.items_version[0] == DataItem.objects.filter(enterprise=enterprise).count()
+    assert _certificate_with_enterprise(kit.serial_hex).items_version == row.items_version
+    DataItemFactory(enterprise=enterprise).save()
+    assert _certificate_with_enterprise(kit.serial_hex).items_version != row.items_version
+    assert row.status() == orm.status()
+    assert _certificate_with_enterprise("f" * 30) is None

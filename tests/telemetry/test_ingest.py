@@ -8,13 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from telemetry import rollups
+from telemetry.connection import trial_start_for
 from telemetry.ingest import (
     CLAIM_STALE_AFTER,
     claim_batches,
     ingest_batches,
     ingest_pending,
     store_readings,
-    trial_start_for,
 )
 from telemetry.models import (
     ArrivalClass,
@@ -203,17 +203,37 @@ def test_ingest_marks_batches_stored_and_devices_seen(enterprise, item):
     assert ingest_pending() == {"batches": 0, "stored": 0, "duplicates": 0}
 
 
-def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings):
+def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings, monkeypatch):
+    from telemetry import ingest
+
     settings.TELEMETRY_INGEST_CLAIM_BATCHES = 2
     kit = device_with_certificate(enterprise)
     for n in range(5):
         slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
         queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
-    with CaptureQueriesContext(connection) as captured:
-        assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0}
+    claims, real_claim = [], ingest.claim_batches
+
+    def counted_claim(limit=None, now=None):
+        claims.append(real_claim(limit, now))
+        return claims[-1]
+
+    monkeypatch.setattr(ingest, "claim_batches", counted_claim)
+    assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0}
     # Claims of 2, 2 and 1: the short third claim ends the drain without a fourth look.
+    assert [len(ids) for ids in claims] == [2, 2, 1]
+
+
+@pytest.mark.postgresql(reason="counts the SKIP LOCKED claims of PostgreSQL")
+def test_on_postgresql_claims_skip_locked_batches(enterprise, item, settings):
+    settings.TELEMETRY_INGEST_CLAIM_BATCHES = 2
+    kit = device_with_certificate(enterprise)
+    for n in range(3):
+        slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
+        queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
+    with CaptureQueriesContext(connection) as captured:
+        assert ingest_pending() == {"batches": 3, "stored": 3, "duplicates": 0}
     claims = [q for q in captured if "SKIP LOCKED" in q["sql"]]
-    assert len(claims) == 3
+    assert len(claims) == 2
 
 
 def test_one_ingest_writes_many_batches_in_the_same_number_of_statements(enterprise):
@@ -294,9 +314,52 @@ def test_duplicates_are_counted_exactly_against_stored_rows_and_within_a_write(e
     assert rollup(items[2], "2026-03-02").on_time == 1
 
 
-def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
-    from telemetry.ingest import arrival_deadlines, arrival_windows
-    from telemetry.timeslots import Arrival, classify_arrival
+@pytest.mark.postgresql(reason="compares the staged SQL of PostgreSQL with the portable path")
+def test_the_portable_path_stores_and_refuses_what_the_staged_sql_does(enterprise):
+    from django.db import transaction
+
+    from telemetry import ingest
+    from telemetry.models import DataItem
+    from telemetry.staging import specs_by_id, stage
+
+    kit = device_with_certificate(enterprise)
+    items = [DataItemFactory(enterprise=enterprise, value_min=0, value_max=1000) for _ in range(4)]
+    slot, received = at("2026-03-02 10:00"), at("2026-03-02 10:20")
+    store_readings(enterprise, [reading(items[0], slot)], received)  # then a duplicate
+    specs = specs_by_id(item.pk for item in items)
+    staged = [reading(item, slot, "2", index=n) for n, item in enumerate(items)]
+    sources = []
+    for n in range(2):  # two batches carrying the same keys: the earlier one wins
+        batch = queued_batch(kit, items, slot, received + timedelta(minutes=n), message_id=str(n))
+        UploadBatch.objects.filter(pk=batch.pk).update(
+            staged_readings=stage(staged, specs, batch.received_at)
+        )
+        sources.append(ingest._Source(batch.pk, batch.received_at, None, len(items)))
+    filed = stage([reading(items[1], slot - timedelta(minutes=15))], specs, received)
+    sources.append(ingest._Source(None, received, filed, 1))  # readings without a batch
+    DataItem.objects.filter(pk=items[2].pk).update(value_max=1)  # "2" is now out of band
+    items[3].delete()
+
+    def key(row):
+        return (row[0], row[1] or 0, row[2], row[3])
+
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        portable = sorted(ingest._insert_portable(sources), key=key)
+        transaction.savepoint_rollback(savepoint)
+        in_sql = sorted(ingest._insert_staged(sources), key=key)
+    assert portable == in_sql
+    assert [(row[0], row[1] == sources[0].batch_id) for row in in_sql if row[0]] == [
+        (True, False),  # the filed reading
+        (True, True),  # item 1 from the earlier batch
+    ]
+    assert len([row for row in in_sql if not row[0]]) == 4  # items 2 and 3, in both batches
+
+
+def test_staged_readings_classify_as_classify_arrival_does_at_each_deadline(settings):
+    from telemetry.protocol import ItemSpec
+    from telemetry.staging import arrival_windows, stage
+    from telemetry.timeslots import Arrival, arrival_deadlines, classify_arrival
 
     settings.TELEMETRY_BACKFILL_CYCLES = 2
     windows = arrival_windows()
@@ -309,7 +372,8 @@ def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
         (StatType.YEARLY, 15, at("2025-01-01 00:00")),
     ]
     for stat_type, interval, slot in cases:
-        on_time, backfill = arrival_deadlines(stat_type, interval, slot, windows)
+        spec = ItemSpec(7, stat_type, interval, None, None)
+        on_time, backfill = arrival_deadlines(stat_type, slot, interval, windows)
         for received in (
             on_time,
             on_time + timedelta(seconds=1),
@@ -319,10 +383,13 @@ def test_per_slot_deadlines_classify_as_classify_arrival_does(settings):
             expected = codes[classify_arrival(stat_type, slot, received, interval, windows)]
             got = 0 if received <= on_time else 1 if received <= backfill else 2
             assert got == expected, (stat_type, slot, received)
+            [row] = stage([ParsedReading(0, 7, slot, Decimal(1), True, None, None, False)],
+                          {"code": spec}, received)  # fmt: skip
+            assert row[5] == expected, (stat_type, slot, received)
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_a_taken_over_claim_does_not_ingest_a_batch_twice_or_overwrite_its_receipt(
     enterprise, item, monkeypatch
 ):

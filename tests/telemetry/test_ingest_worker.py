@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from telemetry.models import Reading, UploadBatch
 from telemetry.protocol import UPLOAD_PATH
@@ -35,6 +34,7 @@ DEADLINE_SECONDS = 60
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real worker on Redis)"),
+    pytest.mark.postgresql(reason="the worker shares the test database only on PostgreSQL"),
 ]
 
 
@@ -55,8 +55,6 @@ def ingest_queue(monkeypatch):
 
 @pytest.fixture
 def ingest_worker(transactional_db, ingest_queue, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database only on PostgreSQL (set DATABASE_URL)")
     log_path = tmp_path / "worker.log"
     environ = dict(
         os.environ,

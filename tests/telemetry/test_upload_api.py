@@ -252,7 +252,7 @@ def test_daily_readings_use_their_day_slot(client, kit, enterprise):
     assert format_wire_time(yesterday).endswith("00:00:00")
 
 
-# --- The per-process cache of item tables (telemetry.ingest.cached_item_specs) -------------
+# --- The per-process cache of item tables (telemetry.staging.cached_item_specs) ------------
 
 
 def test_a_new_item_is_accepted_at_once_in_the_process_that_saved_it(client, kit, item):
@@ -274,12 +274,12 @@ def test_a_deleted_item_is_refused_at_once_in_the_process_that_deleted_it(client
 def test_a_change_without_signal_is_seen_when_the_cached_table_expires(
     client, kit, item, settings, monkeypatch
 ):
-    from telemetry import ingest
+    from telemetry import staging
     from telemetry.models import DataItem
 
     settings.TELEMETRY_ITEM_CACHE_SECONDS = 30
     clock = [1000.0]
-    monkeypatch.setattr(ingest.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(staging.time, "monotonic", lambda: clock[0])
     signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))
     DataItem.objects.filter(pk=item.pk).update(is_active=False)  # no signal
 
