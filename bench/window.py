@@ -13,7 +13,7 @@ day is still being uploaded with scattered gaps that can still be backfilled, an
 enterprise in a hundred has lost a slot for good (its trial fails). The daily roll-ups are
 then computed from those readings in SQL, in the format ``telemetry.rollups`` keeps (hex
 bitmaps, counts that are their popcounts). Then, in this process, Django is set up against
-the scratch database and ``telemetry.trial.evaluate_trials`` (what the beat task runs)
+the scratch database and ``telemetry.services.trial.evaluate_trials`` (what the beat task runs)
 is timed, and in the same run a bare ``SELECT count(*)`` of the readings of the window.
 Target (DESIGN §4): the evaluation within 3x that bare count. The scratch database is
 dropped at the end unless ``--keep``.
@@ -280,7 +280,7 @@ def timed_count(first_day: date, days: int) -> tuple[float, int]:
 def timed_evaluation(now: datetime):
     from django.test.utils import override_settings
 
-    from telemetry import trial
+    from telemetry.services import trial
 
     # The notifications of the failed trials go nowhere.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
@@ -294,7 +294,7 @@ def explain(first_day: date, days: int) -> str:
     from django.db.models import F, Sum
 
     from telemetry.models import ConnectionState, DailyRollup
-    from telemetry.trial import JUDGED_STAT_TYPES
+    from telemetry.services.trial import JUDGED_STAT_TYPES
 
     query = (
         DailyRollup.objects.filter(

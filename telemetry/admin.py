@@ -32,7 +32,7 @@ from .models import (
     TrialRun,
     UploadBatch,
 )
-from .trial import restart_trial
+from .services.trial import restart_trial
 
 
 class RestartActionForm(CommentActionForm):

@@ -11,8 +11,8 @@ class TelemetryConfig(AppConfig):
         from portal.stages import ON_STAGE
 
         from . import dashboards
-        from .connection import open_connection
         from .events import EVENTS
+        from .services.connection import open_connection
 
         # An approved access application moves the enterprise to the connection stage.
         if open_connection not in ON_STAGE[Stage.CONNECTION]:

@@ -187,7 +187,7 @@ SCENARIOS = [
 
 
 def seed(context, log=print):
-    from .trial import evaluate_trials
+    from .services.trial import evaluate_trials
 
     connected = context.get("connected", [])
     today = timezone.localdate()
@@ -237,7 +237,7 @@ def _register(enterprise, member) -> EndDevice:
     from applications.models import DeviceCertificate
     from applications.services.certificates import generate_certificate
 
-    from .registry import save_device
+    from .services.registry import save_device
 
     serial = _device_serial(enterprise)
     form = EndDeviceForm(
@@ -257,7 +257,7 @@ def _register(enterprise, member) -> EndDevice:
 
 
 def _items(enterprise, member, device) -> dict[str, DataItem]:
-    from .registry import save_item
+    from .services.registry import save_item
 
     types = {t.code: t.pk for t in current_energy_types()}
     items = {}
@@ -459,7 +459,7 @@ def _batch(enterprise, device, certificate, slot, send_at, records, address, rel
 
 def _file_last_month(enterprise, member, items, today: date) -> None:
     """The monthly manual items of last month, filed through the filing service."""
-    from .filing import file_month
+    from .services.filing import file_month
 
     month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     if MonthlyFiling.objects.filter(enterprise=enterprise, month=month).exists():
@@ -481,7 +481,7 @@ def _alarms(connected, scenarios) -> None:
     Only the silent scenario's device is judged for silence: every demo upload ends
     yesterday, so by the live rule every device would be silent today.
     """
-    from . import alarms
+    from .services import alarms
 
     now = timezone.now()
     silent = [
@@ -513,7 +513,7 @@ COKE = ("0900", 150_000, "kg")
 
 def _histories(connected) -> int:
     """Material 10 for two enterprises, through the history import service."""
-    from .energy_history import FIRST_MONTH, import_history, last_allowed_month
+    from .services.energy_history import FIRST_MONTH, import_history, last_allowed_month
 
     done = 0
     for index, enterprise in enumerate(connected[:2]):

@@ -35,9 +35,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import bulk, rollups
-from .connection import start_trials
 from .models import BatchStatus, DataItem, EndDevice, Reading, UploadBatch
 from .protocol import EnvelopeError, ParsedReading, band_text, parse_envelope, validate_records
+from .services.connection import start_trials
 from .staging import item_specs, specs_by_id, stage
 
 logger = logging.getLogger(__name__)

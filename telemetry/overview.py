@@ -23,8 +23,8 @@ from .models import (
     TrialStatus,
     UploadBatch,
 )
+from .services.trial import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
 from .timeslots import StatType
-from .trial import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
 
 # Board columns: ?sort=<key> or ?sort=-<key>.
 BOARD_SORTS = {

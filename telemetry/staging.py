@@ -1,6 +1,6 @@
 """The request side of ingestion: an upload's readings checked, classified and staged.
 
-The upload API (``telemetry.uploads``) checks every record against the enterprise's item
+The upload API (``telemetry.services.uploads``) checks every record against the enterprise's item
 table (:func:`cached_item_specs`, a per-process copy of :func:`item_specs`) and stores the
 accepted readings on the batch as :func:`stage` rows. The worker (``telemetry.ingest``)
 moves staged rows into the readings table; readings that do not come from a device (the

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from portal.permissions import get_enterprise_or_404
 
-from .. import energy_history
+from ..services import energy_history
 
 _SHARE = inline_serializer(
     "EnergyShare",

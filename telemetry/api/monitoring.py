@@ -19,7 +19,7 @@ from ..forms import RestartTrialForm
 from ..models import TrialRun
 from ..overview import latest_runs
 from ..permissions import connections_visible_to, trial_runs_visible_to
-from ..trial import restart_trial
+from ..services.trial import restart_trial
 
 
 def _error(status: int, field: str, reason: str) -> JsonResponse:

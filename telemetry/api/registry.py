@@ -19,9 +19,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from portal.models import AuditEvent
 from portal.permissions import enterprises_visible_to, own_enterprise
 
-from ..importexport import KEYS, bind_item_form, lookups
 from ..models import EndDevice
 from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
+from ..services.importexport import KEYS, bind_item_form, lookups
 
 
 def _certificate_status(revoked_at, not_after) -> str | None:

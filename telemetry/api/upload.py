@@ -1,7 +1,7 @@
 """The device upload protocol: ``POST /api/v1/telemetry/uploads`` and its receipts.
 
 Thin views: size check, device authentication over the exact bytes, then the service in
-``telemetry.uploads``. The wire format is documented in the OpenAPI schema
+``telemetry.services.uploads``. The wire format is documented in the OpenAPI schema
 (``upload_docs``) and in ``docs/device-protocol.md``.
 """
 
@@ -16,7 +16,7 @@ from ..auth import CERT_SERIAL_META, DeviceAuthError, authenticate_device, sourc
 from ..models import UploadBatch
 from ..permissions import upload_batches_visible_to
 from ..protocol import CERT_SERIAL_HEADER, SIGNATURE_HEADER
-from ..uploads import Answer, receipt, receive_upload, refusal
+from ..services.uploads import Answer, receipt, receive_upload, refusal
 from .upload_docs import receipt_schema, upload_schema
 
 

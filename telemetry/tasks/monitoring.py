@@ -8,7 +8,7 @@ __all__ = ["check_alarms", "evaluate_trials"]
 @shared_task(time_limit=600, soft_time_limit=540)
 def evaluate_trials() -> dict:
     """Evaluate every running stable-upload trial; pass or fail the decided ones."""
-    from telemetry import trial
+    from telemetry.services import trial
 
     summary = trial.evaluate_trials()
     return {"evaluated": summary.evaluated, "passed": summary.passed, "failed": summary.failed}
@@ -17,6 +17,6 @@ def evaluate_trials() -> dict:
 @shared_task(time_limit=600, soft_time_limit=540)
 def check_alarms() -> dict:
     """Open and clear silence, completeness and consistency alarms."""
-    from telemetry import alarms
+    from telemetry.services import alarms
 
     return alarms.check_alarms()

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from portal.access import enterprise_user, government, grant_access, reviewer
 from portal.permissions import get_enterprise_or_404
 
-from .. import energy_history
 from ..forms import HistoryImportForm
-from ..importexport import ImportRefused
 from ..models import HistoricalEnergyImport
 from ..permissions import can_import_energy_history, energy_imports_visible_to
+from ..services import energy_history
+from ..services.importexport import ImportRefused
 
 READERS = (enterprise_user, reviewer, government)
 

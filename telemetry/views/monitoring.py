@@ -25,7 +25,6 @@ from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
 from .. import overview
-from ..filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
 from ..models import (
     ConnectionState,
@@ -39,7 +38,8 @@ from ..permissions import (
     outage_notices_visible_to,
     trial_runs_visible_to,
 )
-from ..trial import percent, restart_trial, trial_days
+from ..services.filing import file_month, manual_monthly_items, report_outage, resolve_outage
+from ..services.trial import percent, restart_trial, trial_days
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 

@@ -22,10 +22,10 @@ from portal.permissions import (
 )
 
 from ..forms import DataItemForm, EndDeviceForm, ItemImportForm
-from ..importexport import ImportRefused, export_csv, export_xlsx, import_items
 from ..models import DataItem, EndDevice
 from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
-from ..registry import certificates_by_serial, save_device, save_item
+from ..services.importexport import ImportRefused, export_csv, export_xlsx, import_items
+from ..services.registry import certificates_by_serial, save_device, save_item
 
 READERS = (enterprise_user, reviewer, government)
 

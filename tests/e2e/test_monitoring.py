@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from telemetry.trial import evaluate_trials
+from telemetry.services.trial import evaluate_trials
 from tests.portal.factories import EnterpriseFactory, member_of
 from tests.telemetry.factories import (
     beijing,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from applications import pki
 from applications.services.access import approve_application
 from portal.models import AuditEvent
-from telemetry.trial import evaluate_trials
+from telemetry.services.trial import evaluate_trials
 from tests.applications.factories import AccessApplicationFactory, make_root
 from tests.telemetry.factories import (
     beijing,

@@ -140,8 +140,8 @@ def test_no_module_imports_itself_back_through_others():
             ["applications.services.x -> telemetry.models"],
         ),
         (
-            "def f():\n    from telemetry import trial\n",
-            ["applications.services.x -> telemetry.trial"],
+            "def f():\n    from telemetry.services import trial\n",
+            ["applications.services.x -> telemetry.services.trial"],
         ),
         ("from portal.models import User\n", []),
     ],

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.models import Notification
-from telemetry.alarms import check_alarms, consistency_findings
-from telemetry.filing import resolve_outage
 from telemetry.models import Alarm, AlarmKind, OutageNotice, Reading
+from telemetry.services.alarms import check_alarms, consistency_findings
+from telemetry.services.filing import resolve_outage
 from tests.portal.factories import member_of
 
 from .factories import FULL_DAY, DataItemFactory, beijing, realtime_item, rollup, trial_connection

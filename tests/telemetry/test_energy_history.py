@@ -11,14 +11,19 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from portal.models import Attachment, AuditEvent
-from telemetry.energy_history import import_history, last_allowed_month, percentages, tce_of
-from telemetry.importexport import ImportRefused
 from telemetry.models import (
     EnergyStructure,
     EnergyType,
     HistoricalEnergyImport,
     HistoricalEnergyRecord,
 )
+from telemetry.services.energy_history import (
+    import_history,
+    last_allowed_month,
+    percentages,
+    tce_of,
+)
+from telemetry.services.importexport import ImportRefused
 
 from .factories import DataItemFactory, connection_for
 
@@ -337,7 +342,7 @@ def test_the_page_takes_a_bounded_number_of_queries(
 def test_a_failure_after_the_file_is_saved_leaves_no_row_and_no_file(
     member, enterprise, connected, settings, monkeypatch
 ):
-    from telemetry import energy_history
+    from telemetry.services import energy_history
 
     def broken(source):
         raise RuntimeError("structure could not be computed")

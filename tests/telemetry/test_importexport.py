@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from telemetry.importexport import (
+from telemetry.models import DataItem
+from telemetry.services.importexport import (
     COLUMNS,
     ImportRefused,
     export_csv,
@@ -15,7 +16,6 @@ from telemetry.importexport import (
     header,
     import_items,
 )
-from telemetry.models import DataItem
 from tests.portal.factories import member_of
 
 from .factories import DataItemFactory, EndDeviceFactory

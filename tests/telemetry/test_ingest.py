@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from telemetry import rollups
-from telemetry.connection import trial_start_for
 from telemetry.ingest import (
     CLAIM_STALE_AFTER,
     claim_batches,
@@ -26,6 +25,7 @@ from telemetry.models import (
     UploadBatch,
 )
 from telemetry.protocol import ParsedReading, canonical_body
+from telemetry.services.connection import trial_start_for
 from telemetry.timeslots import BEIJING, StatType
 
 from .factories import (

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from portal.models import Region
 from telemetry.models import Alarm, AlarmKind, ConnectionState, TrialRun
-from telemetry.trial import evaluate_trials
+from telemetry.services.trial import evaluate_trials
 from tests.portal.factories import EnterpriseFactory
 
 from .factories import beijing, full_days, realtime_item, trial_connection

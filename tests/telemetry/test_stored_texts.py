@@ -9,9 +9,9 @@ from datetime import date
 from django.urls import reverse
 from django.utils import translation
 
-from telemetry.alarms import check_alarms
 from telemetry.models import Alarm, AlarmKind, Connection, TrialRun, TrialStatus
-from telemetry.trial import evaluate_trials
+from telemetry.services.alarms import check_alarms
+from telemetry.services.trial import evaluate_trials
 
 from .factories import beijing, full_days, realtime_item, rollup, trial_connection
 

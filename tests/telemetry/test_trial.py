@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from portal.models import AuditEvent, Notification
 from telemetry.models import Connection, ConnectionState, TrialRun, TrialStatus
+from telemetry.services.trial import day_closes_at, evaluate_trials, judge
 from telemetry.timeslots import ArrivalWindows
-from telemetry.trial import day_closes_at, evaluate_trials, judge
 from tests.portal.factories import EnterpriseFactory, member_of
 
 from .factories import (
@@ -261,7 +261,7 @@ def test_restart_api_refuses_an_enterprise_user(enterprise, member, reviewer, ap
 def test_a_verdict_on_a_window_restarted_meanwhile_does_not_fail_the_new_one(
     enterprise, reviewer, monkeypatch
 ):
-    from telemetry import trial
+    from telemetry.services import trial
 
     item = realtime_item(enterprise)
     connection = trial_connection(enterprise, START)

@@ -4,7 +4,7 @@ The view authenticates the device over the exact body bytes and hands over the i
 this module checks the envelope and the identity it names, refuses replays, validates every
 record at once and stores the batch, raw body and staged readings (``telemetry.staging``)
 included, before the device gets its answer; a connection's first upload attempt begins
-its integration testing (``telemetry.connection``). Readings are written later by the
+its integration testing (``telemetry.services.connection``). Readings are written later by the
 ingestion task (``telemetry.ingest``), queued after commit.
 """
 
@@ -20,12 +20,12 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .auth import DeviceIdentity, relay_suspected
+from ..auth import DeviceIdentity, relay_suspected
+from ..models import BatchStatus, UploadBatch
+from ..protocol import Envelope, EnvelopeError, check_skew, parse_envelope, validate_records
+from ..staging import cached_item_specs, stage
+from ..timeslots import format_wire_time
 from .connection import awaits_integration, begin_integration
-from .models import BatchStatus, UploadBatch
-from .protocol import Envelope, EnvelopeError, check_skew, parse_envelope, validate_records
-from .staging import cached_item_specs, stage
-from .timeslots import format_wire_time
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _store(batch: UploadBatch, enterprise) -> None:
     The first upload attempt of a connection also begins its integration testing, in the
     same transaction. Raises IntegrityError when the device already used the messageId.
     """
-    from .tasks.ingest import schedule_ingestion
+    from ..tasks.ingest import schedule_ingestion
 
     if awaits_integration(enterprise):
         with transaction.atomic():

@@ -17,15 +17,15 @@ from django.utils import timezone
 from portal.catalogue import CollectionMethod
 from portal.models import AuditEvent
 
-from .models import (
+from ..models import (
     DataItem,
     InputType,
     MonthlyFiling,
     OutageNotice,
     Reading,
 )
-from .protocol import ParsedReading
-from .timeslots import BEIJING, StatType
+from ..protocol import ParsedReading
+from ..timeslots import BEIJING, StatType
 
 
 def manual_monthly_items(enterprise):
@@ -40,7 +40,7 @@ def manual_monthly_items(enterprise):
 
 def file_month(enterprise, actor, month: date, values: dict[int, Decimal], remarks=""):
     """Store the month's values (item pk -> value) and their readings; returns the filing."""
-    from .ingest import store_readings
+    from ..ingest import store_readings
 
     now = timezone.now()
     slot = datetime(month.year, month.month, 1, tzinfo=BEIJING)

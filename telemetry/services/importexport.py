@@ -19,10 +19,10 @@ from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 
-from .datacode import LENGTH, SEGMENTS
-from .energy import current_energy_types
-from .forms import DataItemForm
-from .models import DataItem, EndDevice
+from ..datacode import LENGTH, SEGMENTS
+from ..energy import current_energy_types
+from ..forms import DataItemForm
+from ..models import DataItem, EndDevice
 from .registry import require_editor
 
 # (column key, header label, form field or None)

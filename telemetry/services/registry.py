@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from portal.attachments import save_attachment
 from portal.models import AuditEvent
 
-from .models import DataItem, EndDevice
-from .permissions import can_edit_registry
+from ..models import DataItem, EndDevice
+from ..permissions import can_edit_registry
 
 
 def require_editor(actor, enterprise) -> None:

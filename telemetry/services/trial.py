@@ -33,9 +33,8 @@ from django.utils import timezone
 
 from portal.workflow import TransitionRefused
 
-from . import connection as connection_steps
-from . import texts
-from .models import (
+from .. import texts
+from ..models import (
     Connection,
     ConnectionState,
     DailyRollup,
@@ -43,9 +42,10 @@ from .models import (
     TrialRun,
     TrialStatus,
 )
-from .models.trial import percent
-from .staging import arrival_windows
-from .timeslots import BEIJING, ArrivalWindows, StatType, arrival_deadlines
+from ..models.trial import percent
+from ..staging import arrival_windows
+from ..timeslots import BEIJING, ArrivalWindows, StatType, arrival_deadlines
+from . import connection as connection_steps
 
 JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
 

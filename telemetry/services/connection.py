@@ -3,8 +3,8 @@
 Opened through portal's stage hook (``portal.stages.ON_STAGE``), which ``TelemetryConfig.ready``
 fills, so the applications app approves an access application without importing telemetry.
 Then, each through ``run_transition``: the first upload attempt begins integration testing
-(``telemetry.uploads``); the first valid reading a device uploaded starts the trial
-(``telemetry.ingest``); the trial's verdict passes or fails it (``telemetry.trial``); a
+(``telemetry.services.uploads``); the first valid reading a device uploaded starts the trial
+(``telemetry.ingest``); the trial's verdict passes or fails it (``telemetry.services.trial``); a
 reviewer restarts it.
 """
 
@@ -21,8 +21,8 @@ from portal.models import Enterprise
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.workflow import TransitionRefused, run_transition
 
-from .models import Connection, ConnectionState
-from .timeslots import BEIJING
+from ..models import Connection, ConnectionState
+from ..timeslots import BEIJING
 
 
 def open_connection(enterprise: Enterprise) -> Connection:
@@ -96,7 +96,7 @@ def start_trials(first_at: dict[int, datetime]) -> None:
 
 # --- The trial's outcome ----------------------------------------------------------------------
 #
-# The verdict is reached in telemetry.trial; these take the step. The caller holds the
+# The verdict is reached in telemetry.services.trial; these take the step. The caller holds the
 # connection's row lock and its transaction.
 
 

@@ -33,10 +33,9 @@ from django.utils.translation import gettext as _
 from portal.attachments import SPREADSHEETS, XLSX, AttachmentRejected, check_file, save_attachment
 from portal.models import AuditEvent, Enterprise
 
-from .datacode import DataCode, DataCodeError
-from .energy import current_energy_types
-from .importexport import ImportRefused, RowError, cell_text, column_key, read_table
-from .models import (
+from ..datacode import DataCode, DataCodeError
+from ..energy import current_energy_types
+from ..models import (
     Connection,
     DataItem,
     EnergyStructure,
@@ -44,8 +43,9 @@ from .models import (
     HistoricalEnergyImport,
     HistoricalEnergyRecord,
 )
+from ..timeslots import BEIJING
+from .importexport import ImportRefused, RowError, cell_text, column_key, read_table
 from .registry import require_editor
-from .timeslots import BEIJING
 
 FIRST_MONTH = date(2016, 1, 1)
 MAX_ROWS = 20_000

@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 
 from portal.notifications import enterprise_users, notify
 
-from . import texts
-from .models import (
+from .. import texts
+from ..models import (
     Alarm,
     AlarmKind,
     ConnectionState,
@@ -47,7 +47,7 @@ from .models import (
     OutageNotice,
     Reading,
 )
-from .timeslots import BEIJING, StatType, format_wire_time
+from ..timeslots import BEIJING, StatType, format_wire_time
 
 WATCHED_STATES = [
     ConnectionState.TRIAL_RUNNING,
