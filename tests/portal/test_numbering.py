@@ -28,9 +28,8 @@ def test_a_rolled_back_creation_gives_its_number_back():
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_concurrent_numbers_are_distinct_and_consecutive():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     numbers, errors = [], []
     barrier = threading.Barrier(8)
 
