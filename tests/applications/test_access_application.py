@@ -1,11 +1,8 @@
 """Access application (附表1): fields, materials, guarded transitions, concurrency, pages."""
 
-import threading
-
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from applications.models import (
@@ -28,6 +25,7 @@ from portal.attachments import AttachmentRejected, as_bytes_upload
 from portal.models import AuditEvent, Notification, Stage
 from portal.workflow import TransitionRefused
 from telemetry.models import Connection, ConnectionState
+from tests.concurrency import at_once
 from tests.portal.factories import EnterpriseFactory, ReviewerFactory, member_of
 
 from .factories import (
@@ -219,30 +217,6 @@ def test_tunnel_addresses_are_unique_per_enterprise(root, reviewer):
         approve_application(application, reviewer)
         addresses.add(application.enterprise.vpn_account.tunnel_address)
     assert addresses == {"10.88.0.2", "10.88.0.3", "10.88.0.4"}
-
-
-def at_once(action, arguments) -> list[str]:
-    """Run ``action(argument)`` in one thread per argument, released together; "ok" or the
-    refusal reason of each, in finishing order."""
-    outcomes = []
-    barrier = threading.Barrier(len(arguments))
-
-    def run(argument):
-        try:
-            barrier.wait()
-            action(argument)
-            outcomes.append("ok")
-        except TransitionRefused as refusal:
-            outcomes.append(refusal.reason)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,11 +1,9 @@
 """Design scheme: numbering, the 7.1 feedback round trip, three confirmations, changes."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +24,7 @@ from applications.services.schemes import (
 )
 from portal.models import AuditEvent, DocumentCounter, Notification, Stage
 from portal.workflow import TransitionRefused
+from tests.concurrency import results_at_once
 from tests.portal.factories import OperatorFactory, ReviewerFactory
 
 from .factories import BUDGET, ENERGY, INSTRUMENTS, DesignSchemeFactory, pdf
@@ -90,26 +89,11 @@ def test_concurrent_creation_gives_distinct_consecutive_numbers():
     from tests.portal.factories import EnterpriseFactory
 
     enterprise, reviewer = EnterpriseFactory(), ReviewerFactory()
-    numbers, errors = [], []
-    barrier = threading.Barrier(6)
-
-    def create():
-        try:
-            barrier.wait()
-            numbers.append(create_scheme(reviewer, enterprise, CONTENT).number)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    numbers = results_at_once(
+        lambda _: create_scheme(reviewer, enterprise, CONTENT).number, range(6)
+    )
 
     year = timezone.localdate().year
-    assert errors == []
     assert sorted(numbers) == [f"NY{year}-{n:04d}" for n in range(1, 7)]
 
 

@@ -1,13 +1,12 @@
 """Gapless per-kind, per-year document numbers (portal.numbering)."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from portal.models import DocumentCounter
 from portal.numbering import next_number
+from tests.concurrency import results_at_once
 
 
 @pytest.mark.django_db
@@ -30,25 +29,11 @@ def test_a_rolled_back_creation_gives_its_number_back():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql(reason="row locks need PostgreSQL")
 def test_concurrent_numbers_are_distinct_and_consecutive():
-    numbers, errors = [], []
-    barrier = threading.Barrier(8)
+    def take(_):
+        with transaction.atomic():
+            return next_number("conformance_report", 2026)
 
-    def take():
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                numbers.append(next_number("conformance_report", 2026))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    numbers = results_at_once(take, range(8))
     assert sorted(numbers) == list(range(1, 9))
 
 
