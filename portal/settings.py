@@ -190,6 +190,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "var" / "demo.sqlite3",
+            # The demo's scheduler (Celery beat, tasks in-process) writes beside runserver:
+            # take the write lock at BEGIN and wait for it, rather than fail at once.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
