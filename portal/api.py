@@ -14,11 +14,11 @@ from .models import AuditEvent
 from .permissions import (
     can_edit_enterprise,
     enterprises_visible_to,
-    is_staff_reviewer,
     locked_enterprise_fields,
     memberships_visible_to,
     notifications_visible_to,
 )
+from .roles import is_staff_reviewer
 from .serializers import (
     DecisionSerializer,
     EnterpriseFilterSerializer,
@@ -27,7 +27,7 @@ from .serializers import (
     NotificationSerializer,
     UserSerializer,
 )
-from .services import approve_registration, reject_registration
+from .services import approve_registration, overturn_rejection, reject_registration
 
 
 class IsReviewer(permissions.BasePermission):
@@ -85,6 +85,15 @@ class EnterpriseViewSet(
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enterprise = approve_registration(self.get_object(), request.user, data.data["comment"])
+        return Response(EnterpriseSerializer(enterprise).data)
+
+    @extend_schema(request=DecisionSerializer, responses=EnterpriseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
+    def overturn(self, request, pk=None):
+        """Approve a refused registration; the comment (the reason) is required."""
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = overturn_rejection(self.get_object(), request.user, data.data["comment"])
         return Response(EnterpriseSerializer(enterprise).data)
 
     @extend_schema(request=DecisionSerializer, responses=EnterpriseSerializer)

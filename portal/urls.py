@@ -85,6 +85,12 @@ urlpatterns = [
         {"decision": "reject"},
         name="enterprise_reject",
     ),
+    path(
+        "enterprises/<int:pk>/overturn/",
+        enterprises.enterprise_decide,
+        {"decision": "overturn"},
+        name="enterprise_overturn",
+    ),
     path("files/<int:pk>/", files.attachment_download, name="attachment_download"),
     path("inbox/", notifications.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", notifications.mark_read, name="notification_read"),

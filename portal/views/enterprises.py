@@ -13,10 +13,10 @@ from ..permissions import (
     can_edit_enterprise,
     enterprises_visible_to,
     get_enterprise_or_404,
-    is_staff_reviewer,
     locked_enterprise_fields,
 )
-from ..services import approve_registration, reject_registration
+from ..roles import is_staff_reviewer
+from ..services import approve_registration, overturn_rejection, reject_registration
 from ..workflow import TransitionRefused
 
 
@@ -105,6 +105,9 @@ def enterprise_decide(request, pk, decision):
     try:
         if decision == "approve":
             approve_registration(enterprise, request.user, comment)
+            messages.success(request, _("已通过“%(name)s”的注册。") % {"name": enterprise.name})
+        elif decision == "overturn":
+            overturn_rejection(enterprise, request.user, comment)
             messages.success(request, _("已通过“%(name)s”的注册。") % {"name": enterprise.name})
         else:
             reject_registration(enterprise, request.user, comment)
