@@ -294,6 +294,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # E-mails whose task could not be queued (broker down during the request).
+    "send-unsent-notification-emails": {
+        "task": "portal.tasks.send_unsent_notification_emails",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "remove-orphan-files": {
         "task": "portal.tasks.remove_orphan_files",
         "schedule": crontab(hour=3, minute=41),
