@@ -11,7 +11,9 @@ from .access import grant_access, logged_in, public
 from .views import dashboards, enterprises, files, notifications
 from .views import public as public_views
 
+# JSON only: no `.json` suffix routes (their actions would not take the format argument).
 router = DefaultRouter()
+router.include_format_suffixes = False  # JSON only; a `.json` route passed format= to actions
 router.register("enterprises", api.EnterpriseViewSet, basename="enterprise")
 router.register("memberships", api.MembershipViewSet, basename="membership")
 router.register("notifications", api.NotificationViewSet, basename="notification")
