@@ -5,7 +5,8 @@ from . import api
 
 # JSON only: no `.json` suffix routes (their actions would not take the format argument).
 router = DefaultRouter()
-router.include_format_suffixes = False  # JSON only; a `.json` route passed format= to actions
+# JSON only: no `.json` suffix routes (their actions would not take the format argument).
+router.include_format_suffixes = False
 router.register("design-schemes", api.DesignSchemeViewSet, basename="design-scheme")
 router.register("change-records", api.ChangeRecordViewSet, basename="change-record")
 router.register("access-applications", api.AccessApplicationViewSet, basename="access-application")

@@ -5,11 +5,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .lockouts import is_locked_out, lockout_response
 from .models import AuditEvent
 from .permissions import (
     can_edit_enterprise,
@@ -126,3 +128,14 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
             note.read_at = timezone.now()
             note.save(update_fields=["read_at"])
         return Response(NotificationSerializer(note).data)
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST username and password for an API token; a locked-out account or address is
+    refused (429) before its password is checked, as on the login page."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username", "") if hasattr(request.data, "get") else ""
+        if is_locked_out(request, str(username)):
+            return lockout_response(request)
+        return super().post(request, *args, **kwargs)

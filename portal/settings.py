@@ -78,6 +78,13 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 SECURE = env_bool("SECURE", False)  # behind HTTPS: secure cookies, HSTS, redirect
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
+# Reverse proxies whose X-Forwarded-For is believed when finding a client's address (device
+# uploads, login throttling); TELEMETRY_TRUSTED_PROXIES is the older name.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", env("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1"))
+# Login throttling (django-axes): after this many failed logins an account, and separately
+# an address, is locked out for LOGIN_LOCKOUT_MINUTES, on the login page and the token API.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
 
 # Internal CA and VPN accounts (applications app). The CA private key is stored encrypted
 # with this passphrase; the demo falls back to SECRET_KEY so it needs no extra secret.
@@ -108,8 +115,6 @@ TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
 TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
-# Reverse proxies whose X-Forwarded-For is believed when finding a device's source address.
-TELEMETRY_TRUSTED_PROXIES = env_list("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -135,6 +140,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "portal",
     "applications",
     "telemetry",
@@ -155,7 +161,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.access.AccessRuleMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is checked.
+    "portal.lockouts.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Either the account or the address reaching the limit locks (each counted on its own).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.lockouts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Every failed attempt kept (shown in the admin), beside the counters that lock.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

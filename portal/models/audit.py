@@ -21,6 +21,7 @@ register_events(
         "registration_rejected": _("注册审核未通过"),
         "registration_rejection_overturned": _("撤销注册退回决定并通过"),
         "enterprise_updated": _("企业信息修改"),
+        "login_lockout_lifted": _("解除登录锁定"),
         "member_added": _("添加企业成员"),
         "attachment_uploaded": _("上传附件"),
     }

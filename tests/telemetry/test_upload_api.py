@@ -212,7 +212,7 @@ def test_an_upload_from_outside_the_vpn_address_is_flagged(client, kit, item):
 
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(client, kit, item, settings):
     vpn_account_for(kit.device.enterprise, "10.8.0.10")
-    settings.TELEMETRY_TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     body = envelope(kit, [record(item, "1", recent_slot())])
     signed_post(client, kit, body, HTTP_X_FORWARDED_FOR="10.8.0.10")
     batch = UploadBatch.objects.get(message_id=body["messageId"])
