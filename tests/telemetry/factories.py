@@ -50,6 +50,23 @@ class DataItemFactory(DjangoModelFactory):
     value_min = Decimal("0")
     value_max = Decimal("100000")
 
+    # When the item was registered (DataItem.created_at, which auto_now_add sets to now):
+    # by default long before any day a test looks at; gaps and completeness count from it.
+    registered = datetime(2020, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        registered = kwargs.pop("registered")
+        item = super()._create(model_class, *args, **kwargs)
+        model_class.objects.filter(pk=item.pk).update(created_at=registered)
+        item.created_at = registered
+        return item
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        kwargs.pop("registered")
+        return super()._build(model_class, *args, **kwargs)
+
 
 @dataclass
 class DeviceKit:
