@@ -129,7 +129,7 @@ def test_outsiders_get_404_on_the_gap_page(enterprise, outsider, other_viewer, c
 
 def test_nothing_is_missing_from_before_the_item_was_registered(kit):
     # Registered 3-04 10:07: the 10:00 slot (in progress then) is the first one owed.
-    item = DataItemFactory(
+    DataItemFactory(
         enterprise=kit.device.enterprise, device=kit.device, registered=beijing(2026, 3, 4, 10, 7)
     )
     window = Window(beijing(2026, 3, 1), beijing(2026, 3, 5))
