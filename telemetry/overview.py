@@ -56,7 +56,7 @@ def trial_summary(enterprise) -> dict:
         "run": run,
         "run_rate": percent(run.success_rate) if run else "—",
         "trial_days": trial_days(),
-        "integration_done": bool(connection and connection.first_reading_at),
+        "integration_done": bool(connection and connection.connected_at),
     }
 
 
