@@ -158,6 +158,16 @@ def record(item: DataItem, value, stat_date, **extra) -> dict:
     return {**DeviceClient.reading(item.data_code, value, stat_date, item.stat_type), **extra}
 
 
+def one_record_body(kit: DeviceKit) -> dict:
+    """An upload body with one reading, of a new item of the kit's enterprise, for the slot
+    that just ended."""
+    from telemetry.timeslots import StatType, slot_start
+
+    item = DataItemFactory(enterprise=kit.device.enterprise)
+    slot = slot_start(StatType.REALTIME, datetime.now(BEIJING)) - timedelta(minutes=15)
+    return envelope(kit, [record(item, "1", slot)])
+
+
 def signed_post(client, kit: DeviceKit, body, *, key=None, serial=None, **extra):
     raw = body if isinstance(body, bytes) else canonical_body(body)
     headers = {

@@ -1,7 +1,7 @@
 """Monitoring made honest: figures from each item's registration, refused requests and
 missing certificates on the page, duplicates shown as duplicates."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -10,17 +10,15 @@ from django.utils import timezone
 from applications import pki
 from telemetry import overview, refusals
 from telemetry.models import BatchStatus, RefusalReason, UploadBatch, UploadRefusal
-from telemetry.timeslots import BEIJING, StatType, slot_start
 from tests.portal.factories import EnterpriseFactory
 
 from .factories import (
     DataItemFactory,
     beijing,
     device_with_certificate,
-    envelope,
     full_days,
     issue_certificate_row,
-    record,
+    one_record_body,
     rollup,
     signed_get,
     signed_post,
@@ -37,9 +35,7 @@ def kit(enterprise):
 
 @pytest.fixture
 def body(kit):
-    item = DataItemFactory(enterprise=kit.device.enterprise)
-    slot = slot_start(StatType.REALTIME, datetime.now(BEIJING)) - timedelta(minutes=15)
-    return envelope(kit, [record(item, "1", slot)])
+    return one_record_body(kit)
 
 
 def monitoring(client, enterprise):
