@@ -199,7 +199,8 @@ def region_health(request):
             "summary": overview.region_summary(rows),
             "chart": {
                 "labels": [r["enterprise"].name for r in rows],
-                "values": [r["completeness"] or 0 for r in rows],
+                # None (no bar) for an enterprise that owed nothing yet, never a false 0.
+                "values": [r["completeness"] for r in rows],
                 "label": _("昨日数据完整率（%）"),
             },
             "yesterday": timezone.localdate() - timedelta(days=1),
