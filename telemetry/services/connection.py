@@ -118,7 +118,9 @@ def record_connected(enterprise_ids) -> int:
     valid = Reading.objects.filter(item=OuterRef("pk"), valid=True, batch__isnull=False)
     items = connection_items(OuterRef("enterprise"))
     first_valid = Subquery(valid.order_by("received_at").values("received_at")[:1])
-    last_first = items.annotate(first=first_valid).order_by(F("first").desc()).values("first")
+    last_first = (
+        items.annotate(first=first_valid).order_by(F("first").desc(nulls_last=True)).values("first")
+    )
     return (
         Connection.objects.filter(enterprise_id__in=list(enterprise_ids), connected_at=None)
         .filter(Exists(items))
