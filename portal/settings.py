@@ -111,6 +111,9 @@ TELEMETRY_MAX_BODY_BYTES = env_int("TELEMETRY_MAX_BODY_BYTES", 1024 * 1024)
 TELEMETRY_MAX_SKEW_SECONDS = env_int("TELEMETRY_MAX_SKEW_SECONDS", 300)
 # Longest window a gap list may span, in days.
 TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
+# How many days of refused device requests (revoked/expired certificate, bad signature) the
+# enterprise's monitoring page lists.
+TELEMETRY_REFUSALS_SHOWN_DAYS = env_int("TELEMETRY_REFUSALS_SHOWN_DAYS", 7)
 # Longest life of a web process's copy of an enterprise's item table (0 = off); ADR 0006.
 TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.

@@ -31,6 +31,7 @@ from .models import (
     OutageNotice,
     TrialRun,
     UploadBatch,
+    UploadRefusal,
 )
 from .services.trial import restart_trial
 
@@ -167,6 +168,14 @@ class OutageNoticeAdmin(EnterpriseRecordAdmin):
     list_display = ("device", "enterprise", "starts_at", "expected_end", "resolved_at")
     search_fields = ("device__serial",)
     list_select_related = ("device",)
+
+
+@admin.register(UploadRefusal)
+class UploadRefusalAdmin(EnterpriseRecordAdmin):
+    list_display = ("enterprise", "reason", "cert_serial", "device_serial", "hour", "count")
+    list_filter = ("reason",)
+    search_fields = ("cert_serial", "device_serial")
+    date_hierarchy = "hour"
 
 
 @admin.register(EnergyDictionary)

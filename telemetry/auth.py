@@ -194,11 +194,18 @@ def _certificate_with_enterprise(serial: str):
     return row
 
 
+def _count_refusal(row, reason: str, device_serial: str | None = None) -> None:
+    """A known certificate was refused: count it for its enterprise's monitoring page."""
+    from .refusals import record
+
+    record(row.enterprise_id, row.serial_hex, device_serial or row.device_serial, reason)
+
+
 def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
     """Authenticate the device that signed ``signed_bytes``, or raise DeviceAuthError."""
     from applications.models import CertificateStatus
 
-    from .models import EndDevice
+    from .models import EndDevice, RefusalReason
 
     meta = request.META
     serial = (meta.get(CERT_SERIAL_META) or "").strip().lower()
@@ -215,6 +222,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         raise DeviceAuthError(CERT_SERIAL_HEADER, f"证书 {serial} 不是本平台 CA 签发的证书")
     status = row.status()
     if status == CertificateStatus.REVOKED:
+        _count_refusal(row, RefusalReason.REVOKED)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER,
             f"证书 {serial} 已于 {timezone.localtime(row.revoked_at):%Y-%m-%d %H:%M} 吊销"
@@ -222,6 +230,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
             status=403,
         )
     if status == CertificateStatus.EXPIRED:
+        _count_refusal(row, RefusalReason.EXPIRED)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER,
             f"证书 {serial} 已于 {timezone.localtime(row.not_after):%Y-%m-%d %H:%M} 过期，"
@@ -229,6 +238,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         )
     certificate, binding = _parsed_certificate(row)
     if not pki.verify_body_signature(certificate, signed_bytes, signature):
+        _count_refusal(row, RefusalReason.BAD_SIGNATURE)
         raise DeviceAuthError(
             SIGNATURE_HEADER,
             "签名校验失败：签名不是该证书的私钥对请求内容（POST 为原始请求体，GET 为请求路径"
@@ -236,6 +246,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         )
     enterprise = row.enterprise
     if binding is None or binding[0] != enterprise.uscc:
+        _count_refusal(row, RefusalReason.SUBJECT_MISMATCH)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER, "证书主题中的统一社会信用代码与证书所属企业不符", status=403
         )
@@ -252,6 +263,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
             enterprise=enterprise, serial=device_serial, is_active=True
         ).first()
     if device is None:
+        _count_refusal(row, RefusalReason.UNKNOWN_DEVICE, device_serial)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER,
             f"证书绑定的端设备 {device_serial} 未在本企业登记或已停用，请先登记端设备",

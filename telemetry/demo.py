@@ -199,6 +199,11 @@ def seed(context, log=print):
         device = _register(enterprise, member)
         items = _items(enterprise, member, device)
         if scenario.first_day is not None:
+            # Registered the morning the data starts: gaps are counted from registration.
+            registered = _midnight(today - timedelta(days=scenario.first_day))
+            DataItem.objects.filter(enterprise=enterprise).update(
+                created_at=registered + timedelta(hours=10)
+            )
             _upload(enterprise, device, items, scenario, today)
             _file_last_month(enterprise, member, items, today)
         seeded.append(scenario.name)

@@ -37,7 +37,7 @@ from django.utils import timezone
 from . import bulk, rollups
 from .models import BatchStatus, DataItem, EndDevice, Reading, UploadBatch
 from .protocol import EnvelopeError, ParsedReading, band_text, parse_envelope, validate_records
-from .services.connection import start_trials
+from .services.connection import record_connected, start_trials
 from .staging import item_specs, specs_by_id, stage
 
 logger = logging.getLogger(__name__)
@@ -212,6 +212,7 @@ def _write(sources: list[_Source]) -> StoreResult:
             refusals.setdefault(batch_id, []).append(_late_refusal(item_id, rest))
     rollups.apply(rollups.collect(readings, shapes), shapes)
     start_trials(first_at)
+    record_connected(first_at)
 
     result = StoreResult(refusals=refusals)
     for source in sources:

@@ -13,6 +13,7 @@ from .item import (
     StatTypeChoice,
 )
 from .reading import ArrivalClass, Reading
+from .refusal import RefusalReason, UploadRefusal
 from .rollup import DailyRollup
 from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
@@ -38,9 +39,11 @@ __all__ = [
     "MonthlyFiling",
     "OutageNotice",
     "Reading",
+    "RefusalReason",
     "Scope",
     "StatTypeChoice",
     "TrialRun",
     "TrialStatus",
     "UploadBatch",
+    "UploadRefusal",
 ]

@@ -50,6 +50,23 @@ class DataItemFactory(DjangoModelFactory):
     value_min = Decimal("0")
     value_max = Decimal("100000")
 
+    # When the item was registered (DataItem.created_at, which auto_now_add sets to now):
+    # by default long before any day a test looks at; gaps and completeness count from it.
+    registered = datetime(2020, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        registered = kwargs.pop("registered")
+        item = super()._create(model_class, *args, **kwargs)
+        model_class.objects.filter(pk=item.pk).update(created_at=registered)
+        item.created_at = registered
+        return item
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        kwargs.pop("registered")
+        return super()._build(model_class, *args, **kwargs)
+
 
 @dataclass
 class DeviceKit:
@@ -139,6 +156,16 @@ def envelope(kit: DeviceKit, records, *, message_id=None, sent_at=None, **overri
 
 def record(item: DataItem, value, stat_date, **extra) -> dict:
     return {**DeviceClient.reading(item.data_code, value, stat_date, item.stat_type), **extra}
+
+
+def one_record_body(kit: DeviceKit) -> dict:
+    """An upload body with one reading, of a new item of the kit's enterprise, for the slot
+    that just ended."""
+    from telemetry.timeslots import StatType, slot_start
+
+    item = DataItemFactory(enterprise=kit.device.enterprise)
+    slot = slot_start(StatType.REALTIME, datetime.now(BEIJING)) - timedelta(minutes=15)
+    return envelope(kit, [record(item, "1", slot)])
 
 
 def signed_post(client, kit: DeviceKit, body, *, key=None, serial=None, **extra):

@@ -17,10 +17,12 @@ from telemetry.models import (
     HistoricalEnergyImport,
     MonthlyFiling,
     OutageNotice,
+    RefusalReason,
     TrialRun,
     TrialStatus,
     UploadBatch,
 )
+from telemetry.refusals import record as record_refusal
 from tests.portal.admin_pages import (
     AdminPagesContract,
     act,
@@ -85,6 +87,7 @@ def build_records(count: int) -> None:
         HistoricalEnergyImport.objects.create(
             enterprise=enterprise, original_name="历史能耗.xlsx", uploaded_by=member
         )
+        record_refusal(enterprise.pk, "0a1b", device.serial, RefusalReason.BAD_SIGNATURE)
 
 
 @pytest.fixture
@@ -106,6 +109,7 @@ class TestAdminPages(AdminPagesContract):
         "OutageNotice",
         "TrialRun",
         "UploadBatch",
+        "UploadRefusal",
     }
     build_records = staticmethod(build_records)
 

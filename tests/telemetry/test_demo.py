@@ -5,6 +5,7 @@ from django.db.models import Sum
 
 from telemetry import demo
 from telemetry.models import (
+    Connection,
     DailyRollup,
     EnergyStructure,
     MonthlyFiling,
@@ -37,6 +38,8 @@ def test_the_seed_shows_trials_running_passed_and_failed(connected):
     demo.seed({"connected": connected}, log=lambda *args: None)
     statuses = [TrialRun.objects.get(connection__enterprise=e).status for e in connected]
     assert statuses == ["running", "passed", "failed"]
+    # Every item a device reports has valid data: 对接测试 is over, the connection date set.
+    assert all(Connection.objects.get(enterprise=e).connected_at for e in connected)
     failed = TrialRun.objects.get(connection__enterprise=connected[2])
     assert "已超过补传期限" in failed.failure_reason
     totals = DailyRollup.objects.aggregate(back=Sum("backfilled"), late=Sum("late"))
