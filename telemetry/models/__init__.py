@@ -13,6 +13,7 @@ from .item import (
     StatTypeChoice,
 )
 from .reading import ArrivalClass, Reading
+from .revision import ReadingRevision
 from .rollup import DailyRollup
 from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
@@ -38,6 +39,7 @@ __all__ = [
     "MonthlyFiling",
     "OutageNotice",
     "Reading",
+    "ReadingRevision",
     "Scope",
     "StatTypeChoice",
     "TrialRun",
