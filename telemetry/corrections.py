@@ -44,19 +44,28 @@ _CORRECT = """, cand AS (
     FROM {reading} r WHERE (r.slot, r.item_id) IN (SELECT slot, item_id FROM cand)
     ORDER BY r.slot, r.item_id
     FOR UPDATE OF r
-), chain AS (
-    -- The stored reading, then the incoming ones received after it, in receipt order.
-    SELECT k.*, lag(k.value) OVER w AS prev_value, lag(k.valid) OVER w AS prev_valid
+), known AS (
+    -- Every incoming reading's slot is stored by now (inserted just before, or earlier):
+    -- the stored reading and the incoming ones, each with the stored one's receipt order.
+    SELECT k.*,
+           max(k.received_at) FILTER (WHERE NOT k.incoming) OVER p AS stored_at,
+           max(coalesce(k.batch_id, 0)) FILTER (WHERE NOT k.incoming) OVER p AS stored_batch
     FROM (
         SELECT r.*, NULL::bigint AS enterprise_id, NULL::smallint AS stat_type,
                NULL::smallint AS interval_minutes, false AS incoming
         FROM current r
         UNION ALL
-        SELECT c.slot, c.item_id, c.value, c.valid, c.arrival, c.received_at, c.batch_id,
-               c.enterprise_id, c.stat_type, c.interval_minutes, true
-        FROM cand c JOIN current r ON r.slot = c.slot AND r.item_id = c.item_id
-        WHERE (c.received_at, coalesce(c.batch_id, 0)) > (r.received_at, coalesce(r.batch_id, 0))
+        SELECT slot, item_id, value, valid, arrival, received_at, batch_id, enterprise_id,
+               stat_type, interval_minutes, true
+        FROM cand
     ) k
+    WINDOW p AS (PARTITION BY k.slot, k.item_id)
+), chain AS (
+    -- The stored reading, then the incoming ones received after it, in receipt order.
+    SELECT k.*, lag(k.value) OVER w AS prev_value, lag(k.valid) OVER w AS prev_valid
+    FROM known k
+    WHERE NOT k.incoming
+       OR (k.received_at, coalesce(k.batch_id, 0)) > (k.stored_at, k.stored_batch)
     WINDOW w AS (PARTITION BY k.slot, k.item_id ORDER BY k.received_at, coalesce(k.batch_id, 0))
 ), steps AS (
     -- The stored reading and the corrections: each replaces the one before it.
