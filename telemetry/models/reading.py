@@ -11,7 +11,8 @@ class ArrivalClass(models.IntegerChoices):
 class Reading(models.Model):
     """One value of one data item for one slot (the start of its statistical period).
 
-    The key is (slot, item): an upsert on it makes repeated uploads change nothing, and
+    The key is (slot, item): one row per slot, the reading received last (an exact repeat
+    changes nothing; a correction replaces it, the old one kept as ``ReadingRevision``), and
     leading with the time lets PostgreSQL partition the table by slot range and keeps
     COPY-speed appends (DESIGN section 4).
     """
