@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .reading import ArrivalClass
+from .reading import ArrivalClass, batch_link
 
 
 class ReadingRevision(models.Model):
@@ -23,26 +23,12 @@ class ReadingRevision(models.Model):
     old_valid = models.BooleanField(_("原有效标志"))
     old_arrival = models.PositiveSmallIntegerField(_("原到达类别"), choices=ArrivalClass)
     old_received_at = models.DateTimeField(_("原接收时间"))
-    old_batch = models.ForeignKey(
-        "telemetry.UploadBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        db_constraint=False,  # batches are pruned independently, as for readings
-        related_name="+",
-    )
+    old_batch = batch_link()
     value = models.DecimalField(_("更正后数值"), max_digits=20, decimal_places=4)
     valid = models.BooleanField(_("更正后有效标志"))
     arrival = models.PositiveSmallIntegerField(_("更正后到达类别"), choices=ArrivalClass)
     received_at = models.DateTimeField(_("更正接收时间"))
-    batch = models.ForeignKey(
-        "telemetry.UploadBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        related_name="+",
-    )
+    batch = batch_link()
     replaced_at = models.DateTimeField(_("更正入库时间"))
 
     class Meta:
@@ -51,7 +37,6 @@ class ReadingRevision(models.Model):
         indexes = [
             models.Index(fields=["enterprise", "-replaced_at"], name="revision_enterprise_idx"),
             models.Index(fields=["item", "slot"], name="revision_item_slot_idx"),
-            models.Index(fields=["batch"], name="revision_batch_idx"),
         ]
 
     def __str__(self):
