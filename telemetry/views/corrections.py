@@ -33,7 +33,7 @@ def enterprise_corrections(request, pk):
     error, item, slot, current = None, None, None, None
     item_text, slot_text = request.GET.get("item", ""), request.GET.get("slot", "").strip()
     if item_text:
-        item = next((i for i in items if str(i.pk) == item_text), None)
+        item = items.filter(pk=int(item_text)).first() if item_text.isdigit() else None
         if item is None:
             error = _("没有找到该企业的数据采集项 %(item)s。") % {"item": item_text}
         else:

@@ -397,11 +397,18 @@ def test_the_slot_history_page_shows_what_was_replaced(
     assert url in monitoring.content.decode()
 
 
-def test_the_slot_history_page_refuses_bad_filters_clearly(enterprise, member, client_for):
+def test_the_slot_history_page_refuses_bad_filters_clearly(
+    enterprise, other_enterprise, member, client_for
+):
     _corrected(enterprise)
     url = reverse("telemetry:enterprise_corrections", args=[enterprise.pk])
-    response = client_for(member).get(url, {"item": "999999"})
-    assert "999999" in response.context["error"]
+    for unknown in ("999999", "abc"):
+        response = client_for(member).get(url, {"item": unknown})
+        assert unknown in response.context["error"]
+    # Another enterprise's item is not found either.
+    stranger = DataItemFactory(enterprise=other_enterprise)
+    response = client_for(member).get(url, {"item": stranger.pk})
+    assert str(stranger.pk) in response.context["error"]
     item = enterprise.data_items.get()
     response = client_for(member).get(url, {"item": item.pk, "slot": "2026-03-02T10:00"})
     assert "yyyy-MM-dd HH:mm:ss" in response.context["error"]
@@ -410,11 +417,11 @@ def test_the_slot_history_page_refuses_bad_filters_clearly(enterprise, member, c
 
 
 def test_outsiders_and_other_regions_see_no_slot_history(
-    enterprise, other_enterprise, outsider, other_viewer, client_for
+    enterprise, other_enterprise, outsider, other_viewer, panel_member, client_for
 ):
     _corrected(enterprise)
     url = reverse("telemetry:enterprise_corrections", args=[enterprise.pk])
-    for user in (outsider, other_viewer):
+    for user in (outsider, other_viewer, panel_member):
         assert client_for(user).get(url).status_code == 404
     # Their own page does not list another enterprise's corrections.
     own = reverse("telemetry:enterprise_corrections", args=[other_enterprise.pk])
