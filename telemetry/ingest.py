@@ -192,9 +192,8 @@ def _write(sources: list[_Source]) -> StoreResult:
         checked = _check_portable(sources)
         rows = _insert_portable(sources, checked)
     received = {s.batch_id: s.received_at for s in sources}
-    counts: dict[int | None, list[int]] = defaultdict(
-        lambda: [0, 0, 0]
-    )  # stored, refused, corrected
+    # Per source: [stored, refused, corrected]; the rest of its readings are duplicates.
+    counts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     refusals: dict[int | None, list[dict]] = {}
     shapes: dict[int, rollups.ItemShape] = {}
     # Per (item, slot epoch): the slot's arrival class, validity, and whether it replaces
