@@ -1,9 +1,10 @@
 """Connections, trials, the registry, uploads and the monitoring records in the admin.
 
-Read-only (``portal.admin.ServiceMadeAdmin``): devices, items, batches, alarms and filings
-are made by the services and the ingestion, the connection's state is an FSM field, and the
-energy dictionary is loaded from the standard's table. The operator restarts a trial with
-an action that calls the same service as the trial page. Upload bodies are shown by size.
+Read-only (``portal.admin.ServiceMadeAdmin``): devices, items, batches, corrections, alarms
+and filings are made by the services and the ingestion, the connection's state is an FSM
+field, and the energy dictionary is loaded from the standard's table. The operator restarts
+a trial with an action that calls the same service as the trial page. Upload bodies are
+shown by size.
 """
 
 from django import forms
@@ -29,6 +30,7 @@ from .models import (
     HistoricalEnergyImport,
     MonthlyFiling,
     OutageNotice,
+    ReadingRevision,
     TrialRun,
     UploadBatch,
     UploadRefusal,
@@ -126,6 +128,7 @@ class UploadBatchAdmin(EnterpriseRecordAdmin):
         "record_count",
         "accepted_count",
         "stored_count",
+        "corrected_count",
         "body_size",
         "relay_suspected",
     )
@@ -147,6 +150,15 @@ class UploadBatchAdmin(EnterpriseRecordAdmin):
     @admin.display(description=_("大小（字节）"), ordering="stored_body_size")
     def body_size(self, batch):
         return batch.stored_body_size
+
+
+@admin.register(ReadingRevision)
+class ReadingRevisionAdmin(EnterpriseRecordAdmin):
+    list_display = ("item", "slot", "old_value", "old_valid", "value", "valid", "replaced_at")
+    list_filter = ("old_valid", "valid")
+    search_fields = ("item__data_code",)
+    list_select_related = ("item",)
+    date_hierarchy = "replaced_at"
 
 
 @admin.register(Alarm)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import energy_history, monitoring, registry
+from .views import corrections, energy_history, monitoring, registry
 
 app_name = "telemetry"
 
@@ -37,6 +37,11 @@ urlpatterns = [
     path("monitoring/<int:pk>/", monitoring.enterprise_monitoring, name="enterprise_monitoring"),
     path("monitoring/<int:pk>/live/", monitoring.monitoring_live, name="monitoring_live"),
     path("monitoring/<int:pk>/gaps/", monitoring.enterprise_gaps, name="enterprise_gaps"),
+    path(
+        "monitoring/<int:pk>/corrections/",
+        corrections.enterprise_corrections,
+        name="enterprise_corrections",
+    ),
     path("trials/", monitoring.trial_board, name="trial_board"),
     path("trials/<int:pk>/", monitoring.trial_detail, name="trial_detail"),
     path(

@@ -14,6 +14,7 @@ from .item import (
 )
 from .reading import ArrivalClass, Reading
 from .refusal import RefusalReason, UploadRefusal
+from .revision import ReadingRevision
 from .rollup import DailyRollup
 from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
@@ -39,6 +40,7 @@ __all__ = [
     "MonthlyFiling",
     "OutageNotice",
     "Reading",
+    "ReadingRevision",
     "RefusalReason",
     "Scope",
     "StatTypeChoice",

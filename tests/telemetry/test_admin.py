@@ -17,6 +17,7 @@ from telemetry.models import (
     HistoricalEnergyImport,
     MonthlyFiling,
     OutageNotice,
+    ReadingRevision,
     RefusalReason,
     TrialRun,
     TrialStatus,
@@ -55,8 +56,8 @@ def build_records(count: int) -> None:
             status=TrialStatus.FAILED,
         )
         device = EndDeviceFactory(enterprise=enterprise)
-        DataItemFactory(enterprise=enterprise, device=device, energy_type=energy_type)
-        UploadBatch.objects.create(
+        item = DataItemFactory(enterprise=enterprise, device=device, energy_type=energy_type)
+        batch = UploadBatch.objects.create(
             enterprise=enterprise,
             device=device,
             message_id=f"msg-{device.pk}",
@@ -65,6 +66,21 @@ def build_records(count: int) -> None:
             cert_serial="0a1b",
             sent_at=now,
             received_at=now,
+        )
+        ReadingRevision.objects.create(
+            enterprise=enterprise,
+            item=item,
+            slot=now,
+            old_value=1,
+            old_valid=False,
+            old_arrival=0,
+            old_received_at=now,
+            value=2,
+            valid=True,
+            arrival=0,
+            received_at=now,
+            batch=batch,
+            replaced_at=now,
         )
         Alarm.objects.create(
             enterprise=enterprise,
@@ -107,6 +123,7 @@ class TestAdminPages(AdminPagesContract):
         "HistoricalEnergyImport",
         "MonthlyFiling",
         "OutageNotice",
+        "ReadingRevision",
         "TrialRun",
         "UploadBatch",
         "UploadRefusal",
