@@ -154,7 +154,7 @@ def item_create(request, enterprise_pk):
         return redirect("telemetry:item_detail", pk=item.pk)
     return render(
         request,
-        "telemetry/registry/form.html",
+        "telemetry/registry/item_form.html",
         {"form": form, "enterprise": enterprise, "title": _("登记数据采集项")},
     )
 
@@ -188,7 +188,7 @@ def item_edit(request, pk):
         return redirect("telemetry:item_detail", pk=item.pk)
     return render(
         request,
-        "telemetry/registry/form.html",
+        "telemetry/registry/item_form.html",
         {
             "form": form,
             "enterprise": item.enterprise,
