@@ -323,3 +323,59 @@ class HistoryImportForm(forms.Form):
             "任何一行有误则整份不导入；再次导入将替代上一次导入的数据"
         ),
     )
+
+
+class AnalysisForm(forms.Form):
+    """The item, the aggregation and the period of the 能耗数据分析 page (GET)."""
+
+    item = forms.ModelChoiceField(label=_("数据采集项"), queryset=None, empty_label=None)
+    step = forms.ChoiceField(
+        label=_("汇总方式"),
+        choices=[("slot", _("15 分钟")), ("day", _("按日")), ("month", _("按月"))],
+        initial="day",
+    )
+    start = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data, *, items, default_item=None, **kwargs):
+        data = data.copy() if data else {}
+        super().__init__(data, **kwargs)
+        self.fields["item"].queryset = items
+        if not data.get("item") and default_item is not None:
+            self.data["item"] = default_item
+        if not data.get("step"):
+            self.data["step"] = "day"
+
+    @staticmethod
+    def longest(step: str) -> int:
+        from django.conf import settings
+
+        return {
+            "slot": settings.TELEMETRY_ANALYSIS_MAX_DAYS_SLOT,
+            "day": settings.TELEMETRY_ANALYSIS_MAX_DAYS_DAY,
+            "month": settings.TELEMETRY_ANALYSIS_MAX_DAYS_MONTH,
+        }[step]
+
+    def clean(self):
+        cleaned = super().clean()
+        step = cleaned.get("step")
+        if step is None:
+            return cleaned
+        longest = self.longest(step)
+        end = cleaned.get("end") or timezone.localdate()
+        default_span = {"slot": 1, "day": 15, "month": 365}[step]
+        start = cleaned.get("start") or end - timedelta(days=min(default_span, longest) - 1)
+        if start > end:
+            self.add_error("end", _("结束日期不能早于开始日期。"))
+        elif (end - start).days + 1 > longest:
+            self.add_error(
+                "start",
+                _("所选汇总方式一次最多查询 %(n)d 天，请缩短时间段或改用更粗的汇总。")
+                % {"n": longest},
+            )
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
