@@ -222,3 +222,39 @@ def test_the_page_reads_in_a_bounded_number_of_queries(client_for, member, enter
     with CaptureQueriesContext(connection) as many:
         assert page(client, enterprise, **params).status_code == 200
     assert len(many) == len(few)
+
+
+def series_url(enterprise):
+    return f"/api/v1/telemetry/analysis/{enterprise.pk}/series"
+
+
+def test_the_api_gives_the_series_with_tce(api_client_for, member, viewer, enterprise, plant):
+    params = {"item": plant["electricity"].pk, "start": "2026-03-01", "end": "2026-03-02"}
+    for user in (member, viewer):
+        data = api_client_for(user).get(series_url(enterprise), params).json()
+        assert (data["dataCode"], data["unit"], data["convertRation"]) == (
+            "000000000233000001",
+            "kWh",
+            "0.1229",
+        )
+        assert [(r["label"], r["value"], r["tce"], r["suspect"]) for r in data["rows"]] == [
+            ("2026-03-01", "3000", "0.3687", 1),
+            ("2026-03-02", "500", "0.06145", 0),
+        ]
+
+
+def test_the_api_refuses_others_and_a_long_period(
+    api_client_for, member, outsider, other_viewer, enterprise, plant
+):
+    assert api_client_for(outsider).get(series_url(enterprise)).status_code == 404
+    assert api_client_for(other_viewer).get(series_url(enterprise)).status_code == 404
+    too_long = api_client_for(member).get(
+        series_url(enterprise), {"step": "slot", "start": "2026-03-01", "end": "2026-03-08"}
+    )
+    assert too_long.status_code == 400
+    assert too_long.json()["errors"][0]["field"] == "start"
+
+
+def test_the_series_endpoint_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/?format=json").json()["paths"]
+    assert "/api/v1/telemetry/analysis/{enterprise_id}/series" in schema
