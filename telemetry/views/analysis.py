@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from portal.permissions import enterprises_visible_to, get_enterprise_or_404, ow
 from .. import analysis, overview
 from ..forms import AnalysisForm
 from ..models import DataItem
+from .registry import enterprise_page
 
 READERS = (enterprise_user, reviewer, government)
 
@@ -37,10 +36,7 @@ def analysis_home(request):
         .select_related("connection")
         .order_by("region", "name")
     )
-    query = request.GET.get("q", "").strip()
-    if query:
-        enterprises = enterprises.filter(Q(name__icontains=query) | Q(uscc__icontains=query))
-    page = Paginator(enterprises, 25).get_page(request.GET.get("page"))
+    page, query = enterprise_page(request, enterprises)
     return render(request, "telemetry/analysis/home.html", {"page": page, "q": query})
 
 

@@ -32,29 +32,23 @@ def plant(enterprise):
     """An electricity and a raw-coal item metered at level 1, and an electricity sub-meter."""
     types = {t.code: t for t in current_energy_types().filter(code__in=["3300", "0100"])}
     connection_for(enterprise)
-    electricity = DataItemFactory(
-        enterprise=enterprise,
-        name="全厂用电",
-        data_code="000000000233000001",
-        energy_type=types["3300"],
-        convert_ration=Decimal("0.1229"),
-        unit="kWh",
-    )
-    coal = DataItemFactory(
-        enterprise=enterprise,
-        name="锅炉用煤",
-        data_code="000000000201000002",
-        energy_type=types["0100"],
-        convert_ration=Decimal("0.7143"),
-        unit="kg",
-    )
-    sub_meter = DataItemFactory(
-        enterprise=enterprise,
-        name="一号车间用电",
-        data_code="010000000233000003",
-        energy_type=types["3300"],
-        metering_level=MeteringLevel.LEVEL2,
-        unit="kWh",
+
+    def item(name, code, energy, unit, coefficient=None, **extra):
+        coefficient = coefficient or types[energy].kgce_per_unit
+        return DataItemFactory(
+            enterprise=enterprise,
+            name=name,
+            data_code=code,
+            energy_type=types[energy],
+            convert_ration=coefficient,
+            unit=unit,
+            **extra,
+        )
+
+    electricity = item("全厂用电", "000000000233000001", "3300", "kWh")
+    coal = item("锅炉用煤", "000000000201000002", "0100", "kg")
+    sub_meter = item(
+        "一号车间用电", "010000000233000003", "3300", "kWh", metering_level=MeteringLevel.LEVEL2
     )
     stored_readings(
         electricity,

@@ -14,27 +14,11 @@ from telemetry.models import DataItem, EnergyDictionary, EnergyType
 from telemetry.services.importexport import import_items
 
 from .factories import DataItemFactory
+from .test_registry import item_post
 
 pytestmark = pytest.mark.django_db
 
-BLANK_FIELDS = {
-    "process": "01",
-    "process_unit": "02",
-    "device_code": "0003",
-    "energy_class": "02",
-    "object_code": "",
-    "usage": "0001",
-    "name": "一号变压器电耗",
-    "unit": "",
-    "convert_ration": "",
-    "stat_type": "0",
-    "interval_minutes": "15",
-    "scope": "2",
-    "input_type": "4",
-    "collection_method": "meter",
-    "metering_level": "2",
-    "is_active": "on",
-}
+BLANK_FIELDS = item_post(object_code="", unit="", convert_ration="")
 
 
 @pytest.fixture
