@@ -252,3 +252,16 @@ def test_the_api_refuses_others_and_a_long_period(
 def test_the_series_endpoint_is_in_the_openapi_schema(client):
     schema = client.get("/api/schema/?format=json").json()["paths"]
     assert "/api/v1/telemetry/analysis/{enterprise_id}/series" in schema
+
+
+def test_the_nav_links_the_analysis_and_english_pages_name_units_by_symbol(
+    client_for, viewer, enterprise, plant
+):
+    client = client_for(viewer)
+    home = client.get("/").content.decode()
+    assert f'href="{reverse("telemetry:analysis_home")}"' in home
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    params = {"item": plant["electricity"].pk, "start": "2026-03-01", "end": "2026-03-02"}
+    html = page(client, enterprise, **params).content.decode()
+    assert "Energy data analysis" in html and "Daily totals per energy type" in html
+    assert "Value (kWh)" in html and "千瓦时" not in html
