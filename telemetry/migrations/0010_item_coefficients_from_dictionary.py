@@ -13,10 +13,12 @@ from django.db import migrations
 def correct(apps, schema_editor):
     from telemetry.energy import correct_default_coefficients
 
-    changed = correct_default_coefficients(apps)
-    count = sum(len(entries) for entries in changed.values())
-    if count:
-        print(f"  telemetry: corrected the coefficient of {count} item(s) from 1")
+    lines: list[str] = []
+    changed = correct_default_coefficients(apps, write=lines.append)
+    if changed:
+        count = sum(len(entries) for entries in changed.values())
+        print(f"\n  telemetry: corrected the coefficient of {count} item(s) from 1:")
+        print("\n".join(lines))
 
 
 class Migration(migrations.Migration):
