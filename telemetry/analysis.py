@@ -5,7 +5,8 @@ the views scope the enterprise first. Every figure is one grouped query over the
 table (index on (item, slot)), never a loop over readings:
 
 - ``item_series``: one item's values per 15-minute slot, Beijing day or Beijing month.
-- ``energy_totals``: per day (month) and energy type, the physical quantity and the tce.
+- ``energy_totals``: per day (month) and energy type, the physical quantity and the tce of
+  the level-1 consumption items (``totals_items``).
 
 Only valid readings (valid=1) are summed; suspect ones (valid=0) are counted beside them.
 tce = Σ value × the item's 折标系数 convertRation (kgce per unit, by default the GB/T 2589
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from .models import EnergyType, Reading
 from .models.item import MeteringLevel
-from .timeslots import BEIJING
+from .timeslots import BEIJING, StatType
 
 SLOT, DAY, MONTH = "slot", "day", "month"
 KG_PER_TONNE = Decimal(1000)
@@ -116,20 +117,32 @@ class EnergyTotals:
     total_tce: Decimal = Decimal(0)
 
 
-def totals_items(items) -> list:
-    """Items whose values add up to the enterprise's consumption: energy items metered at
-    level 1 (进出用能单位), so sub-meters are not counted twice."""
+# Energy classes whose items are the enterprise's consumption (SPEC §6: 01 primary, 02
+# secondary energy; 05/06 probably the other flow direction, so they are not added).
+CONSUMPTION_CLASSES = frozenset({"01", "02"})
+
+
+def totals_items(items, step: str) -> list:
+    """Items whose values add up to the enterprise's consumption: energy items of class 01
+    or 02 metered at level 1 (进出用能单位), so sub-meters are not counted twice; per day the
+    real-time and daily items, per month the monthly items too."""
+    stat_types = {StatType.REALTIME, StatType.DAILY}
+    if step == MONTH:
+        stat_types.add(StatType.MONTHLY)
     return [
         i
         for i in items
-        if i.energy_type_id is not None and i.metering_level == MeteringLevel.LEVEL1
+        if i.energy_type_id is not None
+        and i.metering_level == MeteringLevel.LEVEL1
+        and i.stat_type in stat_types
+        and i.code.energy_class in CONSUMPTION_CLASSES
     ]
 
 
 def energy_totals(items, period: Period) -> EnergyTotals:
     """Totals per day (or month when ``period.step`` is month) and energy type."""
     step = MONTH if period.step == MONTH else DAY
-    ids = [i.pk for i in totals_items(items)]
+    ids = [i.pk for i in totals_items(items, step)]
     result = EnergyTotals()
     if not ids:
         return result

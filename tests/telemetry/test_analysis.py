@@ -13,6 +13,7 @@ from django.utils import timezone
 from telemetry import analysis
 from telemetry.energy import current_energy_types
 from telemetry.models.item import MeteringLevel
+from telemetry.timeslots import StatType
 from tests.portal.factories import ReviewerFactory
 
 from .factories import (
@@ -116,6 +117,31 @@ def test_energy_totals_per_day_in_physical_units_and_tce(plant, enterprise):
     assert first["tce"] == Decimal("7.5117")
     assert second["cells"] == [(None, None), (Decimal(500), Decimal("0.06145"))]
     assert totals.total_tce == Decimal("7.57315")
+
+
+def test_totals_leave_out_output_classes_and_monthly_items_per_day(plant, enterprise):
+    electricity = plant["electricity"].energy_type
+    output = DataItemFactory(
+        enterprise=enterprise, data_code="000000000633000004", energy_type=electricity
+    )
+    monthly = DataItemFactory(
+        enterprise=enterprise,
+        data_code="000000000233000005",
+        energy_type=electricity,
+        stat_type=StatType.MONTHLY,
+    )
+    stored_readings(output, {beijing(2026, 3, 1, 8, 0): 800})
+    stored_readings(monthly, {beijing(2026, 3, 1, 0, 0): 90000})
+    items = list(enterprise.data_items.all())
+    days = analysis.energy_totals(
+        items, analysis.Period(date(2026, 3, 1), date(2026, 3, 1), analysis.DAY)
+    )
+    assert days.rows[0]["cells"][1] == (Decimal(3000), Decimal("0.3687"))
+    months = analysis.energy_totals(
+        items, analysis.Period(date(2026, 3, 1), date(2026, 3, 31), analysis.MONTH)
+    )
+    assert months.rows[0]["label"] == "2026-03"
+    assert months.rows[0]["cells"][1][0] == Decimal(3500 + 90000)
 
 
 def assert_figures(response, plant):
