@@ -378,4 +378,6 @@ class AnalysisForm(forms.Form):
                 % {"n": longest},
             )
         cleaned["start"], cleaned["end"] = start, end
+        # The inputs show the period used, defaults included.
+        self.data["start"], self.data["end"] = start.isoformat(), end.isoformat()
         return cleaned

@@ -291,3 +291,13 @@ def test_the_nav_links_the_analysis_and_english_pages_name_units_by_symbol(
     html = page(client, enterprise, **params).content.decode()
     assert "Energy data analysis" in html and "Daily totals per energy type" in html
     assert "Value (kWh)" in html and "千瓦时" not in html
+
+
+def test_the_default_period_is_the_last_fifteen_days_and_shown(
+    client_for, member, enterprise, plant
+):
+    response = page(client_for(member), enterprise)
+    today = timezone.localdate()
+    period = response.context["period"]
+    assert (period.start, period.end, period.step) == (today - timedelta(days=14), today, "day")
+    assert f'value="{period.start.isoformat()}"' in response.content.decode()
