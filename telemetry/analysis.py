@@ -23,12 +23,39 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import EnergyType, Reading
 from .models.item import MeteringLevel
 from .timeslots import BEIJING, StatType
 
 SLOT, DAY, MONTH = "slot", "day", "month"
+
+# Unit symbols as registered (the dictionary's and common ones) -> the name shown.
+UNIT_NAMES = {
+    "kWh": _("千瓦时"),
+    "万kWh": _("万千瓦时"),
+    "MWh": _("兆瓦时"),
+    "kg": _("千克"),
+    "t": _("吨"),
+    "m3": _("立方米"),
+    "m³": _("立方米"),
+    "m3 (standard state)": _("立方米（标准状态）"),
+    "万m3": _("万立方米"),
+    "MJ": _("兆焦"),
+    "GJ": _("吉焦"),
+    "kgce": _("千克标准煤"),
+    "tce": _("吨标准煤"),
+    "unit": _("单位"),
+}
+
+
+def unit_name(unit: str) -> str:
+    """The unit's Chinese name (in English, its symbol); an unknown unit as registered."""
+    name = UNIT_NAMES.get((unit or "").strip())
+    return str(name) if name is not None else unit
+
+
 KG_PER_TONNE = Decimal(1000)
 VALUE_FIELD = DecimalField(max_digits=32, decimal_places=10)
 
@@ -184,7 +211,7 @@ def chart_data(item, series: list[dict]) -> dict:
         "labels": [row["label"] for row in series],
         "datasets": [
             {
-                "label": f"{item.name}（{item.unit}）",
+                "label": f"{item.name}（{unit_name(item.unit)}）",
                 "data": [None if row["value"] is None else float(row["value"]) for row in series],
             }
         ],
