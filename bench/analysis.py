@@ -71,7 +71,11 @@ def main():
     DataItem.objects.filter(enterprise_id=enterprise_id).update(
         energy_type=electricity, convert_ration=electricity.kgce_per_unit, metering_level=1
     )
-    items = list(DataItem.objects.filter(enterprise_id=enterprise_id).order_by("data_code"))
+    items = list(
+        DataItem.objects.filter(enterprise_id=enterprise_id)
+        .select_related("energy_type")
+        .order_by("data_code")
+    )
     last = Reading.objects.aggregate(last=Max("slot"))["last"]
     end = last.astimezone(analysis.BEIJING).date()
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +57,6 @@ def unit_name(unit: str) -> str:
 
 
 KG_PER_TONNE = Decimal(1000)
-VALUE_FIELD = DecimalField(max_digits=32, decimal_places=10)
 
 
 @dataclass(frozen=True)
@@ -167,31 +166,37 @@ def totals_items(items, step: str) -> list:
 
 
 def energy_totals(items, period: Period) -> EnergyTotals:
-    """Totals per day (or month when ``period.step`` is month) and energy type."""
+    """Totals per day (or month when ``period.step`` is month) and energy type.
+
+    The readings are summed per item and day (month) in SQL, without a join, and those
+    sums (items x days rows, never readings) are added up per energy type and unit here,
+    each times its item's coefficient: Σ(value x c) = c x Σ value for one item. ``items``
+    should carry their energy type (select_related).
+    """
     step = MONTH if period.step == MONTH else DAY
-    ids = [i.pk for i in totals_items(items, step)]
+    chosen = {i.pk: i for i in totals_items(items, step)}
     result = EnergyTotals()
-    if not ids:
+    if not chosen:
         return result
-    kgce = ExpressionWrapper(F("value") * F("item__convert_ration"), output_field=VALUE_FIELD)
     grouped = (
-        _readings(ids, period)
+        _readings(list(chosen), period)
         .filter(valid=True)
         .annotate(bucket=_bucket(step))
-        .values("bucket", "item__energy_type_id", "item__unit")
-        .annotate(physical=Sum("value"), kgce=Sum(kgce))
-        .order_by("bucket")
+        .values_list("item_id", "bucket")
+        .annotate(physical=Sum("value"))
+        .order_by()
     )
     cells: dict[str, dict] = {}
-    keys: set[tuple[int, str]] = set()
-    for row in grouped:  # one row per bucket and energy type, not per reading
-        key = (row["item__energy_type_id"], row["item__unit"])
-        keys.add(key)
-        label = bucket_label(row["bucket"], step)
-        cells.setdefault(label, {})[key] = (row["physical"], tce(row["kgce"]))
-    types = EnergyType.objects.in_bulk({k[0] for k in keys})
-    ordered = sorted(keys, key=lambda k: (types[k[0]].code, k[1]))
-    result.columns = [{"type": types[k[0]], "unit": k[1]} for k in ordered]
+    columns: dict[tuple[str, str], EnergyType] = {}
+    for item_id, bucket, physical in grouped:  # one row per item and day, not per reading
+        item = chosen[item_id]
+        key = (item.energy_type.code, item.unit)
+        columns[key] = item.energy_type
+        bucket_cells = cells.setdefault(bucket_label(bucket, step), {})
+        physical_sum, tce_sum = bucket_cells.get(key, (Decimal(0), Decimal(0)))
+        bucket_cells[key] = (physical_sum + physical, tce_sum + tce(physical * item.convert_ration))
+    ordered = sorted(columns)
+    result.columns = [{"type": columns[k], "unit": k[1]} for k in ordered]
     for label in sorted(cells):
         by_key = cells[label]
         row_tce = sum((by_key[k][1] for k in by_key), Decimal(0))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -352,8 +353,7 @@ class AnalysisForm(forms.Form):
 
     @staticmethod
     def longest(step: str) -> int:
-        from django.conf import settings
-
+        """The longest period, in days, the aggregation ``step`` may show (settings)."""
         return {
             "slot": settings.TELEMETRY_ANALYSIS_MAX_DAYS_SLOT,
             "day": settings.TELEMETRY_ANALYSIS_MAX_DAYS_DAY,
