@@ -105,6 +105,13 @@ TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
 # An energy type is "main" (主要用能品种) at this share of comprehensive consumption or more.
 TELEMETRY_MAIN_ENERGY_SHARE = env_decimal("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
 
+# 能耗数据分析: the longest period one page may query per aggregation (days), and the
+# days of its completeness view (the trial's 15, not the monitoring chart's 14).
+TELEMETRY_ANALYSIS_MAX_DAYS_SLOT = env_int("TELEMETRY_ANALYSIS_MAX_DAYS_SLOT", 7)
+TELEMETRY_ANALYSIS_MAX_DAYS_DAY = env_int("TELEMETRY_ANALYSIS_MAX_DAYS_DAY", 93)
+TELEMETRY_ANALYSIS_MAX_DAYS_MONTH = env_int("TELEMETRY_ANALYSIS_MAX_DAYS_MONTH", 731)
+TELEMETRY_ANALYSIS_COMPLETENESS_DAYS = env_int("TELEMETRY_ANALYSIS_COMPLETENESS_DAYS", 15)
+
 # Telemetry, the technical limits and tuning of the upload API and the worker.
 TELEMETRY_MAX_RECORDS = env_int("TELEMETRY_MAX_RECORDS", 500)
 TELEMETRY_MAX_BODY_BYTES = env_int("TELEMETRY_MAX_BODY_BYTES", 1024 * 1024)

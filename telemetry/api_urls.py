@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api import energy_history, monitoring, registry, upload
+from .api import analysis, energy_history, monitoring, registry, upload
 
 router = SimpleRouter()
 router.register("telemetry/devices", registry.DeviceViewSet, basename="telemetry-device")
@@ -25,6 +25,11 @@ urlpatterns = [
         "telemetry/connections/<int:pk>/restart-trial",
         monitoring.RestartTrialView.as_view(),
         name="telemetry-restart-trial",
+    ),
+    path(
+        "telemetry/analysis/<int:enterprise_id>/series",
+        analysis.EnergySeriesView.as_view(),
+        name="telemetry-energy-series",
     ),
     path(
         "telemetry/energy-structure/<int:enterprise_id>",

@@ -57,5 +57,6 @@ def register() -> None:
     NAV_LINKS.append(NavLink(_("试运行看板"), "telemetry:trial_board", access.reviewer))
     NAV_LINKS.append(NavLink(_("数据监测"), "telemetry:monitoring", access.enterprise_user))
     NAV_LINKS.append(NavLink(_("上传情况"), "telemetry:region_health", access.government))
+    NAV_LINKS.append(NavLink(_("能耗数据分析"), "telemetry:analysis_home", registry_reader))
     ENTERPRISE_PANELS.append(Panel("telemetry/monitoring/_panel_enterprise.html", enterprise_panel))
     GOVERNMENT_PANELS.append(Panel("telemetry/monitoring/_panel_government.html", government_panel))

@@ -11,6 +11,7 @@ EVENTS = {
     "item_registered": _("登记数据采集项"),
     "item_updated": _("修改数据采集项"),
     "items_imported": _("导入数据采集项"),
+    "item_coefficients_corrected": _("按能源品种字典更正折标系数（原为默认值 1）"),
     # The stable-upload trial
     "trial_passed": _("稳定上传试运行通过"),
     "trial_failed": _("稳定上传试运行未通过"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import corrections, energy_history, monitoring, registry
+from .views import analysis, corrections, energy_history, monitoring, registry
 
 app_name = "telemetry"
 
@@ -50,6 +50,9 @@ urlpatterns = [
         name="restart_trial",
     ),
     path("region/", monitoring.region_health, name="region_health"),
+    # 能耗数据分析: the uploaded energy values
+    path("analysis/", analysis.analysis_home, name="analysis_home"),
+    path("analysis/<int:pk>/", analysis.enterprise_analysis, name="enterprise_analysis"),
     # Historical energy data
     path("history/<int:enterprise_pk>/", energy_history.history_page, name="history"),
     path(

@@ -157,8 +157,12 @@ class ItemSerializer(serializers.Serializer):
     dataCode = serializers.CharField(help_text="18 位数据采集项编码，六段：2+2+4+2+4+4")
     name = serializers.CharField()
     energyCode = serializers.CharField(required=False, allow_blank=True)
-    convertRation = serializers.CharField(required=False, allow_blank=True)
-    unit = serializers.CharField()
+    convertRation = serializers.CharField(
+        required=False, allow_blank=True, help_text="折标系数；留空则取能源品种字典的值"
+    )
+    unit = serializers.CharField(
+        required=False, allow_blank=True, help_text="计量单位；留空则取能源品种的单位"
+    )
     statType = serializers.IntegerField(required=False, help_text="0 实时 1 日 2 月 3 年")
     interval = serializers.IntegerField(required=False, help_text="15、30 或 60（实时）")
     scope = serializers.IntegerField(required=False)

@@ -183,7 +183,8 @@ def import_items(actor, enterprise, name: str, content: bytes) -> dict:
     if not rows:
         raise ImportRefused([RowError(1, "file", _("文件是空的"))])
     keys = [column_key(cell) for cell in rows[0]]
-    missing = [k for k in ("dataCode", "name", "unit") if k not in keys]
+    # 计量单位 and 折标系数 may be left out: they follow the row's energy type.
+    missing = [k for k in ("dataCode", "name") if k not in keys]
     if missing:
         raise ImportRefused([RowError(1, k, _("缺少必需的列")) for k in missing])
     unknown = [k for k in keys if k and k not in KEYS]

@@ -49,11 +49,16 @@ def registry_home(request):
         )
         .order_by("region", "name")
     )
+    page, query = enterprise_page(request, enterprises)
+    return render(request, "telemetry/registry/home.html", {"page": page, "q": query})
+
+
+def enterprise_page(request, enterprises, per_page: int = 25):
+    """The requested page of ``enterprises`` filtered by ?q= (name or USCC), and the query."""
     query = request.GET.get("q", "").strip()
     if query:
         enterprises = enterprises.filter(Q(name__icontains=query) | Q(uscc__icontains=query))
-    page = Paginator(enterprises, 25).get_page(request.GET.get("page"))
-    return render(request, "telemetry/registry/home.html", {"page": page, "q": query})
+    return Paginator(enterprises, per_page).get_page(request.GET.get("page")), query
 
 
 @grant_access(*READERS)
@@ -154,7 +159,7 @@ def item_create(request, enterprise_pk):
         return redirect("telemetry:item_detail", pk=item.pk)
     return render(
         request,
-        "telemetry/registry/form.html",
+        "telemetry/registry/item_form.html",
         {"form": form, "enterprise": enterprise, "title": _("登记数据采集项")},
     )
 
@@ -188,7 +193,7 @@ def item_edit(request, pk):
         return redirect("telemetry:item_detail", pk=item.pk)
     return render(
         request,
-        "telemetry/registry/form.html",
+        "telemetry/registry/item_form.html",
         {
             "form": form,
             "enterprise": item.enterprise,

@@ -239,3 +239,20 @@ def without(bits: int, *indexes: int) -> int:
     for index in indexes:
         bits &= ~(1 << index)
     return bits
+
+
+def stored_readings(item: DataItem, values: dict, *, valid: bool = True) -> None:
+    """Reading rows as the ingest path stores them: {slot (aware datetime): value}."""
+    from telemetry.models import ArrivalClass, Reading
+
+    Reading.objects.bulk_create(
+        Reading(
+            item=item,
+            slot=slot,
+            value=Decimal(str(value)),
+            valid=valid,
+            arrival=ArrivalClass.ON_TIME,
+            received_at=slot,
+        )
+        for slot, value in values.items()
+    )
