@@ -12,20 +12,31 @@ from .item import (
     Scope,
     StatTypeChoice,
 )
+from .item_change import (
+    SLOT_FIELDS,
+    ChangeKind,
+    ChangeStatus,
+    DataItemRevision,
+    ItemChangeRequest,
+)
 from .reading import ArrivalClass, Reading
 from .rollup import DailyRollup
 from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
 
 __all__ = [
+    "SLOT_FIELDS",
     "Alarm",
     "AlarmKind",
     "ArrivalClass",
     "BatchStatus",
+    "ChangeKind",
+    "ChangeStatus",
     "Connection",
     "ConnectionState",
     "DailyRollup",
     "DataItem",
+    "DataItemRevision",
     "EndDevice",
     "EnergyDictionary",
     "EnergyStructure",
@@ -33,6 +44,7 @@ __all__ = [
     "HistoricalEnergyImport",
     "HistoricalEnergyRecord",
     "InputType",
+    "ItemChangeRequest",
     "IntervalChoice",
     "MeteringLevel",
     "MonthlyFiling",

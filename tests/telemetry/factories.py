@@ -212,3 +212,13 @@ def without(bits: int, *indexes: int) -> int:
     for index in indexes:
         bits &= ~(1 << index)
     return bits
+
+
+def registered_since(item: DataItem, day: date) -> DataItem:
+    """Backdate an item's registration (its first revision) to ``day``: the trial counts
+    expected slots only from the day an item was registered (telemetry.item_history)."""
+    from telemetry.models import DataItemRevision
+
+    first = DataItemRevision.objects.filter(item=item).order_by("valid_from").first()
+    DataItemRevision.objects.filter(pk=first.pk).update(valid_from=day)
+    return item
