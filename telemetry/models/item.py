@@ -122,20 +122,6 @@ class DataItem(models.Model):
     def __str__(self):
         return f"{self.data_code} {self.name}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stored_slots = instance.slot_values()
-        return instance
-
-    def slot_values(self) -> dict | None:
-        """The slot-relevant fields (item_change.SLOT_FIELDS), None when some are deferred."""
-        from .item_change import SLOT_FIELDS
-
-        if any(name in self.get_deferred_fields() for name in SLOT_FIELDS):
-            return None
-        return {name: getattr(self, name) for name in SLOT_FIELDS}
-
     def save(self, *args, revision: dict | None = None, **kwargs):
         """Save, and write a DataItemRevision when the item is new or a slot-relevant field
         changed (``revision``: valid_from, made_by, approved_by, reason, request; by default
@@ -150,6 +136,20 @@ class DataItem(models.Model):
             details = {"valid_from": timezone.localdate(), **(revision or {})}
             DataItemRevision.record(self, **details)
         self._stored_slots = current
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_slots = instance.slot_values()
+        return instance
+
+    def slot_values(self) -> dict | None:
+        """The slot-relevant fields (item_change.SLOT_FIELDS), None when some are deferred."""
+        from .item_change import SLOT_FIELDS
+
+        if any(name in self.get_deferred_fields() for name in SLOT_FIELDS):
+            return None
+        return {name: getattr(self, name) for name in SLOT_FIELDS}
 
     @property
     def code(self) -> DataCode:
