@@ -257,7 +257,7 @@ def _register(enterprise, member) -> EndDevice:
 
 
 def _items(enterprise, member, device) -> dict[str, DataItem]:
-    from .services.registry import save_item
+    from .services.item_changes import save_item
 
     types = {t.code: t.pk for t in current_energy_types()}
     items = {}

@@ -13,6 +13,7 @@ from .item import (
     StatTypeChoice,
 )
 from .item_change import (
+    OPEN_STATUSES_VALUES,
     SLOT_FIELDS,
     ChangeKind,
     ChangeStatus,
@@ -25,6 +26,7 @@ from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
 
 __all__ = [
+    "OPEN_STATUSES_VALUES",
     "SLOT_FIELDS",
     "Alarm",
     "AlarmKind",

@@ -8,6 +8,10 @@ from portal.catalogue import CollectionMethod
 from ..datacode import DataCode
 from ..timeslots import StatType
 
+# The fields that decide an item's expected slots and the validity of its readings: a change
+# of any writes a DataItemRevision, and during a trial waits for a reviewer.
+SLOT_FIELDS = ("stat_type", "interval_minutes", "value_min", "value_max", "is_active")
+
 
 class StatTypeChoice(models.IntegerChoices):
     REALTIME = StatType.REALTIME, _("实时")
@@ -127,14 +131,12 @@ class DataItem(models.Model):
         changed (``revision``: valid_from, made_by, approved_by, reason, request; by default
         from today, Beijing time). ``updated_at`` moves on every save, so the upload path's
         item cache sees the change; ``QuerySet.update`` bypasses both (tests only)."""
-        from .item_change import DataItemRevision
-
         creating = self._state.adding
         super().save(*args, **kwargs)
         current = self.slot_values()
         if creating or current is None or current != getattr(self, "_stored_slots", None):
             details = {"valid_from": timezone.localdate(), **(revision or {})}
-            DataItemRevision.record(self, **details)
+            self._meta.get_field("revisions").related_model.record(self, **details)
         self._stored_slots = current
 
     @classmethod
@@ -144,9 +146,7 @@ class DataItem(models.Model):
         return instance
 
     def slot_values(self) -> dict | None:
-        """The slot-relevant fields (item_change.SLOT_FIELDS), None when some are deferred."""
-        from .item_change import SLOT_FIELDS
-
+        """The slot-relevant fields (SLOT_FIELDS), None when some are deferred."""
         if any(name in self.get_deferred_fields() for name in SLOT_FIELDS):
             return None
         return {name: getattr(self, name) for name in SLOT_FIELDS}

@@ -20,10 +20,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from portal.roles import staff_reviewer_permission
 from portal.workflow import condition
 
-from .item import IntervalChoice, StatTypeChoice
-
-# The fields that decide an item's expected slots and the validity of its readings.
-SLOT_FIELDS = ("stat_type", "interval_minutes", "value_min", "value_max", "is_active")
+from .item import SLOT_FIELDS, IntervalChoice, StatTypeChoice
 
 
 class DataItemRevision(models.Model):
@@ -97,7 +94,7 @@ class ChangeStatus(models.TextChoices):
     REJECTED = "rejected", _("未批准")
 
 
-OPEN_STATUSES = (ChangeStatus.PENDING, ChangeStatus.APPROVED)
+OPEN_STATUSES_VALUES = [ChangeStatus.PENDING.value, ChangeStatus.APPROVED.value]
 
 
 class ItemChangeRequest(FSMModelMixin, models.Model):
@@ -165,12 +162,12 @@ class ItemChangeRequest(FSMModelMixin, models.Model):
         target=ChangeStatus.APPROVED,
         permission=staff_reviewer_permission,
     )
-    def approve(self, actor=None, comment=""):
+    def approve(self, actor=None, note=""):
         """A reviewer agrees; the change takes effect from the stated day, or from the day of
         approval when that day has passed (a change never reaches back before its approval).
         Side effect (service): applied at once when due, else by the periodic task."""
         self.effective_on = max(self.effective_on, timezone.localdate())
-        self.decided_by, self.decided_at, self.decision_comment = actor, timezone.now(), comment
+        self.decided_by, self.decided_at, self.decision_comment = actor, timezone.now(), note
 
     @transition(
         status,
@@ -178,9 +175,9 @@ class ItemChangeRequest(FSMModelMixin, models.Model):
         target=ChangeStatus.REJECTED,
         permission=staff_reviewer_permission,
     )
-    def reject(self, actor=None, comment=""):
+    def reject(self, actor=None, note=""):
         """A reviewer refuses, with a reason; the item stays as registered."""
-        self.decided_by, self.decided_at, self.decision_comment = actor, timezone.now(), comment
+        self.decided_by, self.decided_at, self.decision_comment = actor, timezone.now(), note
 
     @transition(
         status, source=ChangeStatus.APPROVED, target=ChangeStatus.APPLIED, conditions=[is_due]
