@@ -20,10 +20,12 @@ from portal.permissions import (
     get_enterprise_or_404,
     own_enterprise,
 )
+from portal.roles import is_staff_reviewer
 from portal.views.outcomes import form_errors_from
 
 from ..forms import DataItemForm, EndDeviceForm, ItemChangeTermsForm, ItemImportForm
-from ..models import DataItem, EndDevice
+from ..item_compare import compare_registry
+from ..models import OPEN_STATUSES_VALUES, DataItem, EndDevice, ItemChangeRequest
 from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
 from ..services.importexport import ImportRefused, export_csv, export_xlsx, import_items
 from ..services.item_changes import save_item_change, trial_running
@@ -71,6 +73,9 @@ def enterprise_registry(request, enterprise_pk):
         .order_by("data_code")
     )
     page = Paginator(items, 50).get_page(request.GET.get("page"))
+    open_changes = ItemChangeRequest.objects.filter(
+        enterprise=enterprise, status__in=OPEN_STATUSES_VALUES
+    ).count()
     return render(
         request,
         "telemetry/registry/enterprise.html",
@@ -79,6 +84,9 @@ def enterprise_registry(request, enterprise_pk):
             "devices": devices,
             "page": page,
             "can_edit": can_edit_registry(request.user, enterprise),
+            "in_trial": trial_running(enterprise),
+            "open_changes": open_changes,
+            "comparison": compare_registry(enterprise) if is_staff_reviewer(request.user) else None,
         },
     )
 
@@ -198,6 +206,10 @@ def item_detail(request, pk):
             "enterprise": item.enterprise,
             "code": item.code,
             "can_edit": can_edit_registry(request.user, item.enterprise),
+            "revisions": item.revisions.select_related("made_by", "approved_by").order_by(
+                "-valid_from"
+            ),
+            "changes": item.change_requests.order_by("-requested_at")[:20],
         },
     )
 
