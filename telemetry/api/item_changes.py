@@ -81,18 +81,18 @@ class ItemChangeViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(enterprise_id=params["enterprise"])
         return qs
 
-    @extend_schema(request=DecisionSerializer, responses=ChangeRequestSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
-    def approve(self, request, pk=None):
-        data = DecisionSerializer(data=request.data)
+    def _decide(self, service):
+        data = DecisionSerializer(data=self.request.data)
         data.is_valid(raise_exception=True)
-        change = approve_change(request.user, self.get_object(), data.data.get("comment", ""))
+        change = service(self.request.user, self.get_object(), data.data.get("comment", ""))
         return Response(ChangeRequestSerializer(change).data)
 
     @extend_schema(request=DecisionSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
+    def approve(self, request, pk=None):
+        return self._decide(approve_change)
+
+    @extend_schema(request=DecisionSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
     def reject(self, request, pk=None):
-        data = DecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        change = reject_change(request.user, self.get_object(), data.data.get("comment", ""))
-        return Response(ChangeRequestSerializer(change).data)
+        return self._decide(reject_change)

@@ -23,11 +23,9 @@ from portal.workflow import condition
 from .item import SLOT_FIELDS, IntervalChoice, StatTypeChoice
 
 
-class DataItemRevision(models.Model):
-    item = models.ForeignKey(
-        "telemetry.DataItem", on_delete=models.CASCADE, related_name="revisions"
-    )
-    valid_from = models.DateField(_("生效日期"))
+class SlotValues(models.Model):
+    """The slot-relevant values of an item (SLOT_FIELDS), as registered or as proposed."""
+
     stat_type = models.PositiveSmallIntegerField(_("统计类型（statType）"), choices=StatTypeChoice)
     interval_minutes = models.PositiveSmallIntegerField(_("实时采集间隔"), choices=IntervalChoice)
     value_min = models.DecimalField(
@@ -37,6 +35,19 @@ class DataItemRevision(models.Model):
         _("合理值上限"), max_digits=20, decimal_places=4, null=True, blank=True
     )
     is_active = models.BooleanField(_("启用"))
+
+    class Meta:
+        abstract = True
+
+    def slot_values(self) -> dict:
+        return {name: getattr(self, name) for name in SLOT_FIELDS}
+
+
+class DataItemRevision(SlotValues):
+    item = models.ForeignKey(
+        "telemetry.DataItem", on_delete=models.CASCADE, related_name="revisions"
+    )
+    valid_from = models.DateField(_("生效日期"))
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -97,7 +108,7 @@ class ChangeStatus(models.TextChoices):
 OPEN_STATUSES_VALUES = [ChangeStatus.PENDING.value, ChangeStatus.APPROVED.value]
 
 
-class ItemChangeRequest(FSMModelMixin, models.Model):
+class ItemChangeRequest(FSMModelMixin, SlotValues):
     enterprise = models.ForeignKey(
         "portal.Enterprise", on_delete=models.CASCADE, related_name="item_change_requests"
     )
@@ -110,15 +121,6 @@ class ItemChangeRequest(FSMModelMixin, models.Model):
     )
     # The slot-relevant values before (as registered when asked) and as proposed.
     before = models.JSONField(_("变更前"), default=dict, blank=True)
-    stat_type = models.PositiveSmallIntegerField(_("统计类型（statType）"), choices=StatTypeChoice)
-    interval_minutes = models.PositiveSmallIntegerField(_("实时采集间隔"), choices=IntervalChoice)
-    value_min = models.DecimalField(
-        _("合理值下限"), max_digits=20, decimal_places=4, null=True, blank=True
-    )
-    value_max = models.DecimalField(
-        _("合理值上限"), max_digits=20, decimal_places=4, null=True, blank=True
-    )
-    is_active = models.BooleanField(_("启用"))
     requested_on = models.DateField(_("申请生效日期"))
     effective_on = models.DateField(_("生效日期"))
     reason = models.TextField(_("变更原因"))
@@ -150,7 +152,7 @@ class ItemChangeRequest(FSMModelMixin, models.Model):
         return f"{self.item} · {self.get_kind_display()} · {self.get_status_display()}"
 
     def proposed(self) -> dict:
-        return {name: getattr(self, name) for name in SLOT_FIELDS}
+        return self.slot_values()
 
     @condition(_("生效日期未到"))
     def is_due(self) -> bool:

@@ -104,13 +104,18 @@ def _comparison_rows(change) -> list[tuple]:
     ]
 
 
-@require_POST
-@grant_access(reviewer)
-def item_change_approve(request, pk):
+def _decide(request, pk, service, success_message=None):
     change = get_object_or_404(item_changes_visible_to(request.user), pk=pk)
     form = ChangeDecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    done = attempt(request, lambda: approve_change(request.user, change, comment))
+    done = attempt(request, lambda: service(request.user, change, comment), success_message)
+    return change, done
+
+
+@require_POST
+@grant_access(reviewer)
+def item_change_approve(request, pk):
+    change, done = _decide(request, pk, approve_change)
     if done is not None:
         message = (
             _("已批准，变更已于 %(d)s 生效。")
@@ -124,12 +129,5 @@ def item_change_approve(request, pk):
 @require_POST
 @grant_access(reviewer)
 def item_change_reject(request, pk):
-    change = get_object_or_404(item_changes_visible_to(request.user), pk=pk)
-    form = ChangeDecisionForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    attempt(
-        request,
-        lambda: reject_change(request.user, change, comment),
-        success_message=_("已驳回该变更申请，并通知企业。"),
-    )
+    change, _done = _decide(request, pk, reject_change, _("已驳回该变更申请，并通知企业。"))
     return redirect("telemetry:item_change_detail", pk=change.pk)

@@ -296,3 +296,44 @@ def test_the_reviewer_queue_and_list_pages(client_for, reviewer, enterprise, in_
         reverse("telemetry:item_change_detail", args=[items[0].change_requests.get().pk])
     )
     assert 'id="decision"' in detail.content.decode()
+
+
+def test_the_reviewer_decides_on_the_page(client_for, member, reviewer, item, in_trial, today):
+    deactivate(client_for(member), item, reason="停用", effective_on=today)
+    change = ItemChangeRequest.objects.get()
+    client = client_for(reviewer)
+    refused = client.post(
+        reverse("telemetry:item_change_reject", args=[change.pk]), {"comment": ""}, follow=True
+    )
+    assert "请填写意见或理由" in refused.content.decode()
+    done = client.post(
+        reverse("telemetry:item_change_approve", args=[change.pk]), {"comment": "同意"}, follow=True
+    )
+    assert "已批准，变更已于" in done.content.decode()
+    assert ItemChangeRequest.objects.get().status == ChangeStatus.APPLIED
+    item_page = client.get(reverse("telemetry:item_detail", args=[item.pk])).content.decode()
+    assert 'id="item-revisions"' in item_page and "同意" not in item_page
+
+
+def test_the_migration_gives_every_existing_item_its_registration_revision(enterprise):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("telemetry.migrations.0011_item_initial_revisions")
+    items = [DataItemFactory(enterprise=enterprise), DataItemFactory(enterprise=enterprise)]
+    DataItem.objects.filter(pk=items[0].pk).update(
+        created_at=timezone.now() - timedelta(days=30), is_active=False
+    )
+    DataItemRevision.objects.all().delete()
+    migration.forwards(apps, None)
+    migration.forwards(apps, None)  # run again: nothing doubles
+    rows = list(
+        DataItemRevision.objects.order_by("item_id").values_list(
+            "item_id", "valid_from", "is_active"
+        )
+    )
+    assert rows == [
+        (items[0].pk, timezone.localdate() - timedelta(days=30), False),
+        (items[1].pk, timezone.localdate(), True),
+    ]
