@@ -38,6 +38,7 @@ from .models import (
     AlarmKind,
     BatchStatus,
     DataItem,
+    DataItemRevision,
     EndDevice,
     HistoricalEnergyImport,
     InputType,
@@ -199,6 +200,10 @@ def seed(context, log=print):
         device = _register(enterprise, member)
         items = _items(enterprise, member, device)
         if scenario.first_day is not None:
+            # The demo's items were registered before its backdated data began.
+            DataItemRevision.objects.filter(item__enterprise=enterprise).update(
+                valid_from=today - timedelta(days=scenario.first_day + 1)
+            )
             _upload(enterprise, device, items, scenario, today)
             _file_last_month(enterprise, member, items, today)
         seeded.append(scenario.name)

@@ -110,7 +110,7 @@ def save_item_change(
         held = {"is_active": False} if creating else before
         for name, value in held.items():
             setattr(item, name, value)
-        item.save(revision={"made_by": actor, "reason": _("待审核")})
+        item.save(revision={"made_by": actor, "reason": reason.strip()})
         if record:
             _record_saved(item, actor, creating, form)
         request = ItemChangeRequest.objects.create(

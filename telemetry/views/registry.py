@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -67,9 +67,13 @@ def enterprise_registry(request, enterprise_pk):
     certificates = certificates_by_serial(enterprise)
     for device in devices:
         device.latest_certificate = (certificates.get(device.serial) or [None])[0]
+    open_request = ItemChangeRequest.objects.filter(
+        item=OuterRef("pk"), status__in=OPEN_STATUSES_VALUES
+    )
     items = (
         DataItem.objects.filter(enterprise=enterprise)
         .select_related("energy_type", "device")
+        .annotate(change_open=Exists(open_request))
         .order_by("data_code")
     )
     page = Paginator(items, 50).get_page(request.GET.get("page"))

@@ -103,6 +103,12 @@ def test_in_a_trial_deactivating_asks_a_reviewer_and_other_fields_apply_at_once(
     assert Notification.objects.filter(recipient=reviewer, link__contains=str(change.pk)).exists()
     page = client_for(member).get(response["Location"])
     assert "待审核" in page.content.decode()
+    registry = client_for(member).get(
+        reverse("telemetry:enterprise_registry", args=[enterprise.pk])
+    )
+    assert "变更待审核" in registry.content.decode() and 'id="trial-change-note"' in (
+        registry.content.decode()
+    )
 
 
 def test_in_a_trial_a_change_needs_a_reason_and_a_day_not_in_the_past(
