@@ -370,6 +370,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 840},
     },
+    # telemetry: approved data-item changes take effect on their day (just after midnight).
+    "telemetry-apply-item-changes": {
+        "task": "telemetry.tasks.monitoring.apply_item_changes",
+        "schedule": crontab(minute="1,31"),
+        "options": {"expires": 1500},
+    },
 }
 
 # --- logging --------------------------------------------------------------------------------

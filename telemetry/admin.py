@@ -28,6 +28,7 @@ from .models import (
     EnergyDictionary,
     EnergyType,
     HistoricalEnergyImport,
+    ItemChangeRequest,
     MonthlyFiling,
     OutageNotice,
     ReadingRevision,
@@ -115,6 +116,16 @@ class DataItemAdmin(EnterpriseRecordAdmin):
     )
     list_filter = ("stat_type", "collection_method", "is_active")
     search_fields = ("data_code", "name")
+
+
+@admin.register(ItemChangeRequest)
+class ItemChangeRequestAdmin(EnterpriseRecordAdmin):
+    """Decided on the reviewer's page (services.item_changes); read here."""
+
+    list_display = ("item", "enterprise", "kind", "status", "effective_on", "requested_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("item",)
+    search_fields = ("item__data_code",)
 
 
 @admin.register(UploadBatch)

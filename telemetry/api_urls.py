@@ -3,11 +3,14 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api import analysis, energy_history, monitoring, registry, upload
+from .api import analysis, energy_history, item_changes, monitoring, registry, upload
 
 router = SimpleRouter()
 router.register("telemetry/devices", registry.DeviceViewSet, basename="telemetry-device")
 router.register("telemetry/items", registry.ItemViewSet, basename="telemetry-item")
+router.register(
+    "telemetry/item-changes", item_changes.ItemChangeViewSet, basename="telemetry-item-change"
+)
 
 urlpatterns = [
     # Device uploads come first: they are by far the most frequent requests.

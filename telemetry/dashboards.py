@@ -30,6 +30,12 @@ def passed_awaiting_report() -> int:
     return Connection.objects.filter(state=ConnectionState.TRIAL_PASSED).count()
 
 
+def item_changes_pending() -> int:
+    from .services.item_changes import pending_count
+
+    return pending_count()
+
+
 def enterprise_panel(user, enterprise) -> dict:
     from .models import Alarm
     from .overview import trial_summary
@@ -53,6 +59,9 @@ def register() -> None:
     NAV_LINKS.append(NavLink(_("端设备与采集项"), "telemetry:registry_home", registry_reader))
     REVIEWER_QUEUES.append(
         WorkQueue(_("试运行已通过，待出具报告"), "telemetry:trial_board", passed_awaiting_report)
+    )
+    REVIEWER_QUEUES.append(
+        WorkQueue(_("数据采集项变更待审核"), "telemetry:item_change_list", item_changes_pending)
     )
     NAV_LINKS.append(NavLink(_("试运行看板"), "telemetry:trial_board", access.reviewer))
     NAV_LINKS.append(NavLink(_("数据监测"), "telemetry:monitoring", access.enterprise_user))

@@ -221,10 +221,42 @@ class DataItemForm(forms.ModelForm):
         return item
 
 
-class ItemImportForm(forms.Form):
+class ItemChangeTermsForm(forms.Form):
+    """What a change during a stable-upload trial needs: the day it counts from and why."""
+
+    effective_on = forms.DateField(
+        label=_("申请生效日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "试运行期间，新增、停用或修改统计类型、间隔、合理值范围需经审核员批准，"
+            "自所填日期起生效；留空为今天（北京时间）。"
+        ),
+    )
+    reason = forms.CharField(
+        label=_("变更原因"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("试运行期间的上述变更必填。"),
+    )
+
+
+class ItemImportForm(ItemChangeTermsForm):
     file = forms.FileField(
         label=_("采集项清单文件"),
         help_text=_("XLSX 或 CSV，列与导出的清单相同；任何一行有误则整份不导入"),
+    )
+    field_order = ["file", "effective_on", "reason"]
+
+
+class ChangeDecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("审核意见"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("驳回时必填。"),
     )
 
 

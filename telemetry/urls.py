@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import analysis, corrections, energy_history, monitoring, registry
+from .views import analysis, corrections, energy_history, item_changes, monitoring, registry
 
 app_name = "telemetry"
 
@@ -29,6 +29,17 @@ urlpatterns = [
     path("devices/<int:pk>/edit/", registry.device_edit, name="device_edit"),
     path("items/<int:pk>/", registry.item_detail, name="item_detail"),
     path("items/<int:pk>/edit/", registry.item_edit, name="item_edit"),
+    # Item changes during a trial (waiting for a reviewer)
+    path("item-changes/", item_changes.item_change_list, name="item_change_list"),
+    path("item-changes/<int:pk>/", item_changes.item_change_detail, name="item_change_detail"),
+    path(
+        "item-changes/<int:pk>/approve/",
+        item_changes.item_change_approve,
+        name="item_change_approve",
+    ),
+    path(
+        "item-changes/<int:pk>/reject/", item_changes.item_change_reject, name="item_change_reject"
+    ),
     # Monitoring: filings, outages, upload health, trials, the region
     path("filings/", monitoring.filing_list, name="filing_list"),
     path("outages/", monitoring.outage_list, name="outage_list"),

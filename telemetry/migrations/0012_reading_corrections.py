@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('replaced_at', models.DateTimeField(verbose_name='更正入库时间')),
                 ('batch', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='telemetry.uploadbatch')),
                 ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.enterprise')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='telemetry.dataitem')),
+                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reading_revisions', to='telemetry.dataitem')),
                 ('old_batch', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='telemetry.uploadbatch')),
             ],
             options={

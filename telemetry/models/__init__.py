@@ -12,6 +12,14 @@ from .item import (
     Scope,
     StatTypeChoice,
 )
+from .item_change import (
+    OPEN_STATUSES_VALUES,
+    SLOT_FIELDS,
+    ChangeKind,
+    ChangeStatus,
+    DataItemRevision,
+    ItemChangeRequest,
+)
 from .reading import ArrivalClass, Reading
 from .refusal import RefusalReason, UploadRefusal
 from .revision import ReadingRevision
@@ -20,14 +28,19 @@ from .trial import TrialRun, TrialStatus
 from .upload import BatchStatus, UploadBatch
 
 __all__ = [
+    "OPEN_STATUSES_VALUES",
+    "SLOT_FIELDS",
     "Alarm",
     "AlarmKind",
     "ArrivalClass",
     "BatchStatus",
+    "ChangeKind",
+    "ChangeStatus",
     "Connection",
     "ConnectionState",
     "DailyRollup",
     "DataItem",
+    "DataItemRevision",
     "EndDevice",
     "EnergyDictionary",
     "EnergyStructure",
@@ -36,6 +49,7 @@ __all__ = [
     "HistoricalEnergyRecord",
     "InputType",
     "IntervalChoice",
+    "ItemChangeRequest",
     "MeteringLevel",
     "MonthlyFiling",
     "OutageNotice",

@@ -16,7 +16,7 @@ class ReadingRevision(models.Model):
 
     enterprise = models.ForeignKey("portal.Enterprise", on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(
-        "telemetry.DataItem", on_delete=models.CASCADE, related_name="revisions"
+        "telemetry.DataItem", on_delete=models.CASCADE, related_name="reading_revisions"
     )
     slot = models.DateTimeField(_("统计时间（statDate）"))
     old_value = models.DecimalField(_("原数值"), max_digits=20, decimal_places=4)

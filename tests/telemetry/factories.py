@@ -50,16 +50,22 @@ class DataItemFactory(DjangoModelFactory):
     value_min = Decimal("0")
     value_max = Decimal("100000")
 
-    # When the item was registered (DataItem.created_at, which auto_now_add sets to now):
-    # by default long before any day a test looks at; gaps and completeness count from it.
+    # When the item was registered (DataItem.created_at, which auto_now_add sets to now, and
+    # its first revision): by default long before any day a test looks at; gaps,
+    # completeness and the trial's expected slots count from it.
     registered = datetime(2020, 1, 1, tzinfo=UTC)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        from telemetry.models import DataItemRevision
+
         registered = kwargs.pop("registered")
         item = super()._create(model_class, *args, **kwargs)
         model_class.objects.filter(pk=item.pk).update(created_at=registered)
         item.created_at = registered
+        DataItemRevision.objects.filter(item=item).update(
+            valid_from=registered.astimezone(BEIJING).date()
+        )
         return item
 
     @classmethod
@@ -256,3 +262,13 @@ def stored_readings(item: DataItem, values: dict, *, valid: bool = True) -> None
         )
         for slot, value in values.items()
     )
+
+
+def registered_since(item: DataItem, day: date) -> DataItem:
+    """Backdate an item's registration (its first revision) to ``day``: the trial counts
+    expected slots only from the day an item was registered (telemetry.item_history)."""
+    from telemetry.models import DataItemRevision
+
+    first = DataItemRevision.objects.filter(item=item).order_by("valid_from").first()
+    DataItemRevision.objects.filter(pk=first.pk).update(valid_from=day)
+    return item

@@ -15,6 +15,7 @@ from telemetry.models import (
     ConnectionState,
     EnergyType,
     HistoricalEnergyImport,
+    ItemChangeRequest,
     MonthlyFiling,
     OutageNotice,
     ReadingRevision,
@@ -57,6 +58,17 @@ def build_records(count: int) -> None:
         )
         device = EndDeviceFactory(enterprise=enterprise)
         item = DataItemFactory(enterprise=enterprise, device=device, energy_type=energy_type)
+        ItemChangeRequest.objects.create(
+            enterprise=enterprise,
+            item=item,
+            kind="deactivate",
+            stat_type=0,
+            interval_minutes=15,
+            is_active=False,
+            requested_on=START,
+            effective_on=START,
+            reason="测试停用",
+        )
         batch = UploadBatch.objects.create(
             enterprise=enterprise,
             device=device,
@@ -121,6 +133,7 @@ class TestAdminPages(AdminPagesContract):
         "EnergyDictionary",
         "EnergyType",
         "HistoricalEnergyImport",
+        "ItemChangeRequest",
         "MonthlyFiling",
         "OutageNotice",
         "ReadingRevision",

@@ -108,7 +108,11 @@ def test_the_import_fills_blank_coefficient_and_unit_and_needs_no_unit_column(me
         "dataCode,name,energyCode\n010200030233000001,一号变压器,3300\n"
         "010200030201000002,二号锅炉,0100\n"
     ).encode()
-    assert import_items(member, enterprise, "items.csv", content) == {"created": 2, "updated": 0}
+    assert import_items(member, enterprise, "items.csv", content) == {
+        "created": 2,
+        "updated": 0,
+        "pending": 0,
+    }
     items = {i.data_code: i for i in DataItem.objects.filter(enterprise=enterprise)}
     coal = current_energy_types().get(code="0100")
     assert (items["010200030233000001"].convert_ration, items["010200030233000001"].unit) == (
