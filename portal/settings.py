@@ -89,6 +89,7 @@ VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 # Telemetry, the regulatory rules: how data is judged (SPEC sections 3 and 9, DESIGN
 # section 4). The institute sets these; the trial and alarm pages state them in words.
 TELEMETRY_BACKFILL_CYCLES = env_int("TELEMETRY_BACKFILL_CYCLES", 1)
+TELEMETRY_BACKFILL_CAP_HOURS = env_int("TELEMETRY_BACKFILL_CAP_HOURS", 24)
 TELEMETRY_MONTHLY_DEADLINE_DAY = env_int("TELEMETRY_MONTHLY_DEADLINE_DAY", 10)
 TELEMETRY_TRIAL_DAYS = env_int("TELEMETRY_TRIAL_DAYS", 15)
 TELEMETRY_TRIAL_SUCCESS_RATE = env_decimal("TELEMETRY_TRIAL_SUCCESS_RATE", "0.999")

@@ -10,10 +10,13 @@ The rules (docs/decisions/0002-stable-upload-trial.md):
 
 * the window is ``TELEMETRY_TRIAL_DAYS`` Beijing calendar days from ``trial_started_on``;
 * a slot is *received* when a reading for it arrived on time or backfilled (within the next
-  reporting cycle), and *successful* when that reading is also valid (``valid=1``);
+  reporting cycle, or after an outage within the first cycle after the device's first
+  accepted upload, at most ``TELEMETRY_BACKFILL_CAP_HOURS`` after the slot), and
+  *successful* when that reading is also valid (``valid=1``);
 * a day is *complete* when every expected slot of it is received;
-* a day *can no longer be completed* once the backfill window of its last slot has closed
-  while slots are still missing: the trial then fails, naming the day;
+* a day *can no longer be completed* once its last slot can no longer arrive as backfilled
+  (the later of the next-cycle window and the cap) while slots are still missing: the
+  trial then fails, naming the day;
 * the trial passes when every day of the window is complete and the success rate
   (successful / expected over the window) is at least ``TELEMETRY_TRIAL_SUCCESS_RATE``; it
   fails as soon as the unsuccessful slots of closed days make that rate unreachable.
@@ -44,7 +47,7 @@ from ..models import (
 )
 from ..models.trial import percent
 from ..staging import arrival_windows
-from ..timeslots import BEIJING, ArrivalWindows, StatType, arrival_deadlines
+from ..timeslots import BEIJING, ArrivalWindows, StatType, latest_backfill
 from . import connection as connection_steps
 
 JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
@@ -59,12 +62,14 @@ def required_rate() -> Decimal:
 
 
 def day_closes_at(day: date, stat_type: int, interval: int, windows: ArrivalWindows) -> datetime:
-    """When the last slot of ``day`` (for items of this kind) stops counting as backfilled."""
+    """When the last slot of ``day`` (for items of this kind) can no longer arrive as
+    backfilled by either rule: the next reporting cycle, or after an outage the first cycle
+    after reconnection, at most ``backfill_cap`` after the slot (a device still silent may
+    yet re-send it)."""
     last_slot = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     if stat_type == StatType.REALTIME:
         last_slot += timedelta(minutes=24 * 60 - interval)
-    _on_time, backfill = arrival_deadlines(stat_type, last_slot, interval, windows)
-    return backfill
+    return latest_backfill(stat_type, last_slot, interval, windows)
 
 
 def slots_per_day(stat_type: int, interval: int) -> int:

@@ -91,18 +91,18 @@ def test_rate_just_below_the_threshold_fails_and_just_above_passes():
     assert (one.outcome, two.outcome) == (TrialStatus.PASSED, TrialStatus.FAILED)
 
 
-def test_a_day_closes_half_an_hour_after_beijing_midnight():
-    # The last slot (23:45) is on time until 00:15 and backfilled until 00:30, Beijing time:
-    # that is 16:30 UTC of the same calendar day.
+def test_a_day_closes_when_its_last_slot_is_past_the_backfill_cap():
+    # The last slot (23:45) is on time until 00:15 and backfilled in the next cycle until
+    # 00:30, Beijing time; a device still in an outage may re-send it until 24 h after the
+    # slot, so the day can be lost only at 23:45 of the next day (15:45 UTC).
     closes = day_closes_at(date(2026, 3, 4), 0, 15, ArrivalWindows())
-    assert closes == beijing(2026, 3, 5, 0, 30)
-    assert closes.utcoffset() == timedelta(hours=8)
-    arrived = complete({(date(2026, 3, 4), 0, 15): (95, 0)})
-    before = judge(START, KINDS, arrived, beijing(2026, 3, 5, 0, 30), days=15)
-    after = judge(START, KINDS, arrived, beijing(2026, 3, 5, 0, 30, 1), days=15)
-    assert before.outcome == TrialStatus.RUNNING
-    assert after.outcome == TrialStatus.FAILED
-    assert after.reason.startswith("2026-03-04 缺 1 个时段")
+    assert closes == beijing(2026, 3, 5, 23, 45)
+    assert closes.utctimetuple()[:5] == (2026, 3, 5, 15, 45)
+    # Without the outage allowance the next-cycle window alone decides.
+    no_cap = ArrivalWindows(backfill_cap=timedelta(0))
+    assert day_closes_at(date(2026, 3, 4), 0, 15, no_cap) == beijing(2026, 3, 5, 0, 30)
+    # A daily item's next-cycle window (two days after the day) is longer than the cap.
+    assert day_closes_at(date(2026, 3, 4), 1, 0, ArrivalWindows()) == beijing(2026, 3, 7)
 
 
 def test_a_day_without_any_roll_up_counts_as_all_missing(enterprise):
