@@ -40,6 +40,7 @@ from ..permissions import (
 )
 from ..services.filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..services.trial import percent, restart_trial, trial_days
+from ..services.trial_rules import rules_in_words
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 
@@ -142,6 +143,7 @@ def trial_detail(request, pk):
             "rate": percent(run.success_rate),
             "form": RestartTrialForm() if can_restart else None,
             "history": run.connection.trial_runs.order_by("-number"),
+            "rules": rules_in_words(),
         },
     )
 
