@@ -8,8 +8,8 @@ real upload batches, one per device per 15-minute cycle, written by the ingestio
 (``ingest.ingest_batches``), so arrival classes, roll-ups and trial starts are exactly what
 uploads produce. The uploads end yesterday and follow a scenario per enterprise, so that
 after ``evaluate_trials`` the demo shows trials passed (one after a 3-hour outage re-sent on
-reconnection), failed (a 30-hour outage re-sent beyond the backfill cap; a device that went
-silent) and running, with backfilled slots, late
+reconnection), running with the count restarted (a 30-hour outage re-sent beyond the
+backfill cap loses a day; a device that went silent) and running, with backfilled slots, late
 readings, suspect values, third-party-relay suspicions, a silent-device alarm, monthly
 filings and historical energy data (one enterprise missing a main energy type).
 

@@ -90,6 +90,13 @@ class TrialRunSerializer(serializers.ModelSerializer):
     connection_state = serializers.CharField(source="connection.state")
     # The stored reason rendered in the caller's language (docs/decisions/0007).
     failure_reason = serializers.CharField(source="display_failure_reason", read_only=True)
+    # Why the rolling count restarted last (the latest bad day), in the caller's language.
+    reset_reason = serializers.CharField(source="display_reset_reason", read_only=True)
+    flagged = serializers.SerializerMethodField()
+
+    def get_flagged(self, run) -> bool:
+        """Running longer than TELEMETRY_TRIAL_FLAG_DAYS (the reviewers were told)."""
+        return run.flagged_at is not None and run.status == "running"
 
     class Meta:
         model = TrialRun
@@ -103,14 +110,22 @@ class TrialRunSerializer(serializers.ModelSerializer):
             "started_on",
             "ends_on",
             "status",
+            "counted_from",
             "expected",
+            "on_time",
             "received",
             "successful",
             "complete_days",
             "consecutive_complete_days",
             "success_rate",
+            "on_time_rate",
+            "window_start",
+            "window_end",
             "days",
             "failure_reason",
+            "reset_reason",
+            "hold_reason",
+            "flagged",
             "evaluated_at",
             "finished_at",
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -40,7 +41,7 @@ from ..permissions import (
 )
 from ..services.filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..services.trial import percent, restart_trial, trial_days
-from ..services.trial_rules import rules_in_words
+from ..services.trial_rules import day_rows, rules_in_words
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 
@@ -125,7 +126,13 @@ def trial_board(request):
     return render(
         request,
         template,
-        {"page": page, "sort": sort, "status": status, "trial_days": trial_days()},
+        {
+            "page": page,
+            "sort": sort,
+            "status": status,
+            "trial_days": trial_days(),
+            "flag_days": settings.TELEMETRY_TRIAL_FLAG_DAYS,
+        },
     )
 
 
@@ -144,6 +151,9 @@ def trial_detail(request, pk):
             "form": RestartTrialForm() if can_restart else None,
             "history": run.connection.trial_runs.order_by("-number"),
             "rules": rules_in_words(),
+            "day_rows": day_rows(run),
+            "flag_days": settings.TELEMETRY_TRIAL_FLAG_DAYS,
+            "on_time_rate": percent(run.on_time_rate),
         },
     )
 
