@@ -38,7 +38,6 @@ from django.utils.translation import gettext as _
 
 from portal.models import AuditEvent
 from portal.notifications import notify, reviewers
-
 from portal.workflow import TransitionRefused
 
 from .. import texts
@@ -50,7 +49,7 @@ from ..models import (
     TrialRun,
     TrialStatus,
 )
-from ..models.trial import percent
+from ..models.trial import percent  # noqa: F401 (re-exported to the views)
 from ..staging import arrival_windows
 from ..timeslots import BEIJING, ArrivalWindows, StatType, latest_backfill
 from . import connection as connection_steps

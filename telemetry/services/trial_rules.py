@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 
 from ..models.trial import percent
 
-
 DAY_STATES = {
     "pending": gettext_lazy("未到期"),
     "open": gettext_lazy("待补传"),

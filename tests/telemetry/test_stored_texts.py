@@ -9,7 +9,7 @@ from datetime import date
 from django.urls import reverse
 from django.utils import translation
 
-from telemetry.models import Alarm, AlarmKind, Connection, TrialRun, TrialStatus
+from telemetry.models import Alarm, AlarmKind, TrialRun, TrialStatus
 from telemetry.services.alarms import check_alarms
 from telemetry.services.trial import evaluate_trials
 

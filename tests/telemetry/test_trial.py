@@ -10,7 +10,7 @@ from portal.models import AuditEvent, Notification
 from telemetry.models import Connection, ConnectionState, TrialRun, TrialStatus
 from telemetry.services.trial import day_closes_at, evaluate_trials, judge
 from telemetry.timeslots import ArrivalWindows
-from tests.portal.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory
 
 from .factories import (
     FULL_DAY,
@@ -122,7 +122,7 @@ def test_the_rolling_window_passes_on_day_18_after_a_bad_day_3():
     verdict = judge(START, KINDS, arrived, beijing(2026, 3, 18, 23, 50))
     assert verdict.outcome == TrialStatus.PASSED
     assert verdict.window == (date(2026, 3, 4), day18)
-    assert [f.day for f in verdict.days if f.in_window][0] == date(2026, 3, 4)
+    assert next(f.day for f in verdict.days if f.in_window) == date(2026, 3, 4)
     assert (verdict.expected, verdict.successful) == (1440, 1440)
 
 
