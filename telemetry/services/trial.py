@@ -32,12 +32,8 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Sum
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from portal.models import AuditEvent
-from portal.notifications import notify, reviewers
 from portal.workflow import TransitionRefused
 
 from .. import texts
@@ -54,6 +50,7 @@ from ..staging import arrival_windows
 from ..timeslots import BEIJING, ArrivalWindows, StatType, latest_backfill
 from . import connection as connection_steps
 from .relay import relay_hold
+from .trial_review import flag_if_overdue
 
 JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
 
@@ -442,7 +439,7 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
                 _withhold(verdict)
                 run.hold_reason = hold
         _copy_figures(run, verdict, now, days)
-        _flag_if_overdue(run, today)
+        flag_if_overdue(run, today)
         if verdict.outcome != TrialStatus.RUNNING:
             decided.append((run, verdict))
     TrialRun.objects.bulk_update(runs, FIGURE_FIELDS, batch_size=500)
@@ -499,32 +496,6 @@ def _copy_figures(run: TrialRun, verdict: Verdict, now: datetime, days: int) -> 
     run.reset_code, run.reset_params = verdict.reason_code, verdict.reason_params
     run.window_start, run.window_end = verdict.window or (None, None)
     run.evaluated_at = now
-
-
-def trial_flag_days() -> int:
-    return settings.TELEMETRY_TRIAL_FLAG_DAYS
-
-
-def _flag_if_overdue(run: TrialRun, today: date) -> None:
-    """Once, tell the reviewers a trial has run longer than TELEMETRY_TRIAL_FLAG_DAYS."""
-    limit = trial_flag_days()
-    if run.flagged_at is not None or (today - run.started_on).days < limit:
-        return
-    run.flagged_at = timezone.now()
-    connection = run.connection
-    with transaction.atomic():
-        event = AuditEvent.record(
-            connection, None, "trial_overdue", context={"trial": run.number, "days": limit}
-        )
-        notify(
-            reviewers(),
-            _("%(name)s 稳定上传试运行已超过 %(days)s 天仍未通过")
-            % {"name": connection.enterprise.name, "days": limit},
-            body=_("第 %(n)s 次试运行自 %(start)s 起，请审核人员查看原因，必要时停止或重新开始。")
-            % {"n": run.number, "start": run.started_on.isoformat()},
-            link=reverse("telemetry:trial_detail", args=[run.pk]),
-            event=event,
-        )
 
 
 def _finish(run: TrialRun, verdict: Verdict) -> bool:

@@ -26,12 +26,13 @@ from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
 from .. import overview
-from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
+from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm, StopTrialForm
 from ..models import (
     ConnectionState,
     EndDevice,
     MonthlyFiling,
     OutageNotice,
+    TrialStatus,
 )
 from ..permissions import (
     can_restart_trial,
@@ -41,6 +42,7 @@ from ..permissions import (
 )
 from ..services.filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..services.trial import percent, restart_trial, trial_days
+from ..services.trial_review import stop_trial
 from ..services.trial_rules import day_rows, rules_in_words
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
@@ -149,6 +151,9 @@ def trial_detail(request, pk):
             "enterprise": run.connection.enterprise,
             "rate": percent(run.success_rate),
             "form": RestartTrialForm() if can_restart else None,
+            "stop_form": StopTrialForm()
+            if can_restart and run.status == TrialStatus.RUNNING
+            else None,
             "history": run.connection.trial_runs.order_by("-number"),
             "rules": rules_in_words(),
             "day_rows": day_rows(run),
@@ -183,6 +188,24 @@ def restart_trial_view(request, pk):
         request, _("已重新开始稳定上传试运行，自 %(start)s 起计。") % {"start": run.started_on}
     )
     return redirect("telemetry:trial_detail", run.pk)
+
+
+@require_POST
+@grant_access(reviewer)
+def stop_trial_view(request, pk):
+    connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
+    form = StopTrialForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back_to(connection))
+    run = attempt(
+        request, lambda: stop_trial(connection, request.user, comment=form.cleaned_data["comment"])
+    )
+    if run is not None:
+        messages.success(request, _("已停止稳定上传试运行。"))
+    return redirect(_back_to(connection))
 
 
 def _back_to(connection):
