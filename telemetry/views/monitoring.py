@@ -42,6 +42,7 @@ from ..permissions import (
 )
 from ..services.filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..services.trial import percent, restart_trial, trial_days
+from ..services.trial_items import day_chart, item_figures
 from ..services.trial_review import stop_trial
 from ..services.trial_rules import day_rows, rules_in_words
 
@@ -142,6 +143,7 @@ def trial_board(request):
 def trial_detail(request, pk):
     run = get_object_or_404(trial_runs_visible_to(request.user), pk=pk)
     can_restart = can_restart_trial(request.user, run.connection)
+    window, items = item_figures(run, timezone.localdate())
     return render(
         request,
         "telemetry/monitoring/trial_detail.html",
@@ -158,6 +160,9 @@ def trial_detail(request, pk):
             "rules": rules_in_words(),
             "day_rows": day_rows(run),
             "flag_days": settings.TELEMETRY_TRIAL_FLAG_DAYS,
+            "item_window": window,
+            "item_rows": items,
+            "day_chart": day_chart(run),
             "on_time_rate": percent(run.on_time_rate),
         },
     )

@@ -360,3 +360,17 @@ def test_a_verdict_on_a_window_restarted_meanwhile_does_not_fail_the_new_one(
         (1, TrialStatus.RESTARTED),
         (2, TrialStatus.RUNNING),
     ]
+
+
+def test_a_passed_trial_keeps_its_per_day_table(enterprise):
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+    evaluate_trials(now=AFTER_WINDOW)
+    frozen = TrialRun.objects.get(connection=connection)
+    assert frozen.status == TrialStatus.PASSED
+    rollup(item, D3, on_time=without(FULL_DAY, *range(12)))  # a later change of the data
+    evaluate_trials(now=AFTER_WINDOW + timedelta(days=3))
+    run = TrialRun.objects.get(connection=connection)
+    assert run.days == frozen.days and run.evaluated_at == frozen.evaluated_at
+    assert [d["day"] for d in run.days if d["in_window"]][-1] == "2026-03-15"

@@ -1,6 +1,6 @@
 """Reviewers and the rolling trial: relay holds, overdue flags, stopping a trial."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -132,3 +132,52 @@ def test_only_reviewers_may_stop_a_trial(
     # a stopped trial cannot be stopped again
     assert api_client_for(reviewer).post(api, {"comment": "again"}).status_code == 409
     assert client_for(outsider).post(url, {"comment": "x"}).status_code == 403
+
+
+def test_the_trial_page_board_and_api_show_every_figure(
+    enterprise, reviewer, client_for, api_client_for, django_assert_max_num_queries
+):
+    from .factories import FULL_DAY, rollup, without
+
+    quarter = realtime_item(enterprise, data_code="Q15")
+    hourly = realtime_item(enterprise, device=quarter.device, interval_minutes=60)
+    connection = trial_connection(enterprise, START)
+    full_days(quarter, START, 4)
+    for offset in range(4):
+        rollup(hourly, START + timedelta(days=offset), on_time=(1 << 24) - 1)
+    # Day 2: 3 slots backfilled, 1 late (so missing), 2 suspect.
+    rollup(
+        quarter,
+        START + timedelta(days=1),
+        on_time=without(FULL_DAY, 10, 11, 12, 13),
+        backfilled=0b111 << 10,
+        late=1 << 13,
+        suspect=0b11,
+    )
+    evaluate_trials(now=beijing(2026, 3, 3, 12))
+    run = TrialRun.objects.get(connection=connection)
+    day2 = run.days[1]
+    assert (day2["expected"], day2["on_time"], day2["backfilled"]) == (120, 116, 3)
+    assert (day2["late"], day2["missing"], day2["suspect"], day2["successful"]) == (1, 1, 2, 117)
+    assert day2["state"] == "open"  # may still be backfilled until 24 h after the slot
+    assert [d["state"] for d in run.days[4:]] == ["pending"] * 11  # future days: not yet due
+
+    url = reverse("telemetry:trial_detail", args=[run.pk])
+    client = client_for(reviewer)
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        html = client.get(url).content.decode()
+    assert "一次上传成功率" in html and "上传成功率" in html and "按期到达" in html
+    assert 'data-state="pending"' in html and "未到期" in html
+    assert "trial-day-chart" in html and "telemetryStackedBarChart" in html
+    # The per-item table over the due days of the count (1 and 2 March).
+    row = html[html.index('data-item="Q15"') :].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split('class="text-end">')[1:]]
+    assert cells[:6] == ["192", "188", "3", "1", "1", "2"]
+    assert 'data-item="' + hourly.data_code + '"' in html
+
+    board = client.get(reverse("telemetry:trial_board")).content.decode()
+    assert "一次上传成功率" in board
+    data = api_client_for(reviewer).get(f"/api/v1/telemetry/trials/{run.pk}").json()
+    assert {"on_time", "on_time_rate", "counted_from", "reset_reason", "hold_reason"} <= set(data)
+    assert data["days"][1]["backfilled"] == 3 and data["days"][1]["late"] == 1
