@@ -174,10 +174,7 @@ def restart_trial_view(request, pk):
     connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
     form = RestartTrialForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_back_to(connection))
+        return _refused_form(request, form, connection)
     run = attempt(
         request,
         lambda: restart_trial(
@@ -201,15 +198,19 @@ def stop_trial_view(request, pk):
     connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
     form = StopTrialForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_back_to(connection))
+        return _refused_form(request, form, connection)
     run = attempt(
         request, lambda: stop_trial(connection, request.user, comment=form.cleaned_data["comment"])
     )
     if run is not None:
         messages.success(request, _("已停止稳定上传试运行。"))
+    return redirect(_back_to(connection))
+
+
+def _refused_form(request, form, connection):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     return redirect(_back_to(connection))
 
 
