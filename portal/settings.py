@@ -96,9 +96,15 @@ VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 # Telemetry, the regulatory rules: how data is judged (SPEC sections 3 and 9, DESIGN
 # section 4). The institute sets these; the trial and alarm pages state them in words.
 TELEMETRY_BACKFILL_CYCLES = env_int("TELEMETRY_BACKFILL_CYCLES", 1)
+TELEMETRY_BACKFILL_CAP_HOURS = env_int("TELEMETRY_BACKFILL_CAP_HOURS", 24)
 TELEMETRY_MONTHLY_DEADLINE_DAY = env_int("TELEMETRY_MONTHLY_DEADLINE_DAY", 10)
 TELEMETRY_TRIAL_DAYS = env_int("TELEMETRY_TRIAL_DAYS", 15)
 TELEMETRY_TRIAL_SUCCESS_RATE = env_decimal("TELEMETRY_TRIAL_SUCCESS_RATE", "0.999")
+# Which rate must reach it: "success" (上传成功率) or "on_time" (一次上传成功率).
+TELEMETRY_TRIAL_RATE_BASIS = os.environ.get("TELEMETRY_TRIAL_RATE_BASIS", "success")
+if TELEMETRY_TRIAL_RATE_BASIS not in ("success", "on_time"):
+    raise ImproperlyConfigured("TELEMETRY_TRIAL_RATE_BASIS must be success or on_time")
+TELEMETRY_TRIAL_FLAG_DAYS = env_int("TELEMETRY_TRIAL_FLAG_DAYS", 60)
 TELEMETRY_COMPLETENESS_FLAG = env_decimal("TELEMETRY_COMPLETENESS_FLAG", "0.90")
 TELEMETRY_CONSISTENCY_TOLERANCE = env_decimal("TELEMETRY_CONSISTENCY_TOLERANCE", "0.05")
 TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)

@@ -25,6 +25,11 @@ urlpatterns = [
     path("telemetry/trials", monitoring.TrialListView.as_view(), name="telemetry-trials"),
     path("telemetry/trials/<int:pk>", monitoring.TrialDetailView.as_view(), name="telemetry-trial"),
     path(
+        "telemetry/connections/<int:pk>/stop-trial",
+        monitoring.StopTrialView.as_view(),
+        name="telemetry-stop-trial",
+    ),
+    path(
         "telemetry/connections/<int:pk>/restart-trial",
         monitoring.RestartTrialView.as_view(),
         name="telemetry-restart-trial",

@@ -7,8 +7,9 @@ meters, the daily comprehensive consumption, two monthly manual items). Readings
 real upload batches, one per device per 15-minute cycle, written by the ingestion path
 (``ingest.ingest_batches``), so arrival classes, roll-ups and trial starts are exactly what
 uploads produce. The uploads end yesterday and follow a scenario per enterprise, so that
-after ``evaluate_trials`` the demo shows trials passed, failed (a day with a gap beyond the
-backfill window; a device that went silent) and running, with backfilled slots, late
+after ``evaluate_trials`` the demo shows trials passed (one after a 3-hour outage re-sent on
+reconnection), running with the count restarted (a 30-hour outage re-sent beyond the
+backfill cap loses a day; a device that went silent) and running, with backfilled slots, late
 readings, suspect values, third-party-relay suspicions, a silent-device alarm, monthly
 filings and historical energy data (one enterprise missing a main energy type).
 
@@ -165,7 +166,8 @@ class Scenario:
 
     name: str
     first_day: int | None  # the first day with data (None: nothing uploaded yet)
-    outage_day: int | None = None  # a day with a 3-hour outage sent back too late
+    outage_day: int | None = None  # a day with an outage (from 03:00), re-sent on reconnection
+    outage_hours: int = 30  # 3: backfilled (a success); 30: beyond the cap, so late
     silent_since: int | None = None  # the day the device stops (at 15:00) for good
     relay: bool = False
 
@@ -175,7 +177,7 @@ SCENARIOS = [
     Scenario("running", 12, relay=True),
     Scenario("passed", 17),
     Scenario("failed", 17, outage_day=9),
-    Scenario("passed", 17),
+    Scenario("passed", 17, outage_day=8, outage_hours=3),
     Scenario("running", 5),
     Scenario("silent", 14, silent_since=3),
     Scenario("passed", 17, relay=True),
@@ -359,7 +361,7 @@ def _upload(enterprise, device, items, scenario: Scenario, today: date) -> None:
     outage = None
     if scenario.outage_day is not None:
         down = _midnight(today - timedelta(days=scenario.outage_day)) + timedelta(hours=3)
-        outage = (down, down + timedelta(hours=3, minutes=15))
+        outage = (down, down + timedelta(hours=scenario.outage_hours, minutes=15))
     relay_window = None
     if scenario.relay:
         relay_from = _midnight(today - timedelta(days=1)) + timedelta(hours=20)

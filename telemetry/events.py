@@ -21,6 +21,8 @@ EVENTS = {
     "trial_passed": _("稳定上传试运行通过"),
     "trial_failed": _("稳定上传试运行未通过"),
     "trial_restarted": _("重新开始稳定上传试运行"),
+    "trial_overdue": _("稳定上传试运行超期，提请审核人员关注"),
+    "trial_stopped": _("审核人员停止稳定上传试运行"),
     # Monthly filing and outage notices
     "monthly_filed": _("月报填报"),
     "monthly_corrected": _("月报修订"),

@@ -260,6 +260,12 @@ class ChangeDecisionForm(forms.Form):
     )
 
 
+class StopTrialForm(forms.Form):
+    comment = forms.CharField(
+        label=_("停止的原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )
+
+
 class RestartTrialForm(forms.Form):
     start = forms.DateField(
         label=_("新试运行开始日期"),

@@ -177,7 +177,7 @@ def _parse_unstaged(batches: list[UploadBatch]) -> dict[int, tuple[list[list], l
         known = {r.get("index") for r in batch.rejections}
         # An item changed or retired between the upload and now.
         late = [r.to_dict() for r in rejections if r.index not in known]
-        parsed[batch.pk] = (stage(readings, table, batch.received_at), late)
+        parsed[batch.pk] = (stage(readings, table, batch.received_at, batch.device_id), late)
     return parsed
 
 

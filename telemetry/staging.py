@@ -7,21 +7,23 @@ moves staged rows into the readings table; readings that do not come from a devi
 monthly filing) are staged here too, so every reading enters by the same rows.
 
 The arrival rule itself is ``timeslots.classify_arrival``; :func:`arrival_windows` gives it
-this installation's settings.
+this installation's settings, and :class:`DeviceContacts` the device's contact times that
+the outage rule needs (when the device's first accepted upload after a slot's window was).
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
-from .models import ArrivalClass, DataItem
+from .models import ArrivalClass, DataItem, UploadBatch
 from .protocol import ItemSpec, ParsedReading
-from .timeslots import Arrival, ArrivalWindows, classify_arrival
+from .timeslots import Arrival, ArrivalWindows, arrival_deadlines, classify_arrival
 
 ARRIVAL_CODES = {
     Arrival.ON_TIME: ArrivalClass.ON_TIME,
@@ -38,7 +40,39 @@ def arrival_windows() -> ArrivalWindows:
     return ArrivalWindows(
         monthly_deadline_day=settings.TELEMETRY_MONTHLY_DEADLINE_DAY,
         backfill_cycles=settings.TELEMETRY_BACKFILL_CYCLES,
+        backfill_cap=timedelta(hours=settings.TELEMETRY_BACKFILL_CAP_HOURS),
     )
+
+
+class DeviceContacts:
+    """When a device's accepted uploads came, as the outage rule asks (DESIGN §4).
+
+    Every stored upload batch of the device is a contact: it proves the link was up. The
+    receipt times of the device's batches in the last ``backfill_cap`` before this upload
+    are read once, and only when a reading of the upload missed its next-cycle window (a
+    backfill after an outage: rare), by the index on (device, received_at).
+    """
+
+    def __init__(self, device_id: int | None, received_at: datetime, cap: timedelta):
+        self.device_id = device_id
+        self.received_at = received_at
+        self.cap = cap
+        self._times: list[datetime] | None = None
+
+    def resumed_after(self, moment: datetime) -> datetime:
+        """The device's first accepted upload after ``moment`` (this one if none before)."""
+        if self._times is None:
+            self._times = list(
+                UploadBatch.objects.filter(
+                    device_id=self.device_id,
+                    received_at__gt=self.received_at - self.cap,
+                    received_at__lt=self.received_at,
+                )
+                .order_by("received_at")
+                .values_list("received_at", flat=True)
+            )
+        position = bisect_right(self._times, moment)
+        return self._times[position] if position < len(self._times) else self.received_at
 
 
 # --- Item tables --------------------------------------------------------------------------
@@ -105,7 +139,10 @@ def cached_item_specs(enterprise_id: int, version: object) -> dict[str, ItemSpec
 
 
 def stage(
-    readings: Sequence[ParsedReading], specs: Mapping[object, ItemSpec], received_at: datetime
+    readings: Sequence[ParsedReading],
+    specs: Mapping[object, ItemSpec],
+    received_at: datetime,
+    device_id: int | None = None,
 ) -> list[list]:
     """Readings as ``UploadBatch.staged_readings`` rows (``specs``: by dataCode or by id).
 
@@ -113,10 +150,12 @@ def stage(
     everything the worker needs to insert them in SQL. The arrival class is fixed here
     (it depends only on the slot and the time the batch was received); statType and
     interval are the ones the reading was checked against, so the worker can tell when the
-    item has changed since (see ``ingest._STAGED_INSERT``).
+    item has changed since (see ``ingest._STAGED_INSERT``). ``device_id``: the device that
+    sent them, for the outage rule; None for readings that do not come from a device.
     """
     by_id = {spec.item_id: spec for spec in specs.values()}
     windows = arrival_windows()
+    contacts = DeviceContacts(device_id, received_at, windows.backfill_cap)
     # A batch holds few distinct (statType, interval, slot) triples and one receipt time,
     # so the arrival class and the slot's epoch are worked out once per triple.
     per_triple: dict[tuple[int, int, datetime], tuple[int, int]] = {}
@@ -126,9 +165,7 @@ def stage(
         triple = (spec.stat_type, spec.interval_minutes, reading.slot)
         known = per_triple.get(triple)
         if known is None:
-            arrival = classify_arrival(
-                spec.stat_type, reading.slot, received_at, spec.interval_minutes, windows
-            )
+            arrival = _arrival(spec, reading.slot, received_at, windows, contacts)
             epoch = (reading.slot - _EPOCH) // _SECOND
             known = per_triple[triple] = (epoch, int(ARRIVAL_CODES[arrival]))
         epoch, arrival = known
@@ -145,3 +182,17 @@ def stage(
             ]
         )
     return rows
+
+
+def _arrival(spec: ItemSpec, slot: datetime, received_at, windows, contacts) -> Arrival:
+    """The arrival class of one slot; the device's contacts are read only when they matter."""
+    arrival = classify_arrival(spec.stat_type, slot, received_at, spec.interval_minutes, windows)
+    if arrival != Arrival.LATE or contacts.device_id is None:
+        return arrival
+    if received_at > slot + windows.backfill_cap:
+        return arrival  # beyond the cap: no outage makes it a backfill
+    on_time, _backfill = arrival_deadlines(spec.stat_type, slot, spec.interval_minutes, windows)
+    resumed_at = contacts.resumed_after(on_time)
+    return classify_arrival(
+        spec.stat_type, slot, received_at, spec.interval_minutes, windows, resumed_at
+    )

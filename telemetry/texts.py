@@ -51,6 +51,20 @@ def _trial_day_lost(p: dict) -> str:
     return _("%(day)s 缺 %(n)s 个时段，已超过补传期限") % p
 
 
+def _trial_day_low_rate(p: dict) -> str:
+    return (
+        _(
+            "%(day)s 有 %(n)s 个时段未上传成功（迟到或无效），"
+            "任何包含该日的连续 %(days)s 天最多允许 %(allowed)s 个"
+        )
+        % p
+    )
+
+
+def _trial_stopped(p: dict) -> str:
+    return _("审核人员已停止试运行：%(comment)s") % p
+
+
 def _trial_rate_unreachable(p: dict) -> str:
     return (
         _(
@@ -76,6 +90,8 @@ RENDERERS = {
     "consistency": _consistency,
     "trial_day_lost": _trial_day_lost,
     "trial_rate_unreachable": _trial_rate_unreachable,
+    "trial_day_low_rate": _trial_day_low_rate,
+    "trial_stopped": _trial_stopped,
     "trial_restarted": _trial_restarted,
     "trial_restarted_by_reviewer": _trial_restarted_by_reviewer,
 }

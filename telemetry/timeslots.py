@@ -206,7 +206,9 @@ class Arrival(StrEnum):
     """How a reading's arrival counts toward the upload success rate (DESIGN §4)."""
 
     ON_TIME = "on_time"
-    BACKFILLED = "backfilled"  # 补传 in the next reporting cycle: still a success
+    # 补传: in the next reporting cycle, or in the first cycle after the device came back
+    # from an outage (never past the cap): still a success
+    BACKFILLED = "backfilled"
     LATE = "late"  # kept and shown, but a failure
 
 
@@ -220,6 +222,12 @@ class ArrivalWindows:
     of Y+1. Backfilled: by the on-time deadline of the slot ``backfill_cycles`` periods
     later, i.e. inside the next reporting cycle's window. ``grace`` is added to both
     deadlines to absorb clock skew and transfer time.
+
+    After an outage (the device had no accepted upload between the slot's on-time deadline
+    and its backfill deadline) a slot also counts as backfilled when it arrives within one
+    reporting period after the device's first accepted upload following the outage, but
+    never later than ``backfill_cap`` after the slot (the ordinary next-cycle window is not
+    shortened by the cap).
     """
 
     realtime_ontime_intervals: int = 1
@@ -228,6 +236,7 @@ class ArrivalWindows:
     yearly_deadline_month: int = 1
     backfill_cycles: int = 1
     grace: timedelta = timedelta(0)
+    backfill_cap: timedelta = timedelta(hours=24)
 
 
 DEFAULT_WINDOWS = ArrivalWindows()
@@ -269,17 +278,60 @@ def arrival_deadlines(
     return on_time + windows.grace, backfill + windows.grace
 
 
+def recovery_deadline(
+    stat_type: int,
+    slot: datetime,
+    resumed_at: datetime,
+    interval_minutes: int = 15,
+    windows: ArrivalWindows = DEFAULT_WINDOWS,
+) -> datetime | None:
+    """Until when the slot counts as backfilled after an outage, or None if it does not apply.
+
+    ``resumed_at`` is the device's first accepted upload after the slot's on-time deadline.
+    The outage rule applies only when that upload came after the backfill deadline (no
+    accepted upload during the next reporting cycle: the link was down); the slot may then
+    arrive until one reporting period after ``resumed_at``, capped at ``backfill_cap``
+    after the slot.
+    """
+    _on_time, backfill = arrival_deadlines(stat_type, slot, interval_minutes, windows)
+    if resumed_at <= backfill:
+        return None
+    recovery = _shift(stat_type, _beijing(resumed_at), 1, interval_minutes) + windows.grace
+    return min(recovery, slot + windows.backfill_cap)
+
+
+def latest_backfill(
+    stat_type: int,
+    slot: datetime,
+    interval_minutes: int = 15,
+    windows: ArrivalWindows = DEFAULT_WINDOWS,
+) -> datetime:
+    """The last moment at which the slot can still arrive as backfilled, by either rule."""
+    _on_time, backfill = arrival_deadlines(stat_type, slot, interval_minutes, windows)
+    return max(backfill, slot + windows.backfill_cap)
+
+
 def classify_arrival(
     stat_type: int,
     slot: datetime,
     received_at: datetime,
     interval_minutes: int = 15,
     windows: ArrivalWindows = DEFAULT_WINDOWS,
+    resumed_at: datetime | None = None,
 ) -> Arrival:
-    """On time, backfilled (next cycle, still a success) or late, by when it was received."""
+    """On time, backfilled (still a success) or late, by when it was received.
+
+    ``resumed_at``: the device's first accepted upload after the slot's on-time deadline
+    (``received_at`` itself when this upload is the first); None when the reading did not
+    come from a device, so only the next-cycle window applies.
+    """
     on_time, backfill = arrival_deadlines(stat_type, slot, interval_minutes, windows)
     if received_at <= on_time:
         return Arrival.ON_TIME
     if received_at <= backfill:
         return Arrival.BACKFILLED
+    if resumed_at is not None:
+        recovery = recovery_deadline(stat_type, slot, resumed_at, interval_minutes, windows)
+        if recovery is not None and received_at <= recovery:
+            return Arrival.BACKFILLED
     return Arrival.LATE

@@ -56,6 +56,11 @@ urlpatterns = [
     path("trials/", monitoring.trial_board, name="trial_board"),
     path("trials/<int:pk>/", monitoring.trial_detail, name="trial_detail"),
     path(
+        "connections/<int:pk>/stop-trial/",
+        monitoring.stop_trial_view,
+        name="stop_trial",
+    ),
+    path(
         "connections/<int:pk>/restart-trial/",
         monitoring.restart_trial_view,
         name="restart_trial",

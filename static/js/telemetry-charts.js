@@ -37,3 +37,18 @@ function telemetryDoughnutChart(canvasId, dataId) {
     options: { responsive: true, plugins: { legend: { position: "right" } } },
   });
 }
+
+function telemetryStackedBarChart(canvasId, dataId) {
+  const canvas = document.getElementById(canvasId);
+  if (!canvas || typeof Chart === "undefined") return null;
+  const data = JSON.parse(document.getElementById(dataId).textContent);
+  const colours = ["#198754", "#0dcaf0", "#fd7e14", "#dc3545"];
+  return new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: data.datasets.map((d, i) => ({ backgroundColor: colours[i % colours.length], ...d })),
+    },
+    options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true, min: 0 } } },
+  });
+}

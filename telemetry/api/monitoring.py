@@ -15,11 +15,12 @@ from portal.api import IsReviewer
 
 from .. import gaps as gap_list
 from ..auth import DeviceAuthError, authenticate_device
-from ..forms import RestartTrialForm
+from ..forms import RestartTrialForm, StopTrialForm
 from ..models import TrialRun
 from ..overview import latest_runs
 from ..permissions import connections_visible_to, trial_runs_visible_to
 from ..services.trial import restart_trial
+from ..services.trial_review import stop_trial
 
 
 def _error(status: int, field: str, reason: str) -> JsonResponse:
@@ -102,6 +103,13 @@ class TrialRunSerializer(serializers.ModelSerializer):
     connection_state = serializers.CharField(source="connection.state")
     # The stored reason rendered in the caller's language (docs/decisions/0007).
     failure_reason = serializers.CharField(source="display_failure_reason", read_only=True)
+    # Why the rolling count restarted last (the latest bad day), in the caller's language.
+    reset_reason = serializers.CharField(source="display_reset_reason", read_only=True)
+    flagged = serializers.SerializerMethodField()
+
+    def get_flagged(self, run) -> bool:
+        """Running longer than TELEMETRY_TRIAL_FLAG_DAYS (the reviewers were told)."""
+        return run.flagged_at is not None and run.status == "running"
 
     class Meta:
         model = TrialRun
@@ -115,14 +123,22 @@ class TrialRunSerializer(serializers.ModelSerializer):
             "started_on",
             "ends_on",
             "status",
+            "counted_from",
             "expected",
+            "on_time",
             "received",
             "successful",
             "complete_days",
             "consecutive_complete_days",
             "success_rate",
+            "on_time_rate",
+            "window_start",
+            "window_end",
             "days",
             "failure_reason",
+            "reset_reason",
+            "hold_reason",
+            "flagged",
             "evaluated_at",
             "finished_at",
         ]
@@ -171,3 +187,22 @@ class RestartTrialView(APIView):
             comment=form.cleaned_data["comment"],
         )
         return Response(TrialRunSerializer(run).data, status=201)
+
+
+class StopTrialView(APIView):
+    """A reviewer stops the running stable-upload trial of a connection, with a reason."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(
+        request=inline_serializer("StopTrial", {"comment": serializers.CharField()}),
+        responses=TrialRunSerializer,
+    )
+    def post(self, request, pk):
+        connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
+        form = StopTrialForm(request.data)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            return _error(400, field, errors[0])
+        run = stop_trial(connection, request.user, comment=form.cleaned_data["comment"])
+        return Response(TrialRunSerializer(run).data if run else {}, status=200)

@@ -86,6 +86,17 @@ class Connection(FSMModelMixin, models.Model):
 
     @transition(
         state,
+        source=ConnectionState.TRIAL_RUNNING,
+        target=ConnectionState.TRIAL_FAILED,
+        permission=staff_reviewer_permission,
+    )
+    def stop_trial(self, actor=None, reason="", reason_code="", reason_params=None):
+        """A reviewer stops a trial that cannot succeed (e.g. one running far too long)."""
+        self.trial_finished_at = timezone.now()
+        self._set_failure(reason, reason_code, reason_params or {})
+
+    @transition(
+        state,
         source=[ConnectionState.TRIAL_FAILED, ConnectionState.TRIAL_RUNNING],
         target=ConnectionState.TRIAL_RUNNING,
         permission=staff_reviewer_permission,

@@ -34,21 +34,39 @@ class TrialRun(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("第几次试运行"))
     started_on = models.DateField(_("开始日期"))
-    ends_on = models.DateField(_("计划结束日期"))
+    # The earliest day the trial can pass on: the latest restart of the count plus the
+    # trial's days (DESIGN §4: the window rolls).
+    ends_on = models.DateField(_("最早可通过日期"))
     status = models.CharField(
         _("结果"), max_length=10, choices=TrialStatus, default=TrialStatus.RUNNING
     )
     expected = models.PositiveIntegerField(_("应报时段数"), default=0)
-    received = models.PositiveIntegerField(_("按期到达时段数"), default=0)
+    # The figures of the days counted now (since the latest bad day); once passed, of the
+    # days it passed on.
+    on_time = models.PositiveIntegerField(_("按期到达时段数（不含补传）"), default=0)
+    received = models.PositiveIntegerField(_("按期到达或补传时段数"), default=0)
     successful = models.PositiveIntegerField(_("上传成功时段数"), default=0)
     complete_days = models.PositiveSmallIntegerField(_("完整天数"), default=0)
     consecutive_complete_days = models.PositiveSmallIntegerField(_("连续完整天数"), default=0)
     success_rate = models.DecimalField(
         _("上传成功率"), max_digits=7, decimal_places=6, null=True, blank=True
     )
-    # One entry per day of the window: {"day", "expected", "received", "successful",
-    # "missing", "complete", "closed"}; the report's per-day table is printed from it.
+    on_time_rate = models.DecimalField(
+        _("一次上传成功率"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    # One entry per day since the start: {"day", "expected", "on_time", "backfilled", "late",
+    # "missing", "suspect", "received", "successful", "success_rate", "on_time_rate",
+    # "complete", "closed", "state", "in_window"}; frozen when the trial ends, and the
+    # report's per-day table is printed from the days ``in_window``.
     days = models.JSONField(_("逐日数据"), default=list, blank=True)
+    counted_from = models.DateField(_("本轮计数起始日"), null=True, blank=True)
+    # Why the count restarted last (a telemetry.texts code and its parameters).
+    reset_code = models.CharField(max_length=40, blank=True, default="")
+    reset_params = models.JSONField(default=dict, blank=True)
+    hold_reason = models.TextField(_("暂缓通过原因"), blank=True, default="")
+    window_start = models.DateField(_("通过窗口起"), null=True, blank=True)
+    window_end = models.DateField(_("通过窗口止"), null=True, blank=True)
+    flagged_at = models.DateTimeField(_("超期提示时间"), null=True, blank=True)
     failure_reason = models.TextField(_("未通过原因"), blank=True)
     # The reason as a telemetry.texts code and its parameters, shown in the reader's language;
     # ``failure_reason`` stays the text people were told.
@@ -75,12 +93,21 @@ class TrialRun(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        total = (self.ends_on - self.started_on).days + 1
+        total = self.planned_days
         return min(100, round(100 * self.consecutive_complete_days / total)) if total else 0
 
     @property
     def planned_days(self) -> int:
-        return (self.ends_on - self.started_on).days + 1
+        """The trial's length in days (a window rolls, so counted from the latest restart)."""
+        return (self.ends_on - (self.counted_from or self.started_on)).days + 1
+
+    @property
+    def on_time_rate_display(self) -> str:
+        return percent(self.on_time_rate)
+
+    @property
+    def display_reset_reason(self) -> str:
+        return render(self.reset_code, self.reset_params, "") if self.reset_code else ""
 
     @property
     def rate_display(self) -> str:

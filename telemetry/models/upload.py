@@ -66,6 +66,8 @@ class UploadBatch(models.Model):
                 name="batch_queued_idx",
             ),
             models.Index(fields=["enterprise", "-received_at"], name="batch_enterprise_idx"),
+            # The device's contact times, for the outage rule of backfill (staging).
+            models.Index(fields=["device", "received_at"], name="batch_device_contact_idx"),
         ]
 
     def __str__(self):

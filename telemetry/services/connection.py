@@ -177,6 +177,26 @@ def fail_trial(
     )
 
 
+def stop_trial(connection: Connection, actor, *, reason: str, comment: str):
+    """A reviewer stops the running trial; the enterprise's users are told why."""
+    return run_transition(
+        connection,
+        "stop_trial",
+        actor,
+        event="trial_stopped",
+        comment=comment,
+        notify=tell(
+            lambda c: enterprise_users(c.enterprise),
+            _("稳定上传试运行已被审核人员停止"),
+            reverse("telemetry:monitoring"),
+            body=lambda c: c.failure_reason,
+        ),
+        reason=reason,
+        reason_code="trial_stopped",
+        reason_params={"comment": comment},
+    )
+
+
 def restart_trial(connection: Connection, actor, *, start: date, comment: str = ""):
     """A reviewer starts a new window on ``start``; returns run_transition's outcome.
 

@@ -10,10 +10,13 @@ The rules (docs/decisions/0002-stable-upload-trial.md):
 
 * the window is ``TELEMETRY_TRIAL_DAYS`` Beijing calendar days from ``trial_started_on``;
 * a slot is *received* when a reading for it arrived on time or backfilled (within the next
-  reporting cycle), and *successful* when that reading is also valid (``valid=1``);
+  reporting cycle, or after an outage within the first cycle after the device's first
+  accepted upload, at most ``TELEMETRY_BACKFILL_CAP_HOURS`` after the slot), and
+  *successful* when that reading is also valid (``valid=1``);
 * a day is *complete* when every expected slot of it is received;
-* a day *can no longer be completed* once the backfill window of its last slot has closed
-  while slots are still missing: the trial then fails, naming the day;
+* a day *can no longer be completed* once its last slot can no longer arrive as backfilled
+  (the later of the next-cycle window and the cap) while slots are still missing: the
+  trial then fails, naming the day;
 * the trial passes when every day of the window is complete and the success rate
   (successful / expected over the window) is at least ``TELEMETRY_TRIAL_SUCCESS_RATE``; it
   fails as soon as the unsuccessful slots of closed days make that rate unreachable.
@@ -42,10 +45,12 @@ from ..models import (
     TrialRun,
     TrialStatus,
 )
-from ..models.trial import percent
+from ..models.trial import percent  # noqa: F401 (re-exported to the views)
 from ..staging import arrival_windows
-from ..timeslots import BEIJING, ArrivalWindows, StatType, arrival_deadlines
+from ..timeslots import BEIJING, ArrivalWindows, StatType, latest_backfill
 from . import connection as connection_steps
+from .relay import relay_hold
+from .trial_review import flag_if_overdue
 
 JUDGED_STAT_TYPES = (StatType.REALTIME, StatType.DAILY)
 
@@ -59,12 +64,14 @@ def required_rate() -> Decimal:
 
 
 def day_closes_at(day: date, stat_type: int, interval: int, windows: ArrivalWindows) -> datetime:
-    """When the last slot of ``day`` (for items of this kind) stops counting as backfilled."""
+    """When the last slot of ``day`` (for items of this kind) can no longer arrive as
+    backfilled by either rule: the next reporting cycle, or after an outage the first cycle
+    after reconnection, at most ``backfill_cap`` after the slot (a device still silent may
+    yet re-send it)."""
     last_slot = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
     if stat_type == StatType.REALTIME:
         last_slot += timedelta(minutes=24 * 60 - interval)
-    _on_time, backfill = arrival_deadlines(stat_type, last_slot, interval, windows)
-    return backfill
+    return latest_backfill(stat_type, last_slot, interval, windows)
 
 
 def slots_per_day(stat_type: int, interval: int) -> int:
@@ -73,140 +80,214 @@ def slots_per_day(stat_type: int, interval: int) -> int:
 
 # --- Judging one trial from its day rows (pure) ----------------------------------------------
 
+# A day's state in the rolling count.
+PENDING = "pending"  # today or later and not yet complete: not yet due, never missing
+OPEN = "open"  # past, incomplete, but its slots may still arrive as backfilled
+COMPLETE = "complete"
+LOST = "lost"  # past its backfill window with slots missing: restarts the count
+LOW_RATE = "low_rate"  # so many unsuccessful slots no window holding it can pass
+
 
 @dataclass
 class DayFigures:
     day: date
     expected: int = 0
-    received: int = 0
+    on_time: int = 0
+    backfilled: int = 0
+    late: int = 0
+    suspect: int = 0
     successful: int = 0
     missing_closed: int = 0  # missing slots whose backfill window has closed
     closed: bool = False
+    state: str = PENDING
+    in_window: bool = False  # one of the days the trial passed on
+
+    @property
+    def received(self) -> int:
+        """Slots that arrived on time or backfilled (late ones are not counted)."""
+        return min(self.on_time + self.backfilled, self.expected)
 
     @property
     def missing(self) -> int:
+        """Expected slots without a reading in time (late arrivals count here too)."""
         return self.expected - self.received
 
     @property
     def complete(self) -> bool:
         return self.expected > 0 and self.received >= self.expected
 
+    @property
+    def bad(self) -> bool:
+        return self.state in (LOST, LOW_RATE)
+
     def as_json(self) -> dict:
         return {
             "day": self.day.isoformat(),
             "expected": self.expected,
+            "on_time": self.on_time,
+            "backfilled": self.backfilled,
+            "late": self.late,
+            "missing": self.missing,
+            "suspect": self.suspect,
             "received": self.received,
             "successful": self.successful,
-            "missing": self.missing,
+            "success_rate": str(_ratio(self.successful, self.expected) or ""),
+            "on_time_rate": str(_ratio(min(self.on_time, self.expected), self.expected) or ""),
             "complete": self.complete,
             "closed": self.closed,
+            "state": self.state,
+            "in_window": self.in_window,
         }
 
 
 @dataclass
 class Verdict:
     days: list[DayFigures]
-    expected: int
+    expected: int  # the figures of the days counted now (since the latest bad day)
     received: int
     successful: int
     success_rate: Decimal | None
     complete_days: int
     consecutive_complete_days: int
+    on_time: int = 0
+    on_time_rate: Decimal | None = None
+    counted_from: date | None = None
     outcome: str = TrialStatus.RUNNING
-    reason_code: str = ""  # a telemetry.texts code; ``reason_params`` fill its sentence
+    reason_code: str = ""  # why the count restarted last (a telemetry.texts code)
     reason_params: dict = field(default_factory=dict)
+    window: tuple[date, date] | None = None  # the days it passes on
     extra: dict = field(default_factory=dict)
 
     @property
     def reason(self) -> str:
-        """The failure reason as stored and told, in the portal's language (Chinese)."""
+        """The latest restart's reason as stored and told, in the portal's language."""
         return texts.stored_text(self.reason_code, self.reason_params)
+
+
+def rate_basis() -> str:
+    """Which rate carries the threshold: "success" (上传成功率) or "on_time" (一次上传成功率)."""
+    return settings.TELEMETRY_TRIAL_RATE_BASIS
+
+
+def _day_figures(day, kinds, arrived, now, windows) -> DayFigures:
+    fig = DayFigures(day, closed=True)
+    for (stat_type, interval), count in kinds.items():
+        expected = count * slots_per_day(stat_type, interval)
+        on_time, backfilled, late, suspect = arrived.get((day, stat_type, interval), (0, 0, 0, 0))
+        on_time = min(on_time, expected)
+        backfilled = min(backfilled, expected - on_time)
+        fig.expected += expected
+        fig.on_time += on_time
+        fig.backfilled += backfilled
+        fig.late += late
+        fig.suspect += suspect
+        fig.successful += max(min(on_time + backfilled - suspect, expected), 0)
+        if now > day_closes_at(day, stat_type, interval, windows):
+            fig.missing_closed += expected - on_time - backfilled
+        else:
+            fig.closed = False
+    return fig
 
 
 def judge(
     start: date,
     kinds: dict[tuple[int, int], int],
-    arrived: dict[tuple[date, int, int], tuple[int, int]],
+    arrived: dict[tuple[date, int, int], tuple[int, int, int, int]],
     now: datetime,
     *,
     days: int | None = None,
     rate: Decimal | None = None,
     windows: ArrivalWindows | None = None,
+    basis: str | None = None,
 ) -> Verdict:
-    """Judge one trial window.
+    """Judge one rolling trial from ``start`` up to ``now`` (DESIGN §4).
 
     ``kinds`` maps (stat_type, interval) to the number of active items of that kind;
-    ``arrived`` maps (day, stat_type, interval) to (slots received in time, suspect among
-    them), summed over the items of that kind.
+    ``arrived`` maps (day, stat_type, interval) to (on time, backfilled, late, suspect),
+    summed over the items of that kind. The trial passes on the first ``days`` consecutive
+    complete days after the latest bad day whose rate meets ``rate``; a bad day (lost, or so
+    many unsuccessful slots that no window holding it can pass) restarts the count.
     """
     days = days or trial_days()
     rate = required_rate() if rate is None else rate
     windows = windows or arrival_windows()
-    figures = []
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        fig = DayFigures(day, closed=True)
-        for (stat_type, interval), count in kinds.items():
-            expected = count * slots_per_day(stat_type, interval)
-            in_time, suspect = arrived.get((day, stat_type, interval), (0, 0))
-            received = min(in_time, expected)
-            fig.expected += expected
-            fig.received += received
-            fig.successful += max(min(in_time - suspect, expected), 0)
-            if now > day_closes_at(day, stat_type, interval, windows):
-                fig.missing_closed += expected - received
-            else:
-                fig.closed = False
-        figures.append(fig)
-
+    basis = basis or rate_basis()
     today = now.astimezone(BEIJING).date()
-    judged = [f for f in figures if f.day < today or f.complete]
-    expected_judged = sum(f.expected for f in judged)
-    successful_judged = sum(f.successful for f in judged)
-    consecutive = 0
+    last = max(today, start + timedelta(days=days - 1))
+    figures = [
+        _day_figures(start + timedelta(days=n), kinds, arrived, now, windows)
+        for n in range((last - start).days + 1)
+    ]
+    reset: tuple[str, dict] | None = None
+    counted_from = start
     for fig in figures:
-        if not fig.complete:
+        unsuccessful = fig.expected - _rated(fig, basis)
+        allowance = int((fig.expected * days * (1 - rate)).to_integral_value(ROUND_DOWN))
+        if fig.complete:
+            fig.state = COMPLETE
+            if fig.closed and unsuccessful > allowance:
+                fig.state = LOW_RATE
+                reset = (
+                    "trial_day_low_rate",
+                    {
+                        "day": fig.day.isoformat(),
+                        "n": unsuccessful,
+                        "allowed": allowance,
+                        "days": days,
+                    },
+                )
+        elif fig.missing_closed:
+            fig.state = LOST
+            reset = ("trial_day_lost", {"day": fig.day.isoformat(), "n": fig.missing_closed})
+        elif fig.day < today:
+            fig.state = OPEN
+        if fig.bad:
+            counted_from = fig.day + timedelta(days=1)
+    counted = [f for f in figures if f.day >= counted_from]
+    run: list[DayFigures] = []
+    for fig in counted:
+        if fig.state != COMPLETE:
             break
-        consecutive += 1
+        run.append(fig)
+    judged = [f for f in counted if f.day < today or f.complete]
     verdict = Verdict(
         days=figures,
-        expected=sum(f.expected for f in figures),
-        received=sum(f.received for f in figures),
-        successful=sum(f.successful for f in figures),
-        success_rate=_ratio(successful_judged, expected_judged),
+        expected=sum(f.expected for f in counted),
+        received=sum(f.received for f in counted),
+        successful=sum(f.successful for f in counted),
+        on_time=sum(f.on_time for f in counted),
+        success_rate=_ratio(sum(f.successful for f in judged), sum(f.expected for f in judged)),
+        on_time_rate=_ratio(sum(f.on_time for f in judged), sum(f.expected for f in judged)),
         complete_days=sum(1 for f in figures if f.complete),
-        consecutive_complete_days=consecutive,
+        consecutive_complete_days=len(run),
+        counted_from=counted_from,
     )
-    if verdict.expected == 0:
+    if reset is not None:
+        verdict.reason_code, verdict.reason_params = reset
+    if not kinds:
         return verdict  # no active items: nothing to judge until some are configured
-
-    lost = next((f for f in figures if f.missing_closed), None)
-    if lost is not None:
-        verdict.outcome = TrialStatus.FAILED
-        verdict.reason_code = "trial_day_lost"
-        verdict.reason_params = {"day": lost.day.isoformat(), "n": lost.missing_closed}
-        return verdict
-
-    # Slots that arrived but were not valid, on days nobody can change any more.
-    unsuccessful_closed = sum(f.received - f.successful for f in figures if f.closed)
-    allowance = (verdict.expected * (1 - rate)).to_integral_value(rounding=ROUND_DOWN)
-    if unsuccessful_closed > allowance:
-        verdict.outcome = TrialStatus.FAILED
-        final_rate = _ratio(verdict.expected - unsuccessful_closed, verdict.expected)
-        verdict.reason_code = "trial_rate_unreachable"
-        verdict.reason_params = {
-            "n": unsuccessful_closed,
-            "rate": percent(final_rate),
-            "required": percent(rate),
-        }
-        return verdict
-
-    if verdict.complete_days == days:
-        window_rate = _ratio(verdict.successful, verdict.expected)
-        verdict.success_rate = window_rate
-        if window_rate >= rate:
+    for end in range(days, len(run) + 1):
+        window = run[end - days : end]
+        expected = sum(f.expected for f in window)
+        if _ratio(sum(_rated(f, basis) for f in window), expected) >= rate:
+            for fig in window:
+                fig.in_window = True
+            verdict.window = (window[0].day, window[-1].day)
+            verdict.days = [f for f in figures if f.day <= window[-1].day]
+            verdict.expected = expected
+            verdict.received = sum(f.received for f in window)
+            verdict.successful = sum(f.successful for f in window)
+            verdict.on_time = sum(f.on_time for f in window)
+            verdict.success_rate = _ratio(verdict.successful, expected)
+            verdict.on_time_rate = _ratio(verdict.on_time, expected)
             verdict.outcome = TrialStatus.PASSED
+            break
     return verdict
+
+
+def _rated(fig: DayFigures, basis: str) -> int:
+    """The slots that count toward the threshold: successful ones, or those on time."""
+    return min(fig.on_time, fig.expected) if basis == "on_time" else fig.successful
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal | None:
@@ -262,16 +343,21 @@ def arrived_by_day(first_day: date, last_day: date, enterprise_ids=None):
         qs = qs.filter(enterprise_id__in=enterprise_ids)
     rows = (
         qs.values_list("enterprise_id", "day", "item__stat_type", "item__interval_minutes")
-        .annotate(in_time=Sum(F("on_time") + F("backfilled")), suspect=Sum("suspect"))
+        .annotate(
+            on_time_n=Sum("on_time"),
+            backfilled_n=Sum("backfilled"),
+            late_n=Sum("late"),
+            suspect_n=Sum("suspect"),
+        )
         .order_by()
     )
     result: dict[int, dict] = {}
-    for enterprise_id, day, stat_type, interval, in_time, suspect in rows:
+    for enterprise_id, day, stat_type, interval, *counts in rows:
         if stat_type == StatType.DAILY:
             interval = 0
         days = result.setdefault(enterprise_id, {})
-        before = days.get((day, stat_type, interval), (0, 0))
-        days[(day, stat_type, interval)] = (before[0] + in_time, before[1] + suspect)
+        before = days.get((day, stat_type, interval), (0, 0, 0, 0))
+        days[(day, stat_type, interval)] = tuple(a + b for a, b in zip(before, counts, strict=True))
     return result
 
 
@@ -330,7 +416,8 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
     enterprise_of = {run.connection_id: run.connection.enterprise_id for run in runs}
     kinds = expected_kinds(list(enterprise_of.values()))
     first_day = min(run.started_on for run in runs)
-    last_day = max(run.ends_on for run in runs)
+    today = now.astimezone(BEIJING).date()
+    last_day = max(today, *(run.ends_on for run in runs))
     arrived = arrived_by_day(first_day, last_day)
     windows, rate, days = arrival_windows(), required_rate(), trial_days()
     decided = []
@@ -345,7 +432,14 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
             rate=rate,
             windows=windows,
         )
-        _copy_figures(run, verdict, now)
+        run.hold_reason = ""
+        if verdict.outcome == TrialStatus.PASSED:
+            hold = relay_hold(run.connection)
+            if hold is not None:
+                _withhold(verdict)
+                run.hold_reason = hold
+        _copy_figures(run, verdict, now, days)
+        flag_if_overdue(run, today)
         if verdict.outcome != TrialStatus.RUNNING:
             decided.append((run, verdict))
     TrialRun.objects.bulk_update(runs, FIGURE_FIELDS, batch_size=500)
@@ -358,25 +452,49 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
 
 
 FIGURE_FIELDS = [
+    "ends_on",
     "expected",
+    "on_time",
     "received",
     "successful",
     "complete_days",
     "consecutive_complete_days",
     "success_rate",
+    "on_time_rate",
     "days",
+    "counted_from",
+    "reset_code",
+    "reset_params",
+    "hold_reason",
+    "window_start",
+    "window_end",
+    "flagged_at",
     "evaluated_at",
 ]
 
 
-def _copy_figures(run: TrialRun, verdict: Verdict, now: datetime) -> None:
+def _withhold(verdict: Verdict) -> None:
+    """A pass held back (relay flags): the window is not yet the one it passes on."""
+    verdict.outcome = TrialStatus.RUNNING
+    verdict.window = None
+    for fig in verdict.days:
+        fig.in_window = False
+
+
+def _copy_figures(run: TrialRun, verdict: Verdict, now: datetime, days: int) -> None:
     run.expected = verdict.expected
+    run.on_time = verdict.on_time
     run.received = verdict.received
     run.successful = verdict.successful
     run.complete_days = verdict.complete_days
     run.consecutive_complete_days = verdict.consecutive_complete_days
     run.success_rate = verdict.success_rate
+    run.on_time_rate = verdict.on_time_rate
     run.days = [fig.as_json() for fig in verdict.days]
+    run.counted_from = verdict.counted_from
+    run.ends_on = (verdict.counted_from or run.started_on) + timedelta(days=days - 1)
+    run.reset_code, run.reset_params = verdict.reason_code, verdict.reason_params
+    run.window_start, run.window_end = verdict.window or (None, None)
     run.evaluated_at = now
 
 

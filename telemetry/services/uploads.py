@@ -101,7 +101,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
         record_count=len(envelope.records),
         accepted_count=len(readings),
         rejections=rejected,
-        staged_readings=stage(readings, specs, now) if readings else None,
+        staged_readings=(stage(readings, specs, now, identity.device.pk) if readings else None),
     )
     try:
         _store(batch, identity.enterprise)

@@ -26,12 +26,13 @@ from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
 from .. import overview, refusals
-from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm
+from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm, StopTrialForm
 from ..models import (
     ConnectionState,
     EndDevice,
     MonthlyFiling,
     OutageNotice,
+    TrialStatus,
 )
 from ..permissions import (
     can_restart_trial,
@@ -41,6 +42,9 @@ from ..permissions import (
 )
 from ..services.filing import file_month, manual_monthly_items, report_outage, resolve_outage
 from ..services.trial import percent, restart_trial, trial_days
+from ..services.trial_items import day_chart, item_figures
+from ..services.trial_review import stop_trial
+from ..services.trial_rules import day_rows, rules_in_words
 
 LIVE_STATES = {ConnectionState.TRIAL_RUNNING, ConnectionState.INTEGRATION_TESTING}
 
@@ -128,7 +132,13 @@ def trial_board(request):
     return render(
         request,
         template,
-        {"page": page, "sort": sort, "status": status, "trial_days": trial_days()},
+        {
+            "page": page,
+            "sort": sort,
+            "status": status,
+            "trial_days": trial_days(),
+            "flag_days": settings.TELEMETRY_TRIAL_FLAG_DAYS,
+        },
     )
 
 
@@ -136,6 +146,7 @@ def trial_board(request):
 def trial_detail(request, pk):
     run = get_object_or_404(trial_runs_visible_to(request.user), pk=pk)
     can_restart = can_restart_trial(request.user, run.connection)
+    window, items = item_figures(run, timezone.localdate())
     return render(
         request,
         "telemetry/monitoring/trial_detail.html",
@@ -145,7 +156,17 @@ def trial_detail(request, pk):
             "enterprise": run.connection.enterprise,
             "rate": percent(run.success_rate),
             "form": RestartTrialForm() if can_restart else None,
+            "stop_form": StopTrialForm()
+            if can_restart and run.status == TrialStatus.RUNNING
+            else None,
             "history": run.connection.trial_runs.order_by("-number"),
+            "rules": rules_in_words(),
+            "day_rows": day_rows(run),
+            "flag_days": settings.TELEMETRY_TRIAL_FLAG_DAYS,
+            "item_window": window,
+            "item_rows": items,
+            "day_chart": day_chart(run),
+            "on_time_rate": percent(run.on_time_rate),
         },
     )
 
@@ -156,10 +177,7 @@ def restart_trial_view(request, pk):
     connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
     form = RestartTrialForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_back_to(connection))
+        return _refused_form(request, form, connection)
     run = attempt(
         request,
         lambda: restart_trial(
@@ -175,6 +193,28 @@ def restart_trial_view(request, pk):
         request, _("已重新开始稳定上传试运行，自 %(start)s 起计。") % {"start": run.started_on}
     )
     return redirect("telemetry:trial_detail", run.pk)
+
+
+@require_POST
+@grant_access(reviewer)
+def stop_trial_view(request, pk):
+    connection = get_object_or_404(connections_visible_to(request.user), pk=pk)
+    form = StopTrialForm(request.POST)
+    if not form.is_valid():
+        return _refused_form(request, form, connection)
+    run = attempt(
+        request, lambda: stop_trial(connection, request.user, comment=form.cleaned_data["comment"])
+    )
+    if run is not None:
+        messages.success(request, _("已停止稳定上传试运行。"))
+    return redirect(_back_to(connection))
+
+
+def _refused_form(request, form, connection):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(_back_to(connection))
 
 
 def _back_to(connection):

@@ -94,7 +94,12 @@ def test_a_suspect_slot_corrected_to_valid_becomes_successful(enterprise, item, 
     row = rollup(item)
     assert (row.on_time, row.suspect) == (1, 1)
     trial_day = (at(SLOT).date(), StatType.REALTIME, item.interval_minutes)
-    assert arrived_by_day(at(SLOT).date(), at(SLOT).date())[enterprise.pk][trial_day] == (1, 1)
+    assert arrived_by_day(at(SLOT).date(), at(SLOT).date())[enterprise.pk][trial_day] == (
+        1,
+        0,
+        0,
+        1,
+    )
 
     fixed = batch_of(kit, [reading(item, SLOT, "5", valid=True)], "2026-03-02 10:20", "b")
     result = ingest_batches([fixed.pk])
@@ -105,8 +110,14 @@ def test_a_suspect_slot_corrected_to_valid_becomes_successful(enterprise, item, 
     row = rollup(item)
     assert (row.on_time, row.backfilled, row.late, row.suspect) == (1, 0, 0, 0)
     assert row.suspect_mask == "0"
-    # The trial's figures come from the roll-up: the slot now counts as successful.
-    assert arrived_by_day(at(SLOT).date(), at(SLOT).date())[enterprise.pk][trial_day] == (1, 0)
+    # The trial's figures (on time, backfilled, late, suspect) come from the roll-up: the
+    # slot now counts as successful.
+    assert arrived_by_day(at(SLOT).date(), at(SLOT).date())[enterprise.pk][trial_day] == (
+        1,
+        0,
+        0,
+        0,
+    )
     revision = ReadingRevision.objects.get()
     assert (revision.old_valid, revision.valid, revision.old_batch_id, revision.batch_id) == (
         False,

@@ -137,3 +137,15 @@ def test_passed_trials_count_in_the_reviewer_queue(enterprise, reviewer, client_
     response = client_for(reviewer).get(reverse("dashboard"))
     counts = {str(queue.label): n for queue, n in response.context["queues"]}
     assert counts["试运行已通过，待出具报告"] == 1
+
+
+def test_the_trial_page_states_the_arrival_thresholds_in_words(
+    reviewer, client_for, running, settings
+):
+    settings.TELEMETRY_BACKFILL_CAP_HOURS = 36
+    settings.TELEMETRY_BACKFILL_CYCLES = 2
+    html = client_for(reviewer).get(reverse("telemetry:trial_detail", args=[running.pk]))
+    html = html.content.decode()
+    assert "随后 2 个上报周期内到达" in html
+    assert "起点后 36 小时内到达" in html
+    assert "迟到：超过以上期限才到达" in html

@@ -9,7 +9,7 @@ from datetime import date
 from django.urls import reverse
 from django.utils import translation
 
-from telemetry.models import Alarm, AlarmKind, Connection, TrialRun, TrialStatus
+from telemetry.models import Alarm, AlarmKind, TrialRun, TrialStatus
 from telemetry.services.alarms import check_alarms
 from telemetry.services.trial import evaluate_trials
 
@@ -61,20 +61,17 @@ def test_a_trial_failure_reason_is_stored_in_chinese_and_shown_in_english(
     evaluate_trials(now=beijing(2026, 3, 5, 12))
 
     run = TrialRun.objects.get(connection=connection)
-    assert run.status == TrialStatus.FAILED
-    assert run.failure_reason == "2026-03-03 缺 96 个时段，已超过补传期限"
-    connection = Connection.objects.get(pk=connection.pk)
-    assert connection.failure_reason == run.failure_reason
+    assert run.status == TrialStatus.RUNNING  # the rolling count restarts after the bad day
+    chinese = "2026-03-03 缺 96 个时段，已超过补传期限"
+    assert run.display_reset_reason == chinese
     english = "2026-03-03: 96 periods missing; the backfill deadline has passed"
     with translation.override("en"):
-        assert connection.display_failure_reason == english
+        assert run.display_reset_reason == english
 
     api = api_client_for(reviewer)
-    assert api.get(f"/api/v1/telemetry/trials/{run.pk}").json()["failure_reason"] == (
-        run.failure_reason
-    )
+    assert api.get(f"/api/v1/telemetry/trials/{run.pk}").json()["reset_reason"] == chinese
     api.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert api.get(f"/api/v1/telemetry/trials/{run.pk}").json()["failure_reason"] == english
+    assert api.get(f"/api/v1/telemetry/trials/{run.pk}").json()["reset_reason"] == english
 
     client = _english(client_for(reviewer))
     for url in (

@@ -10,7 +10,7 @@ from portal.models import AuditEvent, Notification
 from telemetry.models import Connection, ConnectionState, TrialRun, TrialStatus
 from telemetry.services.trial import day_closes_at, evaluate_trials, judge
 from telemetry.timeslots import ArrivalWindows
-from tests.portal.factories import EnterpriseFactory, member_of
+from tests.portal.factories import EnterpriseFactory
 
 from .factories import (
     FULL_DAY,
@@ -28,12 +28,14 @@ AFTER_WINDOW = beijing(2026, 3, 17, 9)  # every day of the window is past its ba
 
 
 def complete(override=None, days=15):
-    arrived = {(START + timedelta(days=n), 0, 15): (96, 0) for n in range(days)}
+    arrived = {(START + timedelta(days=n), 0, 15): (96, 0, 0, 0) for n in range(days)}
     arrived.update(override or {})
     return arrived
 
 
 D3 = START + timedelta(days=2)
+D5 = START + timedelta(days=4)
+LOST_D3 = "2026-03-03 缺 12 个时段，已超过补传期限"
 
 
 @pytest.mark.parametrize(
@@ -44,65 +46,128 @@ D3 = START + timedelta(days=2)
             complete(), beijing(2026, 3, 15, 23, 50), TrialStatus.PASSED, "", id="passes-early"
         ),
         pytest.param(
-            complete({(D3, 0, 15): (84, 0)}),
+            complete({(D3, 0, 15): (84, 0, 0, 0)}),
             AFTER_WINDOW,
-            TrialStatus.FAILED,
-            "2026-03-03 缺 12 个时段，已超过补传期限",
-            id="day-lost",
+            TrialStatus.RUNNING,
+            LOST_D3,
+            id="day-lost-restarts-the-count",
         ),
         pytest.param(
-            complete({(D3, 0, 15): (84, 0)}),
+            complete({(D3, 0, 15): (84, 0, 0, 0)}),
             beijing(2026, 3, 4, 0, 29),
             TrialStatus.RUNNING,
             "",
             id="day-still-backfillable",
         ),
         pytest.param(
-            complete(days=14), AFTER_WINDOW, TrialStatus.FAILED, "2026-03-15 缺 96", id="no-data"
+            complete(days=14), AFTER_WINDOW, TrialStatus.RUNNING, "2026-03-15 缺 96", id="no-data"
         ),
         pytest.param(
             complete(days=10), beijing(2026, 3, 11, 12), TrialStatus.RUNNING, "", id="mid"
         ),
         pytest.param(
-            complete({(D3, 0, 15): (96, 1)}), AFTER_WINDOW, TrialStatus.PASSED, "", id="1-suspect"
+            complete({(D3, 0, 15): (96, 0, 0, 1)}),
+            AFTER_WINDOW,
+            TrialStatus.PASSED,
+            "",
+            id="1-suspect",
         ),
         pytest.param(
-            complete({(D3, 0, 15): (96, 2)}),
+            complete({(D3, 0, 15): (96, 0, 0, 2)}),
             AFTER_WINDOW,
-            TrialStatus.FAILED,
-            "99.86%",
-            id="2-suspect-rate-below-99.9",
+            TrialStatus.RUNNING,
+            "2026-03-03 有 2 个时段未上传成功",
+            id="2-suspect-in-a-day-restarts",
+        ),
+        pytest.param(
+            complete({(D3, 0, 15): (80, 16, 0, 0)}),
+            AFTER_WINDOW,
+            TrialStatus.PASSED,
+            "",
+            id="backfilled-slots-are-successful",
+        ),
+        pytest.param(
+            complete({(D3, 0, 15): (80, 10, 6, 0)}),
+            AFTER_WINDOW,
+            TrialStatus.RUNNING,
+            "2026-03-03 缺 6 个时段",
+            id="late-slots-are-missing",
         ),
     ],
 )
 def test_trial_rules(arrived, now, outcome, reason):
-    verdict = judge(START, KINDS, arrived, now, days=15, rate=Decimal("0.999"))
+    verdict = judge(START, KINDS, arrived, now, days=15, rate=Decimal("0.999"), basis="success")
     assert verdict.outcome == outcome
     assert reason in verdict.reason
     if outcome == TrialStatus.PASSED:
         assert verdict.consecutive_complete_days == 15
+    if not reason:
+        assert verdict.reason == ""
 
 
-def test_rate_just_below_the_threshold_fails_and_just_above_passes():
-    # 1,440 slots: 1 invalid = 99.930 % (passes), 2 invalid = 99.861 % (fails).
-    one = judge(START, KINDS, complete({(D3, 0, 15): (96, 1)}), AFTER_WINDOW, days=15)
-    two = judge(START, KINDS, complete({(D3, 0, 15): (96, 2)}), AFTER_WINDOW, days=15)
-    assert one.success_rate == Decimal("0.999305")
-    assert (one.outcome, two.outcome) == (TrialStatus.PASSED, TrialStatus.FAILED)
+def test_the_rolling_window_passes_on_day_18_after_a_bad_day_3():
+    arrived = complete({(D3, 0, 15): (84, 0, 0, 0)}, days=18)
+    day18 = START + timedelta(days=17)
+    # Day 18 at noon: 14 complete days counted since the restart, day 18 not yet due.
+    noon = judge(START, KINDS, arrived | {(day18, 0, 15): (48, 0, 0, 0)}, beijing(2026, 3, 18, 12))
+    assert noon.outcome == TrialStatus.RUNNING
+    assert noon.counted_from == date(2026, 3, 4)
+    assert noon.consecutive_complete_days == 14
+    assert noon.reason == LOST_D3
+    states = {f.day: f.state for f in noon.days}
+    assert states[D3] == "lost" and states[day18] == "pending"
+    assert "lost" not in {states[d] for d in states if d > D3}
+
+    # Its last slot is in: days 4 to 18 are the 15 days it passes on.
+    verdict = judge(START, KINDS, arrived, beijing(2026, 3, 18, 23, 50))
+    assert verdict.outcome == TrialStatus.PASSED
+    assert verdict.window == (date(2026, 3, 4), day18)
+    assert next(f.day for f in verdict.days if f.in_window) == date(2026, 3, 4)
+    assert (verdict.expected, verdict.successful) == (1440, 1440)
 
 
-def test_a_day_closes_half_an_hour_after_beijing_midnight():
-    # The last slot (23:45) is on time until 00:15 and backfilled until 00:30, Beijing time:
-    # that is 16:30 UTC of the same calendar day.
+def test_today_and_future_days_are_not_yet_due_never_missing():
+    verdict = judge(START, KINDS, complete(days=10), beijing(2026, 3, 11, 12))
+    later = [f for f in verdict.days if f.day >= date(2026, 3, 11)]
+    assert len(later) == 5 and {f.state for f in later} == {"pending"}
+    assert verdict.reason == "" and verdict.consecutive_complete_days == 10
+    assert verdict.success_rate == Decimal("1")  # only due days count
+
+
+def test_the_window_slides_past_scattered_invalid_slots():
+    # One invalid slot on day 3 and one on day 5: any 15 days holding both reach 99.86 %.
+    arrived = complete({(D3, 0, 15): (96, 0, 0, 1), (D5, 0, 15): (96, 0, 0, 1)}, days=18)
+    at_15 = judge(START, KINDS, arrived, beijing(2026, 3, 16, 9))
+    assert at_15.outcome == TrialStatus.RUNNING and at_15.reason == ""
+    at_18 = judge(START, KINDS, arrived, beijing(2026, 3, 19, 9))
+    assert at_18.outcome == TrialStatus.PASSED
+    assert at_18.window == (date(2026, 3, 4), date(2026, 3, 18))
+    assert at_18.success_rate == Decimal("0.999305")
+
+
+def test_the_rate_basis_chooses_which_rate_carries_the_threshold():
+    arrived = complete({(D3, 0, 15): (80, 16, 0, 0)})
+    success = judge(START, KINDS, arrived, AFTER_WINDOW, basis="success")
+    on_time = judge(START, KINDS, arrived, AFTER_WINDOW, basis="on_time")
+    assert success.outcome == TrialStatus.PASSED
+    assert on_time.outcome == TrialStatus.RUNNING
+    assert "2026-03-03 有 16 个时段未上传成功" in on_time.reason
+    assert success.on_time_rate == Decimal("0.988888")  # 1,424 / 1,440
+    assert success.success_rate == Decimal("1")
+
+
+def test_a_day_closes_when_its_last_slot_is_past_the_backfill_cap():
+    # The last slot (23:45) is on time until 00:15 and backfilled in the next cycle until
+    # 00:30, Beijing time; a device still in an outage may re-send it until 24 h after the
+    # slot, so the day can be lost only at 23:45 of the next day (15:45 UTC).
     closes = day_closes_at(date(2026, 3, 4), 0, 15, ArrivalWindows())
-    assert closes == beijing(2026, 3, 5, 0, 30)
-    assert closes.utcoffset() == timedelta(hours=8)
-    arrived = complete({(date(2026, 3, 4), 0, 15): (95, 0)})
-    before = judge(START, KINDS, arrived, beijing(2026, 3, 5, 0, 30), days=15)
-    after = judge(START, KINDS, arrived, beijing(2026, 3, 5, 0, 30, 1), days=15)
-    assert before.outcome == TrialStatus.RUNNING
-    assert after.outcome == TrialStatus.FAILED
-    assert after.reason.startswith("2026-03-04 缺 1 个时段")
+    assert closes == beijing(2026, 3, 5, 23, 45)
+    assert closes.utctimetuple()[:5] == (2026, 3, 5, 15, 45)
+    # Without the outage allowance the next-cycle window alone decides.
+    no_cap = ArrivalWindows(backfill_cap=timedelta(0))
+    assert day_closes_at(date(2026, 3, 4), 0, 15, no_cap) == beijing(2026, 3, 5, 0, 30)
+    # A daily item's next-cycle window (two days after the day) is longer than the cap.
+    assert day_closes_at(date(2026, 3, 4), 1, 0, ArrivalWindows()) == beijing(2026, 3, 7)
 
 
 def test_a_day_without_any_roll_up_counts_as_all_missing(enterprise):
@@ -112,9 +177,10 @@ def test_a_day_without_any_roll_up_counts_as_all_missing(enterprise):
     full_days(item, START, 15)
     evaluate_trials(now=AFTER_WINDOW)
     run = TrialRun.objects.get(connection=connection)
-    assert run.expected == 2 * 96 * 15
-    assert run.status == TrialStatus.FAILED
-    assert run.failure_reason == "2026-03-01 缺 96 个时段，已超过补传期限"
+    assert (run.days[0]["expected"], run.days[0]["missing"]) == (2 * 96, 96)
+    assert run.status == TrialStatus.RUNNING
+    assert run.display_reset_reason == "2026-03-15 缺 96 个时段，已超过补传期限"
+    assert run.counted_from == date(2026, 3, 16)
 
 
 @pytest.mark.django_db
@@ -140,27 +206,28 @@ def test_passing_moves_the_connection_and_tells_the_reviewers(
     )
     assert run.success_rate == Decimal("1")
     assert [d["complete"] for d in run.days] == [True] * 15
+    assert [d["in_window"] for d in run.days] == [True] * 15
+    assert (run.window_start, run.window_end) == (START, date(2026, 3, 15))
     assert AuditEvent.objects.filter(event="trial_passed", object_id=connection.pk).exists()
     assert Notification.objects.filter(recipient=reviewer, title__contains="可出具符合性测试报告")
 
 
-def test_failing_records_the_reason_and_tells_the_enterprise(
-    enterprise, django_capture_on_commit_callbacks
-):
-    user = member_of(enterprise)
+def test_a_bad_day_restarts_the_count_and_shows_its_reason(enterprise, reviewer, client_for):
     item = realtime_item(enterprise)
     connection = trial_connection(enterprise, START)
     full_days(item, START, 15)
     rollup(item, D3, on_time=without(FULL_DAY, *range(12)))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        evaluate_trials(now=AFTER_WINDOW)
+    evaluate_trials(now=AFTER_WINDOW)
 
     connection = Connection.objects.get(pk=connection.pk)
-    assert connection.state == ConnectionState.TRIAL_FAILED
-    assert connection.failure_reason == "2026-03-03 缺 12 个时段，已超过补传期限"
-    note = Notification.objects.get(recipient=user)
-    assert note.body == connection.failure_reason
+    assert connection.state == ConnectionState.TRIAL_RUNNING
+    run = TrialRun.objects.get(connection=connection)
+    assert (run.counted_from, run.ends_on) == (date(2026, 3, 4), date(2026, 3, 18))
+    assert run.consecutive_complete_days == 12
+    assert run.display_reset_reason == LOST_D3
+    html = client_for(reviewer).get(reverse("telemetry:trial_detail", args=[run.pk]))
+    assert LOST_D3 in html.content.decode()
 
 
 def test_backfill_inside_the_next_cycle_counts_and_outside_it_does_not(enterprise):
@@ -169,7 +236,8 @@ def test_backfill_inside_the_next_cycle_counts_and_outside_it_does_not(enterpris
 
     item = realtime_item(enterprise)
     connection = trial_connection(enterprise, START)
-    full_days(item, START, 15, on_time=without(FULL_DAY, 40, 41))
+    full_days(item, START, 15)
+    rollup(item, START, on_time=without(FULL_DAY, 40, 41))
     slot_a, slot_b = beijing(2026, 3, 1, 10, 0), beijing(2026, 3, 1, 10, 15)
 
     def reading(slot):
@@ -183,7 +251,8 @@ def test_backfill_inside_the_next_cycle_counts_and_outside_it_does_not(enterpris
     run = TrialRun.objects.get(connection=connection)
     first = run.days[0]
     assert (first["received"], first["missing"]) == (95, 1)
-    assert run.failure_reason == "2026-03-01 缺 1 个时段，已超过补传期限"
+    assert (first["on_time"], first["backfilled"], first["late"]) == (94, 1, 1)
+    assert run.display_reset_reason == "2026-03-01 缺 1 个时段，已超过补传期限"
 
 
 def test_evaluation_takes_the_same_queries_for_one_or_many_trials(
@@ -280,7 +349,7 @@ def test_a_verdict_on_a_window_restarted_meanwhile_does_not_fail_the_new_one(
     monkeypatch.setattr(trial, "judge", judge_then_restart)
     summary = evaluate_trials(now=AFTER_WINDOW)
 
-    assert summary.failed == []
+    assert summary.failed == summary.passed == []
     connection = Connection.objects.get(pk=connection.pk)
     assert (connection.state, connection.trial_started_on) == (
         ConnectionState.TRIAL_RUNNING,
@@ -291,3 +360,17 @@ def test_a_verdict_on_a_window_restarted_meanwhile_does_not_fail_the_new_one(
         (1, TrialStatus.RESTARTED),
         (2, TrialStatus.RUNNING),
     ]
+
+
+def test_a_passed_trial_keeps_its_per_day_table(enterprise):
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+    evaluate_trials(now=AFTER_WINDOW)
+    frozen = TrialRun.objects.get(connection=connection)
+    assert frozen.status == TrialStatus.PASSED
+    rollup(item, D3, on_time=without(FULL_DAY, *range(12)))  # a later change of the data
+    evaluate_trials(now=AFTER_WINDOW + timedelta(days=3))
+    run = TrialRun.objects.get(connection=connection)
+    assert run.days == frozen.days and run.evaluated_at == frozen.evaluated_at
+    assert [d["day"] for d in run.days if d["in_window"]][-1] == "2026-03-15"
