@@ -21,7 +21,7 @@ from telemetry.models import (
     UploadBatch,
 )
 from telemetry.protocol import UPLOAD_PATH, ParsedReading, canonical_body
-from telemetry.services.trial import arrived_by_day
+from telemetry.services.trial import counts_by_day
 from telemetry.staging import specs_by_id, stage
 from telemetry.timeslots import BEIJING, StatType, slot_start
 
@@ -94,7 +94,9 @@ def test_a_suspect_slot_corrected_to_valid_becomes_successful(enterprise, item, 
     row = rollup(item)
     assert (row.on_time, row.suspect) == (1, 1)
     trial_day = (at(SLOT).date(), StatType.REALTIME, item.interval_minutes)
-    assert arrived_by_day(at(SLOT).date(), at(SLOT).date())[enterprise.pk][trial_day] == (
+    assert counts_by_day([enterprise.pk], at(SLOT).date(), at(SLOT).date())[1][enterprise.pk][
+        trial_day
+    ] == (
         1,
         0,
         0,
@@ -112,7 +114,9 @@ def test_a_suspect_slot_corrected_to_valid_becomes_successful(enterprise, item, 
     assert row.suspect_mask == "0"
     # The trial's figures (on time, backfilled, late, suspect) come from the roll-up: the
     # slot now counts as successful.
-    assert arrived_by_day(at(SLOT).date(), at(SLOT).date())[enterprise.pk][trial_day] == (
+    assert counts_by_day([enterprise.pk], at(SLOT).date(), at(SLOT).date())[1][enterprise.pk][
+        trial_day
+    ] == (
         1,
         0,
         0,
