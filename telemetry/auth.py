@@ -274,15 +274,17 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
 
 
 def relay_suspected(enterprise, address: str | None) -> bool:
-    """True when the enterprise has a usable VPN account and the upload came from elsewhere.
+    """True unless the upload came from the enterprise's usable VPN tunnel address.
 
     An upload that does not come from the enterprise's own tunnel address may have been
-    relayed by a third-party server, a fail condition of the acceptance (SPEC §2, §5.3).
+    relayed by a third-party server, a fail condition of the acceptance (SPEC §2, §5.3);
+    without a usable VPN account there is nothing to vouch for the address, so every
+    upload is flagged until a reviewer has looked at it (DESIGN §4).
     """
     try:
         account = enterprise.vpn_account
-    except ObjectDoesNotExist:  # no VPN account: nothing to compare the address with
-        return False
+    except ObjectDoesNotExist:
+        return True
     if account is None or not account.is_usable():
-        return False
+        return True
     return address != account.tunnel_address

@@ -55,6 +55,12 @@ def government_panel(user, enterprise=None) -> dict:
     return {"summary": region_summary(region_health(enterprises))}
 
 
+def relay_flags_open() -> int:
+    from .models import RelayFlag, RelayFlagStatus
+
+    return RelayFlag.objects.filter(status=RelayFlagStatus.OPEN).count()
+
+
 def register() -> None:
     NAV_LINKS.append(NavLink(_("端设备与采集项"), "telemetry:registry_home", registry_reader))
     REVIEWER_QUEUES.append(
@@ -62,6 +68,9 @@ def register() -> None:
     )
     REVIEWER_QUEUES.append(
         WorkQueue(_("数据采集项变更待审核"), "telemetry:item_change_list", item_changes_pending)
+    )
+    REVIEWER_QUEUES.append(
+        WorkQueue(_("疑似第三方中转待审核"), "telemetry:relay_flags", relay_flags_open)
     )
     NAV_LINKS.append(NavLink(_("试运行看板"), "telemetry:trial_board", access.reviewer))
     NAV_LINKS.append(NavLink(_("数据监测"), "telemetry:monitoring", access.enterprise_user))

@@ -44,6 +44,8 @@ from .models import (
     HistoricalEnergyImport,
     InputType,
     MonthlyFiling,
+    RelayFlag,
+    RelayFlagStatus,
     UploadBatch,
 )
 from .protocol import canonical_body
@@ -170,6 +172,7 @@ class Scenario:
     outage_hours: int = 30  # 3: backfilled (a success); 30: beyond the cap, so late
     silent_since: int | None = None  # the day the device stops (at 15:00) for good
     relay: bool = False
+    relay_explained: bool = False  # a reviewer has explained the flag (else it awaits one)
 
 
 # In the order of the connected enterprises; the first ones are the demo logins ent01...
@@ -180,7 +183,7 @@ SCENARIOS = [
     Scenario("passed", 17, outage_day=8, outage_hours=3),
     Scenario("running", 5),
     Scenario("silent", 14, silent_since=3),
-    Scenario("passed", 17, relay=True),
+    Scenario("passed", 17, relay=True, relay_explained=True),
     Scenario("running", 9),
     Scenario("idle", None),
     Scenario("passed", 17),
@@ -213,6 +216,8 @@ def seed(context, log=print):
             )
             _upload(enterprise, device, items, scenario, today)
             _file_last_month(enterprise, member, items, today)
+            if scenario.relay_explained:
+                _explain_relay(enterprise)
         seeded.append(scenario.name)
     summary = evaluate_trials()
     _alarms(connected, SCENARIOS)
@@ -222,6 +227,17 @@ def seed(context, log=print):
             f"数据监测：{len(seeded)} 家企业登记端设备与采集项并上传数据（{'，'.join(seeded)}）；"
             f"试运行通过 {len(summary.passed)}、未通过 {len(summary.failed)}；"
             f"历史能耗数据 {histories} 家"
+        )
+
+
+def _explain_relay(enterprise) -> None:
+    """A reviewer has looked at the flagged address and explained it."""
+    from .services.relay import decide_relay_flag
+
+    reviewer = User.objects.filter(role=Role.REVIEWER, is_active=True).order_by("pk").first()
+    for flag in RelayFlag.objects.filter(enterprise=enterprise, status=RelayFlagStatus.OPEN):
+        decide_relay_flag(
+            flag, reviewer, confirm=False, reason="企业第二条电信专线出口地址，已现场核实"
         )
 
 
@@ -337,6 +353,7 @@ def _upload(enterprise, device, items, scenario: Scenario, today: date) -> None:
 
     from .auth import relay_suspected
     from .ingest import ingest_batches
+    from .services.relay import record_relay_upload
 
     rng = random.Random(f"demo-telemetry-{enterprise.uscc}")
     scale = 0.6 + rng.random() * 1.2
@@ -417,6 +434,9 @@ def _upload(enterprise, device, items, scenario: Scenario, today: date) -> None:
         slot += step
 
     created = UploadBatch.objects.bulk_create(batches, batch_size=200)
+    for batch in batches:
+        if batch.relay_suspected:  # counted on its address's flag, as an upload is
+            record_relay_upload(enterprise.pk, batch.source_ip, batch.received_at)
     ids = [b.pk for b in created]
     if ids[0] is None:  # a backend that does not return ids
         ids = list(

@@ -17,6 +17,9 @@ EVENTS = {
     "item_change_approved": _("批准数据采集项变更"),
     "item_change_rejected": _("驳回数据采集项变更"),
     "item_change_applied": _("数据采集项变更生效"),
+    # Relay flags (telemetry.services.relay)
+    "relay_explained": _("疑似第三方中转已说明"),
+    "relay_confirmed": _("认定经第三方中转上传（验收不通过情形 3）"),
     # The stable-upload trial
     "trial_passed": _("稳定上传试运行通过"),
     "trial_failed": _("稳定上传试运行未通过"),

@@ -419,3 +419,11 @@ class AnalysisForm(forms.Form):
         # The inputs show the period used, defaults included.
         self.data["start"], self.data["end"] = start.isoformat(), end.isoformat()
         return cleaned
+
+
+class RelayDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("说明或认定理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("说明为何不是中转（如企业的第二条专线），或认定中转的依据。"),
+    )

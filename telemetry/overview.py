@@ -19,6 +19,8 @@ from .models import (
     ConnectionState,
     DailyRollup,
     DataItem,
+    RelayFlag,
+    RelayFlagStatus,
     TrialRun,
     TrialStatus,
     UploadBatch,
@@ -81,10 +83,9 @@ def trial_board(connections, sort: str = "-rate"):
     order = (
         F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
     )
-    relay = UploadBatch.objects.filter(
-        enterprise=OuterRef("connection__enterprise"),
-        relay_suspected=True,
-        received_at__date__gte=OuterRef("started_on"),
+    # Open relay flags of the enterprise: they hold the pass until a reviewer decides them.
+    relay = RelayFlag.objects.filter(
+        enterprise=OuterRef("connection__enterprise"), status=RelayFlagStatus.OPEN
     )
     rows = (
         latest_runs(connections)

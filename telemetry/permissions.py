@@ -20,6 +20,7 @@ from .models import (
     HistoricalEnergyImport,
     ItemChangeRequest,
     OutageNotice,
+    RelayFlag,
     TrialRun,
     UploadBatch,
 )
@@ -81,3 +82,7 @@ def can_restart_trial(user, connection: Connection) -> bool:
         ConnectionState.TRIAL_RUNNING,
         ConnectionState.TRIAL_FAILED,
     }
+
+
+def relay_flags_visible_to(user) -> QuerySet[RelayFlag]:
+    return scope_to_enterprises(RelayFlag.objects.select_related("enterprise", "decided_by"), user)

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from .views import analysis, corrections, energy_history, item_changes, monitoring, registry
+from .views import (
+    analysis,
+    corrections,
+    energy_history,
+    item_changes,
+    monitoring,
+    registry,
+    relay,
+)
 
 app_name = "telemetry"
 
@@ -44,6 +52,19 @@ urlpatterns = [
     path("filings/", monitoring.filing_list, name="filing_list"),
     path("outages/", monitoring.outage_list, name="outage_list"),
     path("outages/<int:pk>/resolve/", monitoring.outage_resolve, name="outage_resolve"),
+    path("relay/", relay.relay_flags, name="relay_flags"),
+    path(
+        "relay/<int:pk>/explain/",
+        relay.relay_flag_decide,
+        {"decision": "explain"},
+        name="relay_flag_explain",
+    ),
+    path(
+        "relay/<int:pk>/confirm/",
+        relay.relay_flag_decide,
+        {"decision": "confirm"},
+        name="relay_flag_confirm",
+    ),
     path("monitoring/", monitoring.my_monitoring, name="monitoring"),
     path("monitoring/<int:pk>/", monitoring.enterprise_monitoring, name="enterprise_monitoring"),
     path("monitoring/<int:pk>/live/", monitoring.monitoring_live, name="monitoring_live"),

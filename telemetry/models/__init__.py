@@ -22,6 +22,7 @@ from .item_change import (
 )
 from .reading import ArrivalClass, Reading
 from .refusal import RefusalReason, UploadRefusal
+from .relay import RelayFlag, RelayFlagStatus
 from .revision import ReadingRevision
 from .rollup import DailyRollup
 from .trial import TrialRun, TrialStatus
@@ -56,6 +57,8 @@ __all__ = [
     "Reading",
     "ReadingRevision",
     "RefusalReason",
+    "RelayFlag",
+    "RelayFlagStatus",
     "Scope",
     "StatTypeChoice",
     "TrialRun",

@@ -27,6 +27,7 @@ from ..protocol import Envelope, EnvelopeError, check_skew, parse_envelope, vali
 from ..staging import cached_item_specs, stage
 from ..timeslots import format_wire_time
 from .connection import awaits_integration, begin_integration
+from .relay import record_relay_upload
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def receipt(batch: UploadBatch) -> dict:
         "storedCount": batch.stored_count,
         "correctedCount": batch.corrected_count,
         "duplicateCount": batch.duplicate_count,
+        "relaySuspected": batch.relay_suspected,
         "corrections": batch_corrections(batch) if batch.corrected_count else [],
         "receivedAt": format_wire_time(batch.received_at),
         "storedAt": format_wire_time(batch.stored_at) if batch.stored_at else None,
@@ -118,6 +120,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
         "status": batch.status,
         "accepted": len(readings),
         "rejected": rejected,
+        "relaySuspected": batch.relay_suspected,
         "platformTime": format_wire_time(now),
     }
     # 202: stored and queued for the worker. A batch whose every record was refused is
@@ -147,15 +150,20 @@ def _identity_refusal(envelope: Envelope, identity: DeviceIdentity) -> Answer | 
 def _store(batch: UploadBatch, enterprise) -> None:
     """Insert the batch and, when it holds readings, queue the worker after commit.
 
-    The first upload attempt of a connection also begins its integration testing, in the
-    same transaction. Raises IntegrityError when the device already used the messageId.
+    The first upload attempt of a connection also begins its integration testing, and a
+    relay-suspected batch is counted on its address's flag, in the same transaction.
+    Raises IntegrityError when the device already used the messageId.
     """
     from ..tasks.ingest import schedule_ingestion
 
-    if awaits_integration(enterprise):
+    first_upload = awaits_integration(enterprise)
+    if first_upload or batch.relay_suspected:
         with transaction.atomic():
             _insert(batch)
-            begin_integration(enterprise)
+            if batch.relay_suspected:
+                record_relay_upload(enterprise.pk, batch.source_ip, batch.received_at)
+            if first_upload:
+                begin_integration(enterprise)
     else:
         # Usually the batch row is all there is to write: one INSERT, committed on its
         # own (autocommit), so no BEGIN/COMMIT round trips; on_commit then runs at once.

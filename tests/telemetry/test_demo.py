@@ -46,6 +46,10 @@ def test_the_seed_shows_trials_running_passed_and_restarted(connected):
     totals = DailyRollup.objects.aggregate(back=Sum("backfilled"), late=Sum("late"))
     assert totals["back"] > 0 and totals["late"] > 0
     assert UploadBatch.objects.filter(relay_suspected=True, enterprise=connected[0]).exists()
+    # Its relay flag awaits a reviewer and holds its trial; another enterprise's was explained.
+    from telemetry.models import RelayFlag
+
+    assert RelayFlag.objects.get(enterprise=connected[0]).status == "open"
     assert MonthlyFiling.objects.count() == 3
     structures = {s.enterprise_id: s for s in EnergyStructure.objects.all()}
     assert [m["code"] for m in structures[connected[0].pk].missing_main] == ["0900"]

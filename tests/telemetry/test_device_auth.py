@@ -184,8 +184,9 @@ def test_an_ipv4_peer_seen_by_a_dual_stack_listener_is_its_plain_ipv4_address():
     assert source_address(request) == "10.8.0.20"
 
 
-def test_relay_is_suspected_only_with_a_usable_vpn_account(enterprise):
-    assert relay_suspected(enterprise, "203.0.113.5") is False
+def test_only_the_usable_vpn_address_is_above_relay_suspicion(enterprise):
+    # No VPN account: nothing vouches for any address.
+    assert relay_suspected(enterprise, "203.0.113.5") is True
     account = vpn_account_for(enterprise, "10.8.0.20")
     enterprise.refresh_from_db()
     assert relay_suspected(enterprise, "10.8.0.20") is False
@@ -193,7 +194,7 @@ def test_relay_is_suspected_only_with_a_usable_vpn_account(enterprise):
     account.is_active = False
     account.save()
     enterprise.refresh_from_db()
-    assert relay_suspected(enterprise, "203.0.113.5") is False
+    assert relay_suspected(enterprise, "10.8.0.20") is True
 
 
 # --- The hand-compiled lookup against the ORM (docs/decisions/0006) ------------------------

@@ -13,7 +13,7 @@ from telemetry.models import (
     TrialStatus,
     UploadBatch,
 )
-from telemetry.services.relay import relay_hold
+from telemetry.services.relay import record_relay_upload, relay_hold
 from telemetry.services.trial import evaluate_trials
 from tests.portal.factories import member_of
 
@@ -24,7 +24,9 @@ START = date(2026, 3, 1)
 AFTER_WINDOW = beijing(2026, 3, 17, 9)
 
 
-def relay_batch(item, received_at, **extra):
+def relay_batch(item, received_at, source_ip="203.0.113.9", **extra):
+    """A relay-suspected batch, counted on its address's flag as the upload path does."""
+    record_relay_upload(item.enterprise_id, source_ip, received_at)
     return UploadBatch.objects.create(
         enterprise=item.enterprise,
         device=item.device,
@@ -32,7 +34,7 @@ def relay_batch(item, received_at, **extra):
         body_sha256="0" * 64,
         raw_body=b"{}",
         cert_serial="00",
-        source_ip="203.0.113.9",
+        source_ip=source_ip,
         relay_suspected=True,
         sent_at=received_at,
         received_at=received_at,
@@ -45,24 +47,26 @@ def test_a_relay_flag_in_the_trial_holds_the_pass(enterprise, reviewer, client_f
     item = realtime_item(enterprise)
     connection = trial_connection(enterprise, START)
     full_days(item, START, 15)
-    relay_batch(item, beijing(2026, 2, 27, 10))  # before the trial: does not hold
+    relay_batch(item, beijing(2026, 2, 27, 10), "198.51.100.1")  # before the trial: no hold
     assert relay_hold(connection) is None
     relay_batch(item, beijing(2026, 3, 5, 10))
-    relay_batch(item, beijing(2026, 3, 6, 10))
-    assert "2 个疑似经第三方中转" in relay_hold(connection)
+    relay_batch(item, beijing(2026, 3, 6, 10), "198.51.100.2")
+    assert "2 个疑似经第三方中转的上传来源地址" in relay_hold(connection)
 
     summary = evaluate_trials(now=AFTER_WINDOW)
     assert summary.passed == []
     run = TrialRun.objects.get(connection=connection)
     assert run.status == TrialStatus.RUNNING
-    assert "2 个疑似经第三方中转" in run.hold_reason
+    assert "2 个疑似经第三方中转的上传来源地址" in run.hold_reason
     assert run.window_start is None and not any(d["in_window"] for d in run.days)
     assert Connection.objects.get(pk=connection.pk).state == ConnectionState.TRIAL_RUNNING
     for url in (
         reverse("telemetry:trial_detail", args=[run.pk]),
         reverse("telemetry:trial_board"),
     ):
-        assert "2 个疑似经第三方中转" in client_for(reviewer).get(url).content.decode()
+        assert (
+            "2 个疑似经第三方中转的上传来源地址" in client_for(reviewer).get(url).content.decode()
+        )
 
 
 def test_a_trial_running_past_the_flag_days_is_flagged_once(
@@ -181,3 +185,48 @@ def test_the_trial_page_board_and_api_show_every_figure(
     data = api_client_for(reviewer).get(f"/api/v1/telemetry/trials/{run.pk}").json()
     assert {"on_time", "on_time_rate", "counted_from", "reset_reason", "hold_reason"} <= set(data)
     assert data["days"][1]["backfilled"] == 3 and data["days"][1]["late"] == 1
+
+
+@pytest.mark.parametrize(
+    ("confirm", "event"), [(False, "relay_explained"), (True, "relay_confirmed")]
+)
+def test_a_reviewer_explains_or_confirms_a_flag_and_the_pass_is_released(
+    enterprise, member, reviewer, client_for, confirm, event
+):
+    from telemetry.models import RelayFlag, RelayFlagStatus
+
+    item = realtime_item(enterprise)
+    connection = trial_connection(enterprise, START)
+    full_days(item, START, 15)
+    relay_batch(item, beijing(2026, 3, 5, 10))
+    flag = RelayFlag.objects.get()
+
+    client = client_for(reviewer)
+    decision = "confirm" if confirm else "explain"
+    url = reverse(f"telemetry:relay_flag_{decision}", args=[flag.pk])
+    client.post(url, {"reason": ""})  # a reason is required
+    assert RelayFlag.objects.get().status == RelayFlagStatus.OPEN
+    client.post(url, {"reason": "企业第二条专线（已核实）" if not confirm else "经云平台转发"})
+
+    flag.refresh_from_db()
+    assert flag.status == (RelayFlagStatus.CONFIRMED if confirm else RelayFlagStatus.EXPLAINED)
+    assert (flag.decided_by, bool(flag.reason)) == (reviewer, True)
+    recorded = AuditEvent.objects.get(event=event, enterprise=enterprise)
+    assert recorded.context["source_ip"] == "203.0.113.9"
+    assert Notification.objects.filter(recipient=member, event=recorded).exists()
+    assert relay_hold(connection) is None
+    assert evaluate_trials(now=AFTER_WINDOW).passed == [connection.pk]
+
+
+def test_flags_are_scoped_and_only_staff_decide(enterprise, member, outsider, viewer, client_for):
+    from telemetry.models import RelayFlag
+
+    item = realtime_item(enterprise)
+    relay_batch(item, beijing(2026, 3, 5, 10))
+    flag = RelayFlag.objects.get()
+    listing = reverse("telemetry:relay_flags")
+    assert "203.0.113.9" in client_for(member).get(listing).content.decode()
+    assert "203.0.113.9" not in client_for(outsider).get(listing).content.decode()
+    explain = reverse("telemetry:relay_flag_explain", args=[flag.pk])
+    assert client_for(member).post(explain, {"reason": "x"}).status_code == 403
+    assert client_for(outsider).post(explain, {"reason": "x"}).status_code == 403

@@ -201,14 +201,29 @@ def test_the_first_upload_starts_integration_testing(client, kit, item):
 
 
 def test_an_upload_from_outside_the_vpn_address_is_flagged(client, kit, item):
+    from telemetry.models import RelayFlag
+
     vpn_account_for(kit.device.enterprise, "10.8.0.10")
     body = envelope(kit, [record(item, "1", recent_slot())])
-    signed_post(client, kit, body, REMOTE_ADDR="203.0.113.9")
+    answer = signed_post(client, kit, body, REMOTE_ADDR="203.0.113.9").json()
     assert UploadBatch.objects.get(message_id=body["messageId"]).relay_suspected is True
+    assert answer["relaySuspected"] is True
+    flag = RelayFlag.objects.get(enterprise=kit.device.enterprise)
+    assert (flag.source_ip, flag.batch_count, flag.status) == ("203.0.113.9", 1, "open")
 
     body = envelope(kit, [record(item, "1", recent_slot(2))])
     signed_post(client, kit, body, REMOTE_ADDR="10.8.0.10")
     assert UploadBatch.objects.get(message_id=body["messageId"]).relay_suspected is False
+    assert RelayFlag.objects.get().batch_count == 1
+
+
+def test_every_upload_is_flagged_while_there_is_no_usable_vpn_address(client, kit, item):
+    from telemetry.models import RelayFlag
+
+    for back in (1, 2):
+        body = envelope(kit, [record(item, "1", recent_slot(back))])
+        assert signed_post(client, kit, body).json()["relaySuspected"] is True
+    assert RelayFlag.objects.get(enterprise=kit.device.enterprise).batch_count == 2
 
 
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(client, kit, item, settings):
@@ -353,6 +368,9 @@ def test_the_item_cache_can_be_turned_off(client, kit, item, settings):
 
 
 def test_a_good_upload_costs_two_queries(client, kit, item, django_assert_max_num_queries):
+    # From the enterprise's own VPN address, as in production (a relay-suspected upload
+    # also counts itself on its flag).
+    vpn_account_for(kit.device.enterprise, "127.0.0.1")
     signed_post(client, kit, envelope(kit, [record(item, "1", recent_slot())]))  # warm cache
     # The lookup of certificate, enterprise and device, and the INSERT of the batch (in a
     # test's transaction, a savepoint around it adds two more).
