@@ -59,13 +59,19 @@ messages-compile: install
 run: export DATABASE_URL :=
 run: export REDIS_URL :=
 run: export DEBUG := true
+# Links in e-mails and the integration pack point at the port the demo serves on.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: messages-compile
 	@mkdir -p var  # the SQLite file's directory; git does not keep it
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) seed_demo
 	$(MANAGE) collectstatic --noinput -v 0
-	@echo "Portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Portal on $$SITE_URL/  (Ctrl-C to stop)"
+	@# Celery beat runs the periodic jobs (ingestion sweep, trial evaluation, alarms, CRL)
+	@# beside the server; without Redis each task runs inside beat's own process.
+	@$(VENV)/bin/celery -A portal beat --loglevel WARNING -s var/celerybeat-schedule & \
+		beat=$$!; trap 'kill $$beat 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
 
 # collectstatic with the production storage (hashed manifest, compression), as the web
 # container runs it on start: it fails on a file that references a missing one. It takes

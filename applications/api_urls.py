@@ -3,7 +3,10 @@ from rest_framework.routers import DefaultRouter
 
 from . import api
 
+# JSON only: no `.json` suffix routes (their actions would not take the format argument).
 router = DefaultRouter()
+# JSON only: no `.json` suffix routes (their actions would not take the format argument).
+router.include_format_suffixes = False
 router.register("design-schemes", api.DesignSchemeViewSet, basename="design-scheme")
 router.register("change-records", api.ChangeRecordViewSet, basename="change-record")
 router.register("access-applications", api.AccessApplicationViewSet, basename="access-application")

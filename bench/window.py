@@ -143,6 +143,16 @@ def build(args, first_day: date) -> None:
             ),
             batch_size=5000,
         )
+        # bulk_create writes no revisions: each item registered before the window, in SQL.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO telemetry_dataitemrevision "
+                "(item_id, valid_from, stat_type, interval_minutes, value_min, value_max, "
+                "is_active, reason, recorded_at) "
+                "SELECT id, %s, stat_type, interval_minutes, value_min, value_max, is_active, "
+                "'', now() FROM telemetry_dataitem",
+                [first_day - timedelta(days=1)],
+            )
     log(f"registry: {args.enterprises} enterprises, {args.enterprises * args.items} items")
 
     day0 = f"'{first_day.isoformat()} 00:00:00+08'::timestamptz"

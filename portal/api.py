@@ -5,20 +5,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .lockouts import is_locked_out, lockout_response
 from .models import AuditEvent
 from .permissions import (
     can_edit_enterprise,
     enterprises_visible_to,
-    is_staff_reviewer,
     locked_enterprise_fields,
     memberships_visible_to,
     notifications_visible_to,
 )
+from .roles import is_staff_reviewer
 from .serializers import (
     DecisionSerializer,
     EnterpriseFilterSerializer,
@@ -27,7 +29,7 @@ from .serializers import (
     NotificationSerializer,
     UserSerializer,
 )
-from .services import approve_registration, reject_registration
+from .services import approve_registration, overturn_rejection, reject_registration
 
 
 class IsReviewer(permissions.BasePermission):
@@ -89,6 +91,15 @@ class EnterpriseViewSet(
 
     @extend_schema(request=DecisionSerializer, responses=EnterpriseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
+    def overturn(self, request, pk=None):
+        """Approve a refused registration; the comment (the reason) is required."""
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = overturn_rejection(self.get_object(), request.user, data.data["comment"])
+        return Response(EnterpriseSerializer(enterprise).data)
+
+    @extend_schema(request=DecisionSerializer, responses=EnterpriseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsReviewer])
     def reject(self, request, pk=None):
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,3 +128,14 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
             note.read_at = timezone.now()
             note.save(update_fields=["read_at"])
         return Response(NotificationSerializer(note).data)
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST username and password for an API token; a locked-out account or address is
+    refused (429) before its password is checked, as on the login page."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username", "") if hasattr(request.data, "get") else ""
+        if is_locked_out(request, str(username)):
+            return lockout_response(request)
+        return super().post(request, *args, **kwargs)

@@ -1,3 +1,7 @@
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+
 class ChineseFirstMiddleware:
     """Serve Chinese unless the user chose English with the language switch.
 
@@ -11,4 +15,28 @@ class ChineseFirstMiddleware:
 
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a NUL byte in the path or the query string.
+
+    PostgreSQL cannot store or compare a string with NUL in it, so a NUL in a lookup or a
+    search would otherwise surface as a 500. Form and serializer fields already refuse NUL
+    in posted values (Django's and DRF's CharField validators).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            reason = _("请求地址或查询参数中含有空字符（NUL）。")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": reason, "errors": [{"field": "query", "reason": reason}]},
+                    status=400,
+                )
+            return HttpResponseBadRequest(reason)
         return self.get_response(request)

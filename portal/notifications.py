@@ -1,10 +1,7 @@
 """Telling people: an inbox row each, and an e-mail sent by a worker after commit."""
 
-from functools import partial
-
-from django.db import transaction
-
 from .models import Membership, Notification, Role, User
+from .queueing import enqueue_on_commit
 
 
 def notify(recipients, title: str, body: str = "", link: str = "", event=None):
@@ -22,7 +19,7 @@ def notify(recipients, title: str, body: str = "", link: str = "", event=None):
         for user in {u.pk: u for u in recipients}.values()
     )
     for row in rows:
-        transaction.on_commit(partial(send_notification_email.delay, row.pk))
+        enqueue_on_commit(send_notification_email, row.pk)
     return rows
 
 

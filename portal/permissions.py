@@ -87,6 +87,10 @@ def attachments_visible_to(user) -> QuerySet[Attachment]:
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+    """The audit trail (with reviewers' comments) is for the enterprise and the institute;
+    government viewers see stages, upload health and results, not the file (DESIGN §1)."""
+    if is_government_viewer(user):
+        return AuditEvent.objects.none()
     return scope_to_enterprises(AuditEvent.objects.select_related("actor"), user)
 
 

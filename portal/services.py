@@ -70,6 +70,19 @@ def approve_registration(enterprise, actor, comment=""):
     ).obj
 
 
+def overturn_rejection(enterprise, actor, comment):
+    """Approve a registration that was refused: its own step, with the reason required."""
+    return run_transition(
+        enterprise,
+        "overturn_rejection",
+        actor,
+        event="registration_rejection_overturned",
+        comment=comment,
+        require_comment=True,
+        notify=_tell_enterprise(_("企业注册经复核已审核通过")),
+    ).obj
+
+
 def reject_registration(enterprise, actor, comment):
     return run_transition(
         enterprise,

@@ -78,6 +78,13 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 SECURE = env_bool("SECURE", False)  # behind HTTPS: secure cookies, HSTS, redirect
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
+# Reverse proxies whose X-Forwarded-For is believed when finding a client's address (device
+# uploads, login throttling); TELEMETRY_TRUSTED_PROXIES is the older name.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", env("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1"))
+# Login throttling (django-axes): after this many failed logins an account, and separately
+# an address, is locked out for LOGIN_LOCKOUT_MINUTES, on the login page and the token API.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
 
 # Internal CA and VPN accounts (applications app). The CA private key is stored encrypted
 # with this passphrase; the demo falls back to SECRET_KEY so it needs no extra secret.
@@ -104,18 +111,26 @@ TELEMETRY_SILENT_PERIODS = env_int("TELEMETRY_SILENT_PERIODS", 4)
 # An energy type is "main" (主要用能品种) at this share of comprehensive consumption or more.
 TELEMETRY_MAIN_ENERGY_SHARE = env_decimal("TELEMETRY_MAIN_ENERGY_SHARE", "0.10")
 
+# 能耗数据分析: the longest period one page may query per aggregation (days), and the
+# days of its completeness view (the trial's 15, not the monitoring chart's 14).
+TELEMETRY_ANALYSIS_MAX_DAYS_SLOT = env_int("TELEMETRY_ANALYSIS_MAX_DAYS_SLOT", 7)
+TELEMETRY_ANALYSIS_MAX_DAYS_DAY = env_int("TELEMETRY_ANALYSIS_MAX_DAYS_DAY", 93)
+TELEMETRY_ANALYSIS_MAX_DAYS_MONTH = env_int("TELEMETRY_ANALYSIS_MAX_DAYS_MONTH", 731)
+TELEMETRY_ANALYSIS_COMPLETENESS_DAYS = env_int("TELEMETRY_ANALYSIS_COMPLETENESS_DAYS", 15)
+
 # Telemetry, the technical limits and tuning of the upload API and the worker.
 TELEMETRY_MAX_RECORDS = env_int("TELEMETRY_MAX_RECORDS", 500)
 TELEMETRY_MAX_BODY_BYTES = env_int("TELEMETRY_MAX_BODY_BYTES", 1024 * 1024)
 TELEMETRY_MAX_SKEW_SECONDS = env_int("TELEMETRY_MAX_SKEW_SECONDS", 300)
 # Longest window a gap list may span, in days.
 TELEMETRY_GAPS_MAX_DAYS = env_int("TELEMETRY_GAPS_MAX_DAYS", 31)
+# How many days of refused device requests (revoked/expired certificate, bad signature) the
+# enterprise's monitoring page lists.
+TELEMETRY_REFUSALS_SHOWN_DAYS = env_int("TELEMETRY_REFUSALS_SHOWN_DAYS", 7)
 # Longest life of a web process's copy of an enterprise's item table (0 = off); ADR 0006.
 TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
-# Reverse proxies whose X-Forwarded-For is believed when finding a device's source address.
-TELEMETRY_TRUSTED_PROXIES = env_list("TELEMETRY_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -141,6 +156,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "portal",
     "applications",
     "telemetry",
@@ -150,6 +166,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChineseFirstMiddleware",
@@ -160,7 +177,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.access.AccessRuleMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is checked.
+    "portal.lockouts.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Either the account or the address reaching the limit locks (each counted on its own).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.lockouts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Every failed attempt kept (shown in the admin), beside the counters that lock.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -196,6 +232,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "var" / "demo.sqlite3",
+            # The demo's scheduler (Celery beat, tasks in-process) writes beside runserver:
+            # take the write lock at BEGIN and wait for it, rather than fail at once.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -298,6 +337,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # E-mails whose task could not be queued (broker down during the request).
+    "send-unsent-notification-emails": {
+        "task": "portal.tasks.send_unsent_notification_emails",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "remove-orphan-files": {
         "task": "portal.tasks.remove_orphan_files",
         "schedule": crontab(hour=3, minute=41),
@@ -331,6 +376,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "telemetry.tasks.monitoring.check_alarms",
         "schedule": 900.0,
         "options": {"expires": 840},
+    },
+    # telemetry: approved data-item changes take effect on their day (just after midnight).
+    "telemetry-apply-item-changes": {
+        "task": "telemetry.tasks.monitoring.apply_item_changes",
+        "schedule": crontab(minute="1,31"),
+        "options": {"expires": 1500},
     },
 }
 

@@ -44,6 +44,27 @@ def send_notification_email(notification_id: int) -> str:
     return "sent"
 
 
+@shared_task(expires=540, time_limit=300)
+def send_unsent_notification_emails(limit: int = 500) -> int:
+    """E-mails whose task never reached the broker (Redis was down when they were queued):
+    sent now, each claimed as the task claims it, so none goes twice."""
+    since = timezone.now() - timedelta(days=2)
+    settled = timezone.now() - timedelta(minutes=5)  # leave fresh ones to their own task
+    pending = Notification.objects.filter(
+        emailed_at__isnull=True,
+        created_at__gte=since,
+        created_at__lt=settled,
+        recipient__email__gt="",
+    ).values_list("pk", flat=True)[:limit]
+    sent = 0
+    for notification_id in pending:
+        try:
+            sent += send_notification_email(notification_id) == "sent"
+        except OSError:
+            break  # the mail server is down too: the next sweep tries again
+    return sent
+
+
 @shared_task(expires=3600)
 def purge_old_notifications(days: int = 180) -> int:
     """Read notifications older than `days` leave the inbox."""

@@ -3,15 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import api
 from .access import grant_access, logged_in, public
-from .views import dashboards, enterprises, files, notifications
+from .views import dashboards, enterprises, files, lockouts, notifications
 from .views import public as public_views
 
+# JSON only: no `.json` suffix routes (their actions would not take the format argument).
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("enterprises", api.EnterpriseViewSet, basename="enterprise")
 router.register("memberships", api.MembershipViewSet, basename="membership")
 router.register("notifications", api.NotificationViewSet, basename="notification")
@@ -58,7 +59,7 @@ api_v1 = [
     # the telemetry API comes first (no other pattern here starts with "telemetry/").
     path("", include("telemetry.api_urls")),
     path("me/", api.MeView.as_view(), name="api_me"),
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", api.ObtainTokenView.as_view(), name="api_token"),
     path("", include("applications.api_urls")),
     path("", include(router.urls)),
 ]
@@ -85,7 +86,15 @@ urlpatterns = [
         {"decision": "reject"},
         name="enterprise_reject",
     ),
+    path(
+        "enterprises/<int:pk>/overturn/",
+        enterprises.enterprise_decide,
+        {"decision": "overturn"},
+        name="enterprise_overturn",
+    ),
     path("files/<int:pk>/", files.attachment_download, name="attachment_download"),
+    path("security/lockouts/", lockouts.lockout_list, name="lockout_list"),
+    path("security/lockouts/<int:pk>/lift/", lockouts.lockout_lift, name="lockout_lift"),
     path("inbox/", notifications.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", notifications.mark_read, name="notification_read"),
     path("inbox/read-all/", notifications.mark_all_read, name="notifications_read_all"),

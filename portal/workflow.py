@@ -98,8 +98,10 @@ def run_transition(
 ) -> Outcome:
     """Fire transition `name` on a freshly locked copy of obj and record it.
 
-    `notify(obj, event)` is called inside the transaction and should queue its work with
-    `transaction.on_commit`, so nobody is told about a change that was rolled back.
+    `notify(obj, event)` is called inside the transaction: build it with
+    `portal.notifications.tell`, whose inbox rows roll back with the change and whose
+    e-mails are queued for after the commit, so nobody is told about a change that was
+    rolled back.
     Two people acting at once queue on the row lock; the second sees the new state and is
     refused with WRONG_STATE.
     """

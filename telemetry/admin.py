@@ -1,9 +1,10 @@
 """Connections, trials, the registry, uploads and the monitoring records in the admin.
 
-Read-only (``portal.admin.ServiceMadeAdmin``): devices, items, batches, alarms and filings
-are made by the services and the ingestion, the connection's state is an FSM field, and the
-energy dictionary is loaded from the standard's table. The operator restarts a trial with
-an action that calls the same service as the trial page. Upload bodies are shown by size.
+Read-only (``portal.admin.ServiceMadeAdmin``): devices, items, batches, corrections, alarms
+and filings are made by the services and the ingestion, the connection's state is an FSM
+field, and the energy dictionary is loaded from the standard's table. The operator restarts
+a trial with an action that calls the same service as the trial page. Upload bodies are
+shown by size.
 """
 
 from django import forms
@@ -27,10 +28,13 @@ from .models import (
     EnergyDictionary,
     EnergyType,
     HistoricalEnergyImport,
+    ItemChangeRequest,
     MonthlyFiling,
     OutageNotice,
+    ReadingRevision,
     TrialRun,
     UploadBatch,
+    UploadRefusal,
 )
 from .services.trial import restart_trial
 
@@ -114,6 +118,16 @@ class DataItemAdmin(EnterpriseRecordAdmin):
     search_fields = ("data_code", "name")
 
 
+@admin.register(ItemChangeRequest)
+class ItemChangeRequestAdmin(EnterpriseRecordAdmin):
+    """Decided on the reviewer's page (services.item_changes); read here."""
+
+    list_display = ("item", "enterprise", "kind", "status", "effective_on", "requested_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("item",)
+    search_fields = ("item__data_code",)
+
+
 @admin.register(UploadBatch)
 class UploadBatchAdmin(EnterpriseRecordAdmin):
     list_display = (
@@ -125,6 +139,7 @@ class UploadBatchAdmin(EnterpriseRecordAdmin):
         "record_count",
         "accepted_count",
         "stored_count",
+        "corrected_count",
         "body_size",
         "relay_suspected",
     )
@@ -148,6 +163,15 @@ class UploadBatchAdmin(EnterpriseRecordAdmin):
         return batch.stored_body_size
 
 
+@admin.register(ReadingRevision)
+class ReadingRevisionAdmin(EnterpriseRecordAdmin):
+    list_display = ("item", "slot", "old_value", "old_valid", "value", "valid", "replaced_at")
+    list_filter = ("old_valid", "valid")
+    search_fields = ("item__data_code",)
+    list_select_related = ("item",)
+    date_hierarchy = "replaced_at"
+
+
 @admin.register(Alarm)
 class AlarmAdmin(EnterpriseRecordAdmin):
     list_display = ("kind", "enterprise", "subject", "opened_at", "notified_at", "cleared_at")
@@ -167,6 +191,14 @@ class OutageNoticeAdmin(EnterpriseRecordAdmin):
     list_display = ("device", "enterprise", "starts_at", "expected_end", "resolved_at")
     search_fields = ("device__serial",)
     list_select_related = ("device",)
+
+
+@admin.register(UploadRefusal)
+class UploadRefusalAdmin(EnterpriseRecordAdmin):
+    list_display = ("enterprise", "reason", "cert_serial", "device_serial", "hour", "count")
+    list_filter = ("reason",)
+    search_fields = ("cert_serial", "device_serial")
+    date_hierarchy = "hour"
 
 
 @admin.register(EnergyDictionary)

@@ -3,11 +3,14 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api import energy_history, monitoring, registry, upload
+from .api import analysis, energy_history, item_changes, monitoring, registry, upload
 
 router = SimpleRouter()
 router.register("telemetry/devices", registry.DeviceViewSet, basename="telemetry-device")
 router.register("telemetry/items", registry.ItemViewSet, basename="telemetry-item")
+router.register(
+    "telemetry/item-changes", item_changes.ItemChangeViewSet, basename="telemetry-item-change"
+)
 
 urlpatterns = [
     # Device uploads come first: they are by far the most frequent requests.
@@ -30,6 +33,11 @@ urlpatterns = [
         "telemetry/connections/<int:pk>/restart-trial",
         monitoring.RestartTrialView.as_view(),
         name="telemetry-restart-trial",
+    ),
+    path(
+        "telemetry/analysis/<int:enterprise_id>/series",
+        analysis.EnergySeriesView.as_view(),
+        name="telemetry-energy-series",
     ),
     path(
         "telemetry/energy-structure/<int:enterprise_id>",

@@ -11,11 +11,9 @@ healthchecks' ``authorize`` decorator.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.utils import timezone
 
@@ -196,11 +194,18 @@ def _certificate_with_enterprise(serial: str):
     return row
 
 
+def _count_refusal(row, reason: str, device_serial: str | None = None) -> None:
+    """A known certificate was refused: count it for its enterprise's monitoring page."""
+    from .refusals import record
+
+    record(row.enterprise_id, row.serial_hex, device_serial or row.device_serial, reason)
+
+
 def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
     """Authenticate the device that signed ``signed_bytes``, or raise DeviceAuthError."""
     from applications.models import CertificateStatus
 
-    from .models import EndDevice
+    from .models import EndDevice, RefusalReason
 
     meta = request.META
     serial = (meta.get(CERT_SERIAL_META) or "").strip().lower()
@@ -217,6 +222,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         raise DeviceAuthError(CERT_SERIAL_HEADER, f"证书 {serial} 不是本平台 CA 签发的证书")
     status = row.status()
     if status == CertificateStatus.REVOKED:
+        _count_refusal(row, RefusalReason.REVOKED)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER,
             f"证书 {serial} 已于 {timezone.localtime(row.revoked_at):%Y-%m-%d %H:%M} 吊销"
@@ -224,6 +230,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
             status=403,
         )
     if status == CertificateStatus.EXPIRED:
+        _count_refusal(row, RefusalReason.EXPIRED)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER,
             f"证书 {serial} 已于 {timezone.localtime(row.not_after):%Y-%m-%d %H:%M} 过期，"
@@ -231,6 +238,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         )
     certificate, binding = _parsed_certificate(row)
     if not pki.verify_body_signature(certificate, signed_bytes, signature):
+        _count_refusal(row, RefusalReason.BAD_SIGNATURE)
         raise DeviceAuthError(
             SIGNATURE_HEADER,
             "签名校验失败：签名不是该证书的私钥对请求内容（POST 为原始请求体，GET 为请求路径"
@@ -238,6 +246,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         )
     enterprise = row.enterprise
     if binding is None or binding[0] != enterprise.uscc:
+        _count_refusal(row, RefusalReason.SUBJECT_MISMATCH)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER, "证书主题中的统一社会信用代码与证书所属企业不符", status=403
         )
@@ -254,6 +263,7 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
             enterprise=enterprise, serial=device_serial, is_active=True
         ).first()
     if device is None:
+        _count_refusal(row, RefusalReason.UNKNOWN_DEVICE, device_serial)
         raise DeviceAuthError(
             CERT_SERIAL_HEADER,
             f"证书绑定的端设备 {device_serial} 未在本企业登记或已停用，请先登记端设备",
@@ -261,74 +271,6 @@ def authenticate_device(request, signed_bytes: bytes) -> DeviceIdentity:
         )
     device.enterprise = enterprise
     return DeviceIdentity(device, enterprise, row, uscc, device_serial, row.items_version)
-
-
-# TELEMETRY_TRUSTED_PROXIES parsed into networks once per process ("10.0.0.0/8", "::1"):
-# source_address runs on every upload. The cache is keyed on the setting's list object, so
-# an override (tests, override_settings) is parsed anew and the request path stays one
-# identity comparison.
-_proxy_networks: tuple[object, tuple] = (None, ())
-
-
-def _trusted_networks() -> tuple:
-    global _proxy_networks
-    configured = settings.TELEMETRY_TRUSTED_PROXIES
-    source, networks = _proxy_networks
-    if source is not configured:
-        parsed = []
-        for entry in configured:
-            try:
-                parsed.append(ipaddress.ip_network(entry.strip()))
-            except ValueError as exc:
-                raise ImproperlyConfigured(
-                    f"TELEMETRY_TRUSTED_PROXIES: {entry!r} is neither an address nor a CIDR "
-                    f"range ({exc})"
-                ) from None
-        networks = tuple(parsed)
-        _proxy_networks = (configured, networks)
-    return networks
-
-
-def _trusted(address: str) -> bool:
-    networks = _trusted_networks()
-    if not networks:
-        return False
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    parsed = getattr(parsed, "ipv4_mapped", None) or parsed
-    return any(parsed in network for network in networks)
-
-
-def source_address(request) -> str | None:
-    """The device's address: REMOTE_ADDR, or X-Forwarded-For when set by a trusted proxy.
-
-    The forwarded list is read from the right, skipping trusted proxies, so an address a
-    client wrote into the header itself is never believed.
-    """
-    remote = request.META.get("REMOTE_ADDR") or None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if remote is None or not forwarded or not _trusted(remote):
-        return _valid_ip(remote)
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if not _trusted(hop):
-            return _valid_ip(hop)
-    return _valid_ip(hops[0]) if hops else _valid_ip(remote)
-
-
-def _valid_ip(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return None
-    # A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; the VPN tunnel address it
-    # is compared with is plain IPv4, so the mapped form would look like a relay.
-    mapped = getattr(address, "ipv4_mapped", None)
-    return str(mapped or address)
 
 
 def relay_suspected(enterprise, address: str | None) -> bool:

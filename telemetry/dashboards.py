@@ -30,6 +30,12 @@ def passed_awaiting_report() -> int:
     return Connection.objects.filter(state=ConnectionState.TRIAL_PASSED).count()
 
 
+def item_changes_pending() -> int:
+    from .services.item_changes import pending_count
+
+    return pending_count()
+
+
 def enterprise_panel(user, enterprise) -> dict:
     from .models import Alarm
     from .overview import trial_summary
@@ -54,8 +60,12 @@ def register() -> None:
     REVIEWER_QUEUES.append(
         WorkQueue(_("试运行已通过，待出具报告"), "telemetry:trial_board", passed_awaiting_report)
     )
+    REVIEWER_QUEUES.append(
+        WorkQueue(_("数据采集项变更待审核"), "telemetry:item_change_list", item_changes_pending)
+    )
     NAV_LINKS.append(NavLink(_("试运行看板"), "telemetry:trial_board", access.reviewer))
     NAV_LINKS.append(NavLink(_("数据监测"), "telemetry:monitoring", access.enterprise_user))
     NAV_LINKS.append(NavLink(_("上传情况"), "telemetry:region_health", access.government))
+    NAV_LINKS.append(NavLink(_("能耗数据分析"), "telemetry:analysis_home", registry_reader))
     ENTERPRISE_PANELS.append(Panel("telemetry/monitoring/_panel_enterprise.html", enterprise_panel))
     GOVERNMENT_PANELS.append(Panel("telemetry/monitoring/_panel_government.html", government_panel))

@@ -39,6 +39,7 @@ from .models import (
     AlarmKind,
     BatchStatus,
     DataItem,
+    DataItemRevision,
     EndDevice,
     HistoricalEnergyImport,
     InputType,
@@ -201,6 +202,15 @@ def seed(context, log=print):
         device = _register(enterprise, member)
         items = _items(enterprise, member, device)
         if scenario.first_day is not None:
+            # Registered the morning the data starts: gaps are counted from registration,
+            # and expected slots from the items' revisions.
+            registered = _midnight(today - timedelta(days=scenario.first_day))
+            DataItem.objects.filter(enterprise=enterprise).update(
+                created_at=registered + timedelta(hours=10)
+            )
+            DataItemRevision.objects.filter(item__enterprise=enterprise).update(
+                valid_from=today - timedelta(days=scenario.first_day + 1)
+            )
             _upload(enterprise, device, items, scenario, today)
             _file_last_month(enterprise, member, items, today)
         seeded.append(scenario.name)
@@ -259,7 +269,7 @@ def _register(enterprise, member) -> EndDevice:
 
 
 def _items(enterprise, member, device) -> dict[str, DataItem]:
-    from .services.registry import save_item
+    from .services.item_changes import save_item
 
     types = {t.code: t.pk for t in current_energy_types()}
     items = {}

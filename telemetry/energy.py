@@ -120,3 +120,68 @@ def current_energy_types():
     from .models import EnergyType
 
     return EnergyType.objects.filter(dictionary__is_current=True).order_by("code")
+
+
+# The audit event a coefficient correction is recorded under (registered in events.py).
+COEFFICIENT_EVENT = "item_coefficients_corrected"
+
+
+def correct_default_coefficients(apps, write=print) -> dict[int, list[dict]]:
+    """Give items left at the form's old default coefficient 1 their energy type's one.
+
+    Only items whose ``convert_ration`` is exactly 1 and whose energy type's coefficient is
+    not 1 are changed (a coefficient someone entered is never touched). Each changed item is
+    written out (``write``, the console during ``migrate``) and recorded in one AuditEvent
+    ``item_coefficients_corrected`` per enterprise, target the enterprise, with the items'
+    codes, names and old and new coefficients in its context. ``apps`` is the migration's
+    app registry (or django.apps.apps). Returns {enterprise id: [changed items]}.
+    """
+    from django.utils import timezone
+
+    item_model = apps.get_model("telemetry", "DataItem")
+    event_model = apps.get_model("portal", "AuditEvent")
+    content_type_model = apps.get_model("contenttypes", "ContentType")
+    items = list(
+        item_model.objects.filter(convert_ration=1, energy_type__isnull=False)
+        .exclude(energy_type__kgce_per_unit=1)
+        .select_related("energy_type")
+        .order_by("enterprise_id", "data_code")
+    )
+    if not items:
+        return {}
+    now = timezone.now()
+    changed: dict[int, list[dict]] = {}
+    for item in items:
+        new = item.energy_type.kgce_per_unit
+        changed.setdefault(item.enterprise_id, []).append(
+            {
+                "data_code": item.data_code,
+                "name": item.name,
+                "energy_code": item.energy_type.code,
+                "from": "1",
+                "to": str(new.normalize()),
+            }
+        )
+        write(
+            f"  折标系数 1 -> {new.normalize()}: enterprise {item.enterprise_id} "
+            f"item {item.data_code} {item.name} ({item.energy_type.code})"
+        )
+        item.convert_ration = new
+        item.updated_at = now  # the upload path's item cache sees the change
+    with transaction.atomic():
+        item_model.objects.bulk_update(items, ["convert_ration", "updated_at"])
+        enterprise_type, _created = content_type_model.objects.get_or_create(
+            app_label="portal", model="enterprise"
+        )
+        event_model.objects.bulk_create(
+            event_model(
+                event=COEFFICIENT_EVENT,
+                content_type=enterprise_type,
+                object_id=enterprise_id,
+                enterprise_id=enterprise_id,
+                comment="、".join(entry["data_code"] for entry in entries),
+                context={"items": entries},
+            )
+            for enterprise_id, entries in changed.items()
+        )
+    return changed

@@ -11,6 +11,12 @@ EVENTS = {
     "item_registered": _("登记数据采集项"),
     "item_updated": _("修改数据采集项"),
     "items_imported": _("导入数据采集项"),
+    "item_coefficients_corrected": _("按能源品种字典更正折标系数（原为默认值 1）"),
+    # Item changes during a trial (telemetry.services.item_changes)
+    "item_change_requested": _("申请变更数据采集项（试运行期间）"),
+    "item_change_approved": _("批准数据采集项变更"),
+    "item_change_rejected": _("驳回数据采集项变更"),
+    "item_change_applied": _("数据采集项变更生效"),
     # The stable-upload trial
     "trial_passed": _("稳定上传试运行通过"),
     "trial_failed": _("稳定上传试运行未通过"),

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .datacode import SEGMENTS, DataCode, DataCodeError
+from .datacode import ENERGY_TYPE_CLASSES, SEGMENTS, DataCode, DataCodeError
 from .energy import current_energy_types
 from .models import DataItem, EndDevice, StatTypeChoice
 
@@ -63,7 +64,12 @@ class DataItemForm(forms.ModelForm):
     process_unit = forms.CharField(label=_("工序单元编码（2 位）"), max_length=2, initial="00")
     device_code = forms.CharField(label=_("重点耗能设备编号（4 位）"), max_length=4, initial="0000")
     energy_class = forms.CharField(label=_("采集数据分类编码（2 位）"), max_length=2, initial="02")
-    object_code = forms.CharField(label=_("采集对象编码（4 位）"), max_length=4)
+    object_code = forms.CharField(
+        label=_("采集对象编码（4 位）"),
+        max_length=4,
+        required=False,
+        help_text=_("能源类数据留空则取所选能源品种的代码"),
+    )
     usage = forms.CharField(label=_("数据用途编码（4 位）"), max_length=4, initial="0000")
 
     # Form field name of each dataCode segment (``device`` is the item's end device here).
@@ -107,6 +113,15 @@ class DataItemForm(forms.ModelForm):
         self.fields["convert_ration"].help_text = _(
             "留空则取所选能源品种的折标系数，未选品种时为 1"
         )
+        self.fields["unit"].required = False
+        self.fields["unit"].help_text = _("留空则取所选能源品种的计量单位")
+        if not self.instance.pk:
+            # Blank, not the model's default 1: a left-over 1 would be saved as the
+            # coefficient of an electricity item (0.1229) and make every tce figure wrong.
+            self.initial.pop("convert_ration", None)
+            self.fields["convert_ration"].initial = None
+        # Read by static/js/item-form.js to fill coefficient, object code and unit.
+        self.fields["energy_type"].widget.attrs["data-energy-defaults"] = "item-energy-defaults"
         self.fields["device"].queryset = EndDevice.objects.filter(enterprise=enterprise)
         self.fields["interval_minutes"].help_text = _("仅实时数据（statType=0）使用")
         if self.instance.pk and self.instance.data_code:
@@ -117,8 +132,42 @@ class DataItemForm(forms.ModelForm):
         order = [*self.SEGMENT_FIELDS.values(), *self.Meta.fields]
         self.order_fields(order)
 
+    def energy_defaults(self) -> dict:
+        """Per energy type of the choice list: the coefficient, wire code and unit it fills."""
+        return {
+            str(t.pk): {
+                "coefficient": str(t.kgce_per_unit.normalize()),
+                "code": t.wire_code,
+                "unit": t.unit,
+            }
+            for t in self.fields["energy_type"].queryset
+        }
+
+    def _fill_from_energy_type(self, cleaned) -> None:
+        """Blank 采集对象编码, 计量单位 and 折标系数 follow the chosen energy type."""
+        energy_type = cleaned.get("energy_type")
+        if not (cleaned.get("object_code") or "").strip():
+            if energy_type is not None and cleaned.get("energy_class") in ENERGY_TYPE_CLASSES:
+                cleaned["object_code"] = energy_type.wire_code
+            elif "object_code" in cleaned:
+                self.add_error(
+                    "object_code", _("请填写采集对象编码，或选择能源品种（能源类数据）。")
+                )
+        if not (cleaned.get("unit") or "").strip():
+            if energy_type is not None:
+                cleaned["unit"] = energy_type.unit
+            elif "unit" in cleaned:
+                self.add_error("unit", _("请填写计量单位，或选择能源品种。"))
+        if cleaned.get("convert_ration") in (None, ""):
+            cleaned["convert_ration"] = (
+                energy_type.kgce_per_unit if energy_type is not None else Decimal(1)
+            )
+        elif cleaned["convert_ration"] <= 0:
+            self.add_error("convert_ration", _("折标系数应大于 0。"))
+
     def clean(self):
         cleaned = super().clean()
+        self._fill_from_energy_type(cleaned)
         segments = {}
         for segment, name in self.SEGMENT_FIELDS.items():
             if name not in cleaned:
@@ -150,13 +199,6 @@ class DataItemForm(forms.ModelForm):
                         "w": energy_type.wire_code,
                     },
                 )
-        if cleaned.get("convert_ration") in (None, ""):
-            cleaned["convert_ration"] = (
-                energy_type.kgce_per_unit if energy_type is not None else Decimal(1)
-            )
-        elif cleaned["convert_ration"] <= 0:
-            self.add_error("convert_ration", _("折标系数应大于 0。"))
-
         low, high = cleaned.get("value_min"), cleaned.get("value_max")
         if low is not None and high is not None and low > high:
             self.add_error(
@@ -172,16 +214,49 @@ class DataItemForm(forms.ModelForm):
         item.enterprise = self.enterprise
         item.data_code = self.cleaned_data["data_code"]
         item.convert_ration = self.cleaned_data["convert_ration"]
+        item.unit = self.cleaned_data["unit"]
         item.interval_minutes = self.cleaned_data["interval_minutes"]
         if commit:
             item.save()
         return item
 
 
-class ItemImportForm(forms.Form):
+class ItemChangeTermsForm(forms.Form):
+    """What a change during a stable-upload trial needs: the day it counts from and why."""
+
+    effective_on = forms.DateField(
+        label=_("申请生效日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "试运行期间，新增、停用或修改统计类型、间隔、合理值范围需经审核员批准，"
+            "自所填日期起生效；留空为今天（北京时间）。"
+        ),
+    )
+    reason = forms.CharField(
+        label=_("变更原因"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("试运行期间的上述变更必填。"),
+    )
+
+
+class ItemImportForm(ItemChangeTermsForm):
     file = forms.FileField(
         label=_("采集项清单文件"),
         help_text=_("XLSX 或 CSV，列与导出的清单相同；任何一行有误则整份不导入"),
+    )
+    field_order = ["file", "effective_on", "reason"]
+
+
+class ChangeDecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("审核意见"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("驳回时必填。"),
     )
 
 
@@ -287,3 +362,60 @@ class HistoryImportForm(forms.Form):
             "任何一行有误则整份不导入；再次导入将替代上一次导入的数据"
         ),
     )
+
+
+class AnalysisForm(forms.Form):
+    """The item, the aggregation and the period of the 能耗数据分析 page (GET)."""
+
+    item = forms.ModelChoiceField(label=_("数据采集项"), queryset=None, empty_label=None)
+    step = forms.ChoiceField(
+        label=_("汇总方式"),
+        choices=[("slot", _("15 分钟")), ("day", _("按日")), ("month", _("按月"))],
+        initial="day",
+    )
+    start = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data, *, items, default_item=None, **kwargs):
+        data = data.copy() if data else {}
+        super().__init__(data, **kwargs)
+        self.fields["item"].queryset = items
+        if not data.get("item") and default_item is not None:
+            self.data["item"] = default_item
+        if not data.get("step"):
+            self.data["step"] = "day"
+
+    @staticmethod
+    def longest(step: str) -> int:
+        """The longest period, in days, the aggregation ``step`` may show (settings)."""
+        return {
+            "slot": settings.TELEMETRY_ANALYSIS_MAX_DAYS_SLOT,
+            "day": settings.TELEMETRY_ANALYSIS_MAX_DAYS_DAY,
+            "month": settings.TELEMETRY_ANALYSIS_MAX_DAYS_MONTH,
+        }[step]
+
+    def clean(self):
+        cleaned = super().clean()
+        step = cleaned.get("step")
+        if step is None:
+            return cleaned
+        longest = self.longest(step)
+        end = cleaned.get("end") or timezone.localdate()
+        default_span = {"slot": 1, "day": 15, "month": 365}[step]
+        start = cleaned.get("start") or end - timedelta(days=min(default_span, longest) - 1)
+        if start > end:
+            self.add_error("end", _("结束日期不能早于开始日期。"))
+        elif (end - start).days + 1 > longest:
+            self.add_error(
+                "start",
+                _("所选汇总方式一次最多查询 %(n)d 天，请缩短时间段或改用更粗的汇总。")
+                % {"n": longest},
+            )
+        cleaned["start"], cleaned["end"] = start, end
+        # The inputs show the period used, defaults included.
+        self.data["start"], self.data["end"] = start.isoformat(), end.isoformat()
+        return cleaned

@@ -2,7 +2,9 @@
 
 A slot is missing when its period has ended and no reading for it is stored at all (on
 time, backfilled or late): the device may still send it, and once it has, the slot is no
-longer requested even if it now counts as late. The answer comes from ``DailyRollup``
+longer requested even if it now counts as late. Slots are counted only from the item's
+registration (``DataItem.created_at``; the slot in progress then is the first): nothing
+is missing from before an item existed. The answer comes from ``DailyRollup``
 masks (one row per item and day) and the configured items; readings are never scanned.
 
 The same list serves the device (``GET /api/v1/telemetry/gaps``), the enterprise's
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -37,16 +40,44 @@ class Window:
     end: datetime  # exclusive
 
 
+@dataclass(frozen=True)
+class SlotRange:
+    """Consecutive missing slots: ``first`` and ``last`` are slot starts, ``count`` slots."""
+
+    first: datetime
+    last: datetime
+    count: int
+
+    def as_wire(self) -> dict:
+        return {
+            "from": format_wire_time(self.first),
+            "to": format_wire_time(self.last),
+            "count": self.count,
+        }
+
+
 @dataclass
 class ItemGaps:
     item: DataItem
     missing: list[datetime] = field(default_factory=list)
+
+    @cached_property
+    def ranges(self) -> list[SlotRange]:
+        """The missing slots compressed into runs of consecutive slots."""
+        runs: list[SlotRange] = []
+        for slot in self.missing:
+            if runs and _next_slot(self.item, runs[-1].last) == slot:
+                runs[-1] = SlotRange(runs[-1].first, slot, runs[-1].count + 1)
+            else:
+                runs.append(SlotRange(slot, slot, 1))
+        return runs
 
     def as_wire(self) -> dict:
         return {
             "dataCode": self.item.data_code,
             "statType": str(self.item.stat_type),
             "missing": [format_wire_time(slot) for slot in self.missing],
+            "ranges": [run.as_wire() for run in self.ranges],
         }
 
 
@@ -90,6 +121,15 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BEIJING)
 
 
+def _period_start_day(item: DataItem, day: date) -> date:
+    """The first day of the period (day, month or year) of ``item`` that holds ``day``."""
+    if item.stat_type == StatType.MONTHLY:
+        return day.replace(day=1)
+    if item.stat_type == StatType.YEARLY:
+        return day.replace(month=1, day=1)
+    return day
+
+
 def _period_days(item: DataItem, first: date, last: date) -> list[date]:
     """Days of [first, last] that carry a roll-up row for ``item`` (its period starts)."""
     days = []
@@ -103,6 +143,13 @@ def _period_days(item: DataItem, first: date, last: date) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def _next_slot(item: DataItem, slot: datetime) -> datetime:
+    """The start of the slot after ``slot`` (Beijing wall time for daily and longer)."""
+    if item.stat_type == StatType.REALTIME:
+        return slot + timedelta(minutes=item.interval_minutes)
+    return _period_end(item, slot.astimezone(BEIJING))
 
 
 def _period_end(item: DataItem, slot: datetime) -> datetime:
@@ -142,7 +189,8 @@ def find_gaps(items: QuerySet[DataItem], window: Window, now: datetime | None = 
         realtime = item.stat_type == StatType.REALTIME
         bits = 24 * 60 // item.interval_minutes if realtime else 1
         step = timedelta(minutes=item.interval_minutes)
-        for day in _period_days(item, first, last):
+        registered = item.created_at.astimezone(BEIJING).date()
+        for day in _period_days(item, max(first, _period_start_day(item, registered)), last):
             missing = ((1 << bits) - 1) & ~received.get((item.pk, day), 0)
             while missing:
                 low = missing & -missing
@@ -151,7 +199,10 @@ def find_gaps(items: QuerySet[DataItem], window: Window, now: datetime | None = 
                 slot = _midnight(day) + step * index if realtime else _midnight(day)
                 if slot < window.start or slot >= window.end:
                     continue
-                if _period_end(item, slot) > now:
+                ends = _period_end(item, slot)
+                if ends <= item.created_at:
+                    continue  # the slot ended before the item was registered
+                if ends > now:
                     break  # later bits are later slots: none of them has ended yet
                 gaps.missing.append(slot)
         if gaps.missing:

@@ -7,11 +7,12 @@ with one SQL statement (:data:`_STAGED_INSERT`), so the cost per upload is a row
 task (one worker drains only ~450 tasks/s), and no reading passes through Python on its way
 in.
 
-Duplicates change nothing: readings are inserted with ``ON CONFLICT DO NOTHING`` on
-(slot, item), so the first valid reading of a slot stands. Updating instead would let a
-late resend rewrite the value the trial already judged and its arrival class; a
-different value for a slot stays on record in the raw body of the batch that carried it,
-and the receipt counts it as a duplicate.
+Last write wins, with history (SPEC §9, ADR 0006): new slots are inserted with ``ON
+CONFLICT DO NOTHING`` on (slot, item); when some readings of the write met a stored slot,
+one more statement (``telemetry.corrections``) replaces the stored reading with a later
+received one whose value or valid flag differs (a correction: the old reading is kept as a
+``ReadingRevision``, the slot takes the correction's arrival class) and leaves it alone for
+an exact repeat or a reading received before it (duplicates, which change nothing).
 
 Two write paths, one behaviour (docs/decisions/0006-telemetry-ingestion.md): the staged
 SQL on PostgreSQL, and :func:`_insert_portable` on other databases (the SQLite demo and
@@ -34,10 +35,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import bulk, rollups
+from . import bulk, corrections, rollups
 from .models import BatchStatus, DataItem, EndDevice, Reading, UploadBatch
 from .protocol import EnvelopeError, ParsedReading, band_text, parse_envelope, validate_records
-from .services.connection import start_trials
+from .services.connection import record_connected, start_trials
 from .staging import item_specs, specs_by_id, stage
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,9 @@ def claim_size() -> int:
 class StoreResult:
     stored: int = 0
     duplicates: int = 0
-    # Per batch (None: readings without one), [stored, duplicates] and the staged readings
-    # the write refused (the item changed since they were checked).
+    corrected: int = 0
+    # Per batch (None: readings without one), [stored, duplicates, corrected] and the staged
+    # readings the write refused (the item changed since they were checked).
     by_batch: dict[int | None, list[int]] = field(default_factory=dict)
     refusals: dict[int | None, list[dict]] = field(default_factory=dict)
 
@@ -77,8 +79,10 @@ class _Source:
 def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], received_at, batch=None):
     """Store readings of one enterprise received at ``received_at``; returns StoreResult.
 
-    They are staged as an upload's are and written by the same path. The first reading of
-    a slot wins; repeats (here or of a stored slot) change nothing and count as duplicates.
+    They are staged as an upload's are and written by the same path: a reading of a stored
+    slot received later with another value or valid flag corrects it (history kept); exact
+    repeats, and repeats of a slot within ``parsed_readings`` (the first stands), change
+    nothing and count as duplicates.
     """
     unique: dict[tuple[datetime, int], ParsedReading] = {}
     for reading in parsed_readings:
@@ -178,48 +182,76 @@ def _parse_unstaged(batches: list[UploadBatch]) -> dict[int, tuple[list[list], l
 
 
 def _write(sources: list[_Source]) -> StoreResult:
-    """Insert the staged readings of ``sources``, update roll-ups, start trials (in a
-    transaction)."""
-    if connection.vendor == "postgresql":
+    """Store the staged readings of ``sources``: insert new slots, correct stored ones,
+    update roll-ups, start trials (in a transaction)."""
+    postgresql = connection.vendor == "postgresql"
+    checked = None
+    if postgresql:
         rows = _insert_staged(sources)
     else:
-        rows = _insert_portable(sources)
+        checked = _check_portable(sources)
+        rows = _insert_portable(sources, checked)
     received = {s.batch_id: s.received_at for s in sources}
-    stored_by_source: dict[int | None, int] = defaultdict(int)
-    refused_by_source: dict[int | None, int] = defaultdict(int)
+    # Per source: [stored, refused, corrected]; the rest of its readings are duplicates.
+    counts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     refusals: dict[int | None, list[dict]] = {}
     shapes: dict[int, rollups.ItemShape] = {}
-    slots: dict[int, datetime] = {}
-    readings = []
+    # Per (item, slot epoch): the slot's arrival class, validity, and whether it replaces
+    # a stored reading (its old roll-up bits are cleared).
+    slots: dict[tuple[int, int], tuple[int, bool, bool]] = {}
     first_at: dict[int, datetime] = {}  # per enterprise, its earliest valid upload here
+
+    def take(batch_id, item_id, epoch, arrival, valid, enterprise_id, stat_type, interval):
+        if item_id not in shapes:
+            shapes[item_id] = rollups.ItemShape(enterprise_id, stat_type, interval)
+        # Only readings an end device uploaded (they carry their batch) start a trial.
+        if valid and batch_id is not None:
+            at = received[batch_id]
+            if enterprise_id not in first_at or at < first_at[enterprise_id]:
+                first_at[enterprise_id] = at
+
     for ok, batch_id, item_id, *rest in rows:
         if ok:
-            epoch, arrival, valid, enterprise_id, stat_type, interval = rest[:6]
-            slot = slots.get(epoch)
-            if slot is None:
-                slot = slots[epoch] = datetime.fromtimestamp(epoch, UTC)
-            if item_id not in shapes:
-                shapes[item_id] = rollups.ItemShape(enterprise_id, stat_type, interval)
-            readings.append((item_id, slot, arrival, valid))
-            stored_by_source[batch_id] += 1
-            # Only readings an end device uploaded (they carry their batch) start a trial.
-            if valid and batch_id is not None:
-                at = received[batch_id]
-                if enterprise_id not in first_at or at < first_at[enterprise_id]:
-                    first_at[enterprise_id] = at
+            epoch, arrival, valid = rest[:3]
+            take(batch_id, item_id, *rest[:6])
+            slots[(item_id, epoch)] = (arrival, valid, False)
+            counts[batch_id][0] += 1
         else:
-            refused_by_source[batch_id] += 1
+            counts[batch_id][1] += 1
             refusals.setdefault(batch_id, []).append(_late_refusal(item_id, rest))
+    settled = sum(c[0] + c[1] for c in counts.values())
+    if settled < sum(s.count for s in sources):
+        # Some readings met a stored slot (or one stored by an earlier source just now).
+        if postgresql:
+            fixes = corrections.correct_staged(CHECKED, _staged_params(sources))
+        else:
+            fixes = corrections.correct_portable(checked[0])
+        for batch_id, item_id, epoch, arrival, valid, *facts in fixes:
+            take(batch_id, item_id, epoch, arrival, valid, *facts)
+            # The last correction of a slot is what it holds. A slot stored before this
+            # write has its old bits cleared; one inserted by it had none.
+            prior = slots.get((item_id, epoch))
+            slots[(item_id, epoch)] = (arrival, valid, True if prior is None else prior[2])
+            counts[batch_id][2] += 1
+    readings = []
+    when: dict[int, datetime] = {}
+    for (item_id, epoch), (arrival, valid, replaces) in slots.items():
+        slot = when.get(epoch)
+        if slot is None:
+            slot = when[epoch] = datetime.fromtimestamp(epoch, UTC)
+        readings.append((item_id, slot, arrival, valid, replaces))
     rollups.apply(rollups.collect(readings, shapes), shapes)
     start_trials(first_at)
+    record_connected(first_at)
 
     result = StoreResult(refusals=refusals)
     for source in sources:
-        stored = stored_by_source[source.batch_id]
-        duplicates = source.count - stored - refused_by_source[source.batch_id]
-        result.by_batch[source.batch_id] = [stored, duplicates]
+        stored, refused, corrected = counts[source.batch_id]
+        duplicates = source.count - stored - refused - corrected
+        result.by_batch[source.batch_id] = [stored, duplicates, corrected]
         result.stored += stored
         result.duplicates += duplicates
+        result.corrected += corrected
     return result
 
 
@@ -227,19 +259,20 @@ def _write(sources: list[_Source]) -> StoreResult:
 # trip per row through Python: unpacked from the batches' JSON (or from rows staged just
 # now, passed as parameters: batches stored without staged readings, readings filed by
 # hand), checked against the items as they are now, inserted in key order (concurrent
-# writers lock in the same order; of two arrivals of one key the earlier batch wins) with
-# ON CONFLICT DO NOTHING. The result is the stored rows (with the shape of their item, for
-# the roll-ups; a source never holds one item and slot twice) and the rows the check
-# refused. ``_insert_portable`` does the same on other databases, with the same result rows.
+# writers lock in the same order; of two arrivals of one key the earlier batch is
+# inserted, and ``telemetry.corrections`` settles the later one) with ON CONFLICT DO
+# NOTHING. The result is the stored rows (with the shape of their item, for the roll-ups)
+# and the rows the check refused. ``_insert_portable`` does the same on other databases,
+# with the same result rows.
 #
 # The check: the item still exists and is active, has the statType and interval the
 # reading was checked against at upload, and the value is inside its current band. An
 # upload may have been checked against a copy of the item table up to
 # TELEMETRY_ITEM_CACHE_SECONDS old; this is where such a reading is refused.
-_STAGED_INSERT = """
+CHECKED = f"""
 WITH source AS (
     SELECT b.id, b.received_at, b.staged_readings AS rows
-    FROM {batch} b WHERE b.id = ANY(%(ids)s)
+    FROM {UploadBatch._meta.db_table} b WHERE b.id = ANY(%(ids)s)
     UNION ALL
     SELECT * FROM unnest(
         %(parsed_ids)s::bigint[], %(parsed_received)s::timestamptz[], %(parsed_rows)s::jsonb[]
@@ -257,8 +290,12 @@ WITH source AS (
                AND (d.value_max IS NULL OR s.value <= d.value_max) AS ok,
            d.enterprise_id, d.is_active, d.stat_type AS item_stat_type,
            d.interval_minutes AS item_interval, d.value_min, d.value_max
-    FROM staged s LEFT JOIN {item} d ON d.id = s.item_id
-), stored AS (
+    FROM staged s LEFT JOIN {DataItem._meta.db_table} d ON d.id = s.item_id
+)"""
+
+_STAGED_INSERT = (
+    CHECKED
+    + """, stored AS (
     INSERT INTO {reading} (slot, item_id, value, valid, arrival, received_at, batch_id)
     SELECT slot, item_id, value, valid, arrival, received_at, batch_id FROM checked WHERE ok
     ORDER BY slot, item_id, received_at, batch_id
@@ -275,35 +312,35 @@ UNION ALL
 SELECT false, batch_id, item_id, idx, stat_type, is_active, enterprise_id, item_stat_type,
        item_interval, value, value_min, value_max
 FROM checked WHERE NOT ok
-"""
+""".replace("{reading}", Reading._meta.db_table)
+)
 
 
-def _insert_staged(sources: list[_Source]) -> list[tuple]:
-    """PostgreSQL: :data:`_STAGED_INSERT` over ``sources``; its result rows."""
+def _staged_params(sources: list[_Source]) -> dict:
     from psycopg.types.json import Jsonb
 
-    sql = _STAGED_INSERT.format(
-        batch=UploadBatch._meta.db_table,
-        item=DataItem._meta.db_table,
-        reading=Reading._meta.db_table,
-    )
     parsed = [s for s in sources if s.rows is not None]
-    params = {
+    return {
         "ids": [s.batch_id for s in sources if s.rows is None],
         "parsed_ids": [s.batch_id for s in parsed],
         "parsed_received": [s.received_at for s in parsed],
         "parsed_rows": [Jsonb(s.rows) for s in parsed],
     }
+
+
+def _insert_staged(sources: list[_Source]) -> list[tuple]:
+    """PostgreSQL: :data:`_STAGED_INSERT` over ``sources``; its result rows."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_STAGED_INSERT, _staged_params(sources))
         return cursor.fetchall()
 
 
-def _insert_portable(sources: list[_Source]) -> list[tuple]:
-    """Other databases: what :data:`_STAGED_INSERT` does, in Python, with its result rows.
+def _check_portable(sources: list[_Source]) -> tuple[list[tuple], list[tuple]]:
+    """Other databases: the check of :data:`CHECKED`, in Python.
 
-    The same check against the items as they are now, the same first-arrival rule (key
-    order, the earlier batch first), the same refusal facts for ``_late_refusal``.
+    The readings that pass, as ``(source, item_id, epoch, value, valid, arrival,
+    enterprise_id, statType, interval)``, and the result rows of those refused, with the
+    refusal facts for ``_late_refusal``.
     """
     in_db = dict(
         UploadBatch.objects.filter(
@@ -325,10 +362,8 @@ def _insert_portable(sources: list[_Source]) -> list[tuple]:
         "value_max",
     )
     items = {pk: facts for pk, *facts in item_rows}
-    result: list[tuple] = []
-    accepted: dict[tuple[int, int], tuple] = {}  # (slot epoch, item) -> first arrival
-    # Key order, and of two arrivals of one key the earlier (then the lower batch id) wins.
-    staged.sort(key=lambda s: (s[1][2], s[1][1], s[0].received_at, s[0].batch_id or 0))
+    passed: list[tuple] = []
+    refused: list[tuple] = []
     for source, (index, item_id, epoch, value, valid, arrival, stat_type, interval) in staged:
         value = Decimal(value)
         enterprise_id, is_active, item_stat_type, item_interval, low, high = items.get(
@@ -341,10 +376,28 @@ def _insert_portable(sources: list[_Source]) -> list[tuple]:
             and (low is None or value >= low)
             and (high is None or value <= high)
         ):
-            accepted.setdefault((epoch, item_id), (source, value, valid, arrival, enterprise_id))
+            passed.append(
+                (source, item_id, epoch, value, valid, arrival, enterprise_id, stat_type, interval)
+            )
         else:
             facts = (index, stat_type, is_active, enterprise_id, item_stat_type, item_interval)
-            result.append((False, source.batch_id, item_id, *facts, value, low, high))
+            refused.append((False, source.batch_id, item_id, *facts, value, low, high))
+    return passed, refused
+
+
+def _insert_portable(sources: list[_Source], checked=None) -> list[tuple]:
+    """Other databases: what :data:`_STAGED_INSERT` does, in Python, with its result rows.
+
+    The same check against the items as they are now (:func:`_check_portable`), the same
+    first-arrival insert (key order, the earlier batch first).
+    """
+    passed, refused = checked or _check_portable(sources)
+    accepted: dict[tuple[int, int], tuple] = {}  # (slot epoch, item) -> first arrival
+    # Key order, and of two arrivals of one key the earlier (then the lower batch id) wins.
+    for candidate in sorted(
+        passed, key=lambda c: (c[2], c[1], c[0].received_at, c[0].batch_id or 0)
+    ):
+        accepted.setdefault((candidate[2], candidate[1]), candidate)
     slots = {epoch: datetime.fromtimestamp(epoch, UTC) for epoch, _item in accepted}
     existing = set(
         Reading.objects.filter(
@@ -363,12 +416,13 @@ def _insert_portable(sources: list[_Source]) -> list[tuple]:
                 received_at=source.received_at,
                 batch_id=source.batch_id,
             )
-            for (epoch, item_id), (source, value, valid, arrival, _enterprise) in new.items()
+            for (epoch, item_id), (source, _i, _e, value, valid, arrival, *_rest) in new.items()
         ],
         ignore_conflicts=True,
     )
-    for (epoch, item_id), (source, _value, valid, arrival, enterprise_id) in new.items():
-        _enterprise, _active, stat_type, interval, _low, _high = items[item_id]
+    result = list(refused)
+    for (epoch, item_id), (source, _i, _e, _v, valid, arrival, *facts) in new.items():
+        enterprise_id, stat_type, interval = facts
         row = (epoch, arrival, valid, enterprise_id, stat_type, interval, None, None, None)
         result.append((True, source.batch_id, item_id, *row))
     return result
@@ -400,10 +454,11 @@ def _finish(batches, result: StoreResult) -> None:
     """Mark the batches stored with their counts, and when their devices were last seen."""
     now = timezone.now()
     for batch in batches:
-        stored, duplicates = result.by_batch.get(batch.pk, (0, 0))
+        stored, duplicates, corrected = result.by_batch.get(batch.pk, (0, 0, 0))
         batch.status = BatchStatus.STORED
         batch.stored_count = stored
         batch.duplicate_count = duplicates
+        batch.corrected_count = corrected
         batch.stored_at = now
         batch.staged_readings = None
         if batch.pk in result.refusals:
@@ -411,7 +466,15 @@ def _finish(batches, result: StoreResult) -> None:
     bulk.bulk_update(
         UploadBatch,
         batches,
-        ["status", "stored_count", "duplicate_count", "stored_at", "rejections", "staged_readings"],
+        [
+            "status",
+            "stored_count",
+            "duplicate_count",
+            "corrected_count",
+            "stored_at",
+            "rejections",
+            "staged_readings",
+        ],
     )
     last_seen: dict[int, datetime] = {}
     for batch in batches:
@@ -426,7 +489,7 @@ def _finish(batches, result: StoreResult) -> None:
 
 def ingest_pending(max_rounds: int = 100) -> dict:
     """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims)."""
-    batches = stored = duplicates = 0
+    batches = stored = duplicates = corrected = 0
     limit = claim_size()
     for _round in range(max_rounds):
         ids = claim_batches(limit)
@@ -436,8 +499,9 @@ def ingest_pending(max_rounds: int = 100) -> dict:
         batches += len(ids)
         stored += result.stored
         duplicates += result.duplicates
+        corrected += result.corrected
         if len(ids) < limit:
             # Everything queued when the claim looked was taken; a batch committed since
             # has queued a drain of its own (schedule_ingestion), so no need to look again.
             break
-    return {"batches": batches, "stored": stored, "duplicates": duplicates}
+    return {"batches": batches, "stored": stored, "duplicates": duplicates, "corrected": corrected}

@@ -8,7 +8,7 @@ with the expected slots taken from the configured items.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -24,7 +24,7 @@ from .models import (
     UploadBatch,
 )
 from .services.trial import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
-from .timeslots import StatType
+from .timeslots import BEIJING, StatType
 
 # Board columns: ?sort=<key> or ?sort=-<key>.
 BOARD_SORTS = {
@@ -56,7 +56,7 @@ def trial_summary(enterprise) -> dict:
         "run": run,
         "run_rate": percent(run.success_rate) if run else "—",
         "trial_days": trial_days(),
-        "integration_done": bool(connection and connection.first_reading_at),
+        "integration_done": bool(connection and connection.connected_at),
     }
 
 
@@ -95,8 +95,26 @@ def trial_board(connections, sort: str = "-rate"):
     return rows, sort
 
 
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    return start, start + timedelta(days=1)
+
+
+def expected_since_registration(stat_type: int, interval: int, created_at, day: date) -> int:
+    """Slots of ``day`` an item registered at ``created_at`` owes: none before its
+    registration day, on that day those from the slot in progress at registration on."""
+    start, end = _day_bounds(day)
+    if created_at >= end:
+        return 0
+    full = slots_per_day(stat_type, interval)
+    if created_at <= start or stat_type != StatType.REALTIME:
+        return full
+    return full - int((created_at - start) / timedelta(minutes=interval))
+
+
 def item_completeness(enterprise, days: int = 14, today: date | None = None) -> dict:
-    """Chart data: each active real-time/daily item's completeness per day, in percent."""
+    """Chart data: each active real-time/daily item's completeness per day, in percent,
+    counted from the item's registration (days before it have no value)."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
     items = list(
@@ -113,16 +131,14 @@ def item_completeness(enterprise, days: int = 14, today: date | None = None) -> 
     labels = [(first + timedelta(days=n)) for n in range(days)]
     datasets = []
     for item in items:
-        expected = slots_per_day(item.stat_type, item.interval_minutes)
-        datasets.append(
-            {
-                "label": item.name,
-                "data": [
-                    round(100 * min(received.get((item.pk, day), 0), expected) / expected, 1)
-                    for day in labels
-                ],
-            }
-        )
+        data = []
+        for day in labels:
+            expected = expected_since_registration(
+                item.stat_type, item.interval_minutes, item.created_at, day
+            )
+            got = min(received.get((item.pk, day), 0), expected)
+            data.append(round(100 * got / expected, 1) if expected else None)
+        datasets.append({"label": item.name, "data": data})
     return {"labels": [d.strftime("%m-%d") for d in labels], "datasets": datasets}
 
 
@@ -133,6 +149,33 @@ def expected_per_day(enterprise_ids) -> dict[int, int]:
         enterprise_id: sum(n * slots_per_day(*kind) for kind, n in kinds.items())
         for enterprise_id, kinds in expected_kinds(enterprise_ids).items()
     }
+
+
+def expected_on(enterprise_ids, day: date) -> dict[int, int]:
+    """Expected real-time and daily slots of ``day`` for each enterprise, counted from each
+    active item's registration: items registered before the day are counted in SQL by
+    kind; the few registered during it owe the slots from their registration on."""
+    start, end = _day_bounds(day)
+    items = DataItem.objects.filter(
+        enterprise_id__in=enterprise_ids,
+        is_active=True,
+        stat_type__in=JUDGED_STAT_TYPES,
+        created_at__lt=end,
+    )
+    expected: dict[int, int] = defaultdict(int)
+    kinds = (
+        items.filter(created_at__lte=start)
+        .values_list("enterprise_id", "stat_type", "interval_minutes")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for enterprise_id, stat_type, interval, n in kinds:
+        expected[enterprise_id] += n * slots_per_day(stat_type, interval)
+    for enterprise_id, stat_type, interval, created_at in items.filter(
+        created_at__gt=start
+    ).values_list("enterprise_id", "stat_type", "interval_minutes", "created_at"):
+        expected[enterprise_id] += expected_since_registration(stat_type, interval, created_at, day)
+    return dict(expected)
 
 
 def received_on(enterprise_ids, day: date) -> dict[int, int]:
@@ -150,7 +193,9 @@ def received_on(enterprise_ids, day: date) -> dict[int, int]:
 
 
 def region_health(enterprises, today: date | None = None) -> list[dict]:
-    """One row per enterprise: connection state, yesterday's completeness, open alarms."""
+    """One row per enterprise: connection state, yesterday's completeness (counted from
+    each item's registration; none for an enterprise whose items did not exist yet, so
+    it does not pull the region's average down), open alarms."""
     today = today or timezone.localdate()
     yesterday = today - timedelta(days=1)
     rows = list(
@@ -161,7 +206,7 @@ def region_health(enterprises, today: date | None = None) -> list[dict]:
         .order_by("name")
     )
     ids = [e.pk for e in rows]
-    expected = expected_per_day(ids)
+    expected = expected_on(ids, yesterday)
     received = received_on(ids, yesterday)
     result = []
     for enterprise in rows:

@@ -18,6 +18,7 @@ from .models import (
     DataItem,
     EndDevice,
     HistoricalEnergyImport,
+    ItemChangeRequest,
     OutageNotice,
     TrialRun,
     UploadBatch,
@@ -40,6 +41,12 @@ def devices_visible_to(user) -> QuerySet[EndDevice]:
 
 def data_items_visible_to(user) -> QuerySet[DataItem]:
     return scope_to_enterprises(DataItem.objects.select_related("enterprise"), user)
+
+
+def item_changes_visible_to(user) -> QuerySet[ItemChangeRequest]:
+    return scope_to_enterprises(
+        ItemChangeRequest.objects.select_related("enterprise", "item", "requested_by"), user
+    )
 
 
 def upload_batches_visible_to(user) -> QuerySet[UploadBatch]:

@@ -174,6 +174,9 @@ def _required_text(data: dict[str, Any], name: str) -> str:
         raise EnvelopeError(name, f"缺少必填字段 {name}")
     if type(value) is not str or not value:
         raise EnvelopeError(name, f"{name} 应为非空字符串")
+    if not value.isprintable():
+        # A control character (NUL above all) cannot be stored or echoed back safely.
+        raise EnvelopeError(name, f"{name} 含有控制字符")
     return value
 
 

@@ -8,9 +8,12 @@ rows it touches; the Python work is over the incoming readings only, never over 
 Daily items use bit 0 of their day. Monthly and yearly items keep one row on the first day
 of their period, with ``expected`` 1.
 
-A slot is counted once, in its best class: on time beats backfilled beats late. Repeats of a
-reading are not stored (see ``telemetry.ingest``), so this only matters when two workers
-store the same slot from two different batches at the same moment.
+A corrected slot (a later reading replaced the stored one: ``telemetry.corrections``)
+moves: its bit is cleared from every class and from the suspect mask, then set again from
+the correction, so it counts in the correction's arrival class and validity alone.
+Otherwise a slot is counted once, in its best class: on time beats backfilled beats late
+(exact repeats are not stored, so this only matters for bits set by an older version of
+this code).
 """
 
 from __future__ import annotations
@@ -64,13 +67,16 @@ def to_hex(bits: int) -> str:
 class Bits:
     """Incoming bits for one (item, day), by arrival class."""
 
-    __slots__ = ("backfilled", "late", "on_time", "suspect")
+    __slots__ = ("backfilled", "clear", "late", "on_time", "suspect")
 
     def __init__(self):
-        self.on_time = self.backfilled = self.late = self.suspect = 0
+        self.on_time = self.backfilled = self.late = self.suspect = self.clear = 0
 
-    def add(self, bit: int, arrival: int, valid: bool) -> None:
+    def add(self, bit: int, arrival: int, valid: bool, replaces: bool = False) -> None:
+        """Set the slot's bit; ``replaces``: a correction, whose old bits are cleared first."""
         flag = 1 << bit
+        if replaces:
+            self.clear |= flag
         if arrival == ArrivalClass.ON_TIME:
             self.on_time |= flag
         elif arrival == ArrivalClass.BACKFILLED:
@@ -82,13 +88,13 @@ class Bits:
 
 
 def collect(
-    readings: Iterable[tuple[int, datetime, int, bool]], shapes: dict[int, ItemShape]
+    readings: Iterable[tuple[int, datetime, int, bool, bool]], shapes: dict[int, ItemShape]
 ) -> dict[tuple[int, date], Bits]:
-    """Group (item_id, slot, arrival, valid) tuples into bits per (item, day)."""
+    """Group (item_id, slot, arrival, valid, replaces) tuples into bits per (item, day)."""
     touched: dict[tuple[int, date], Bits] = {}
     # Few distinct (shape, slot) pairs per write: the calendar work is done once per pair.
     positions: dict[tuple[ItemShape, datetime], tuple[date, int]] = {}
-    for item_id, slot, arrival, valid in readings:
+    for item_id, slot, arrival, valid, replaces in readings:
         shape = shapes[item_id]
         place = positions.get((shape, slot))
         if place is None:
@@ -97,12 +103,12 @@ def collect(
         bits = touched.get((item_id, day))
         if bits is None:
             bits = touched[(item_id, day)] = Bits()
-        bits.add(bit, arrival, valid)
+        bits.add(bit, arrival, valid, replaces)
     return touched
 
 
 def apply(touched: dict[tuple[int, date], Bits], shapes: dict[int, ItemShape]) -> int:
-    """OR the incoming bits into the roll-up rows; returns the number of rows written.
+    """Merge the incoming bits into the roll-up rows; returns the number of rows written.
 
     Rows are created if missing, then locked in (item, day) order, so two workers touching
     overlapping rows queue behind each other instead of deadlocking.
@@ -203,11 +209,13 @@ def _apply_postgresql(
 
 
 def merged(masks, bits: Bits) -> tuple | None:
-    """The four masks OR-ed with ``bits`` and their counts, or None when nothing changes."""
-    on_time = to_int(masks[0]) | bits.on_time
-    backfilled = (to_int(masks[1]) | bits.backfilled) & ~on_time
-    late = (to_int(masks[2]) | bits.late) & ~(on_time | backfilled)
-    suspect = to_int(masks[3]) | bits.suspect
+    """The four masks without the corrected slots' old bits (``bits.clear``), OR-ed with
+    ``bits``, and their counts; None when nothing changes."""
+    keep = ~bits.clear
+    on_time = (to_int(masks[0]) & keep) | bits.on_time
+    backfilled = ((to_int(masks[1]) & keep) | bits.backfilled) & ~on_time
+    late = ((to_int(masks[2]) & keep) | bits.late) & ~(on_time | backfilled)
+    suspect = (to_int(masks[3]) & keep) | bits.suspect
     new = (to_hex(on_time), to_hex(backfilled), to_hex(late), to_hex(suspect))
     if new == tuple(masks):
         return None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import energy_history, monitoring, registry
+from .views import analysis, corrections, energy_history, item_changes, monitoring, registry
 
 app_name = "telemetry"
 
@@ -29,6 +29,17 @@ urlpatterns = [
     path("devices/<int:pk>/edit/", registry.device_edit, name="device_edit"),
     path("items/<int:pk>/", registry.item_detail, name="item_detail"),
     path("items/<int:pk>/edit/", registry.item_edit, name="item_edit"),
+    # Item changes during a trial (waiting for a reviewer)
+    path("item-changes/", item_changes.item_change_list, name="item_change_list"),
+    path("item-changes/<int:pk>/", item_changes.item_change_detail, name="item_change_detail"),
+    path(
+        "item-changes/<int:pk>/approve/",
+        item_changes.item_change_approve,
+        name="item_change_approve",
+    ),
+    path(
+        "item-changes/<int:pk>/reject/", item_changes.item_change_reject, name="item_change_reject"
+    ),
     # Monitoring: filings, outages, upload health, trials, the region
     path("filings/", monitoring.filing_list, name="filing_list"),
     path("outages/", monitoring.outage_list, name="outage_list"),
@@ -37,6 +48,11 @@ urlpatterns = [
     path("monitoring/<int:pk>/", monitoring.enterprise_monitoring, name="enterprise_monitoring"),
     path("monitoring/<int:pk>/live/", monitoring.monitoring_live, name="monitoring_live"),
     path("monitoring/<int:pk>/gaps/", monitoring.enterprise_gaps, name="enterprise_gaps"),
+    path(
+        "monitoring/<int:pk>/corrections/",
+        corrections.enterprise_corrections,
+        name="enterprise_corrections",
+    ),
     path("trials/", monitoring.trial_board, name="trial_board"),
     path("trials/<int:pk>/", monitoring.trial_detail, name="trial_detail"),
     path(
@@ -50,6 +66,9 @@ urlpatterns = [
         name="restart_trial",
     ),
     path("region/", monitoring.region_health, name="region_health"),
+    # 能耗数据分析: the uploaded energy values
+    path("analysis/", analysis.analysis_home, name="analysis_home"),
+    path("analysis/<int:pk>/", analysis.enterprise_analysis, name="enterprise_analysis"),
     # Historical energy data
     path("history/<int:enterprise_pk>/", energy_history.history_page, name="history"),
     path(

@@ -52,6 +52,14 @@ def outsider(other_enterprise):
 
 
 @pytest.fixture
+def pending(db):
+    """An enterprise whose registration awaits review, with one member."""
+    enterprise = EnterpriseFactory(registration_status="pending")
+    member_of(enterprise)
+    return enterprise
+
+
+@pytest.fixture
 def reviewer(db):
     return ReviewerFactory()
 

@@ -13,6 +13,7 @@ from portal.attachments import DOCUMENTS, IMAGES, PDF, save_attachment
 from portal.models import AuditEvent, Enterprise, Stage
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.permissions import can_file_for
+from portal.queueing import enqueue_on_commit
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
@@ -252,5 +253,5 @@ def approve_application(application, actor, comment="") -> AccessApplication:
         enterprise = approved.enterprise
         open_vpn_account(enterprise, actor)
         advance_stage(enterprise, Stage.CONNECTION)
-        transaction.on_commit(partial(send_integration_pack.delay, approved.pk))
+        enqueue_on_commit(send_integration_pack, approved.pk)
     return approved

@@ -19,7 +19,9 @@ register_events(
         "enterprise_registered": _("企业注册"),
         "registration_approved": _("注册审核通过"),
         "registration_rejected": _("注册审核未通过"),
+        "registration_rejection_overturned": _("撤销注册退回决定并通过"),
         "enterprise_updated": _("企业信息修改"),
+        "login_lockout_lifted": _("解除登录锁定"),
         "member_added": _("添加企业成员"),
         "attachment_uploaded": _("上传附件"),
     }

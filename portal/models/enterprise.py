@@ -87,12 +87,22 @@ class Enterprise(FSMModelMixin, models.Model):
 
     @transition(
         registration_status,
-        source=[RegistrationStatus.PENDING, RegistrationStatus.REJECTED],
+        source=RegistrationStatus.PENDING,
         target=RegistrationStatus.APPROVED,
         permission=staff_reviewer_permission,
     )
     def approve_registration(self, actor=None):
         """A reviewer confirms the enterprise is a key unit; its members may then file."""
+
+    @transition(
+        registration_status,
+        source=RegistrationStatus.REJECTED,
+        target=RegistrationStatus.APPROVED,
+        permission=staff_reviewer_permission,
+    )
+    def overturn_rejection(self, actor=None):
+        """A reviewer reverses an earlier refusal, on purpose and with a reason: never the
+        side effect of approving from a page that still showed the registration pending."""
 
     @transition(
         registration_status,

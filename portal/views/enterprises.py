@@ -10,13 +10,15 @@ from ..access import enterprise_user, government, grant_access, reviewer
 from ..forms import DecisionForm, EnterpriseForm
 from ..models import AuditEvent, Region, RegistrationStatus, Stage
 from ..permissions import (
+    attachments_visible_to,
+    audit_events_visible_to,
     can_edit_enterprise,
     enterprises_visible_to,
     get_enterprise_or_404,
-    is_staff_reviewer,
     locked_enterprise_fields,
 )
-from ..services import approve_registration, reject_registration
+from ..roles import is_government_viewer, is_staff_reviewer
+from ..services import approve_registration, overturn_rejection, reject_registration
 from ..workflow import TransitionRefused
 
 
@@ -65,8 +67,11 @@ def enterprise_detail(request, pk):
         {
             "enterprise": enterprise,
             "members": enterprise.memberships.select_related("user"),
-            "attachments": enterprise.attachments.all()[:20],
-            "events": AuditEvent.objects.filter(enterprise=enterprise).select_related("actor")[:50],
+            # Through the scopers: a region's viewer sees neither the application materials
+            # and scheme documents nor the audit trail (DESIGN §1).
+            "attachments": attachments_visible_to(request.user).filter(enterprise=enterprise)[:20],
+            "events": audit_events_visible_to(request.user).filter(enterprise=enterprise)[:50],
+            "show_timeline": not is_government_viewer(request.user),
             "can_edit": can_edit_enterprise(request.user, enterprise),
             "can_review": is_staff_reviewer(request.user)
             and enterprise.registration_status != RegistrationStatus.APPROVED,
@@ -105,6 +110,9 @@ def enterprise_decide(request, pk, decision):
     try:
         if decision == "approve":
             approve_registration(enterprise, request.user, comment)
+            messages.success(request, _("已通过“%(name)s”的注册。") % {"name": enterprise.name})
+        elif decision == "overturn":
+            overturn_rejection(enterprise, request.user, comment)
             messages.success(request, _("已通过“%(name)s”的注册。") % {"name": enterprise.name})
         else:
             reject_registration(enterprise, request.user, comment)

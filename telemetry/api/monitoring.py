@@ -45,6 +45,15 @@ _GAPS = inline_serializer(
                 "dataCode": serializers.CharField(),
                 "statType": serializers.CharField(),
                 "missing": serializers.ListField(child=serializers.CharField()),
+                "ranges": inline_serializer(
+                    "GapRange",
+                    {
+                        "from": serializers.CharField(),
+                        "to": serializers.CharField(),
+                        "count": serializers.IntegerField(),
+                    },
+                    many=True,
+                ),
             },
             many=True,
         ),
@@ -58,7 +67,10 @@ class DeviceGapsView(APIView):
     Signed like every device request: ``X-Cert-Serial`` and ``X-Signature`` over the request
     target (path and query string, exactly as sent). ``from``/``to`` are ``yyyy-MM-dd``
     (``to`` then includes that day) or ``yyyy-MM-dd HH:mm:ss`` Beijing time (``to``
-    exclusive); the window may span at most TELEMETRY_GAPS_MAX_DAYS days.
+    exclusive); the window may span at most TELEMETRY_GAPS_MAX_DAYS days. Each item lists
+    its missing slots (``missing``) and the same slots as runs of consecutive slots
+    (``ranges``: first and last slot start, count); slots before the item's registration
+    are never missing.
     """
 
     authentication_classes: list = []

@@ -8,6 +8,7 @@ page form.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -22,6 +23,8 @@ from portal.permissions import enterprises_visible_to, own_enterprise
 from ..models import EndDevice
 from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
 from ..services.importexport import KEYS, bind_item_form, lookups
+from ..services.item_changes import save_item_change
+from .item_changes import ChangeRequestSerializer
 
 
 def _certificate_status(revoked_at, not_after) -> str | None:
@@ -157,8 +160,12 @@ class ItemSerializer(serializers.Serializer):
     dataCode = serializers.CharField(help_text="18 位数据采集项编码，六段：2+2+4+2+4+4")
     name = serializers.CharField()
     energyCode = serializers.CharField(required=False, allow_blank=True)
-    convertRation = serializers.CharField(required=False, allow_blank=True)
-    unit = serializers.CharField()
+    convertRation = serializers.CharField(
+        required=False, allow_blank=True, help_text="折标系数；留空则取能源品种字典的值"
+    )
+    unit = serializers.CharField(
+        required=False, allow_blank=True, help_text="计量单位；留空则取能源品种的单位"
+    )
     statType = serializers.IntegerField(required=False, help_text="0 实时 1 日 2 月 3 年")
     interval = serializers.IntegerField(required=False, help_text="15、30 或 60（实时）")
     scope = serializers.IntegerField(required=False)
@@ -170,6 +177,17 @@ class ItemSerializer(serializers.Serializer):
     instrument = serializers.CharField(required=False, allow_blank=True)
     deviceSerial = serializers.CharField(required=False, allow_blank=True)
     isActive = serializers.BooleanField(required=False, default=True)
+    effectiveOn = serializers.DateField(
+        required=False,
+        write_only=True,
+        help_text="试运行期间的新增、启停或 statType/间隔/合理值变更：申请生效日期（默认今天）",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="试运行期间上述变更必填：变更原因",
+    )
 
     def to_representation(self, item):
         return {
@@ -214,8 +232,27 @@ class ItemSerializer(serializers.Serializer):
         return attrs
 
     def save(self, **kwargs):
-        self.instance = self.validated_data["form"].save()
+        """Saved through services.item_changes: during a trial the slot-relevant part becomes
+        a change request (``self.pending``) and the view answers 202."""
+        try:
+            saved = save_item_change(
+                self.context["request"].user,
+                self.context["enterprise"],
+                self.validated_data["form"],
+                effective_on=self.validated_data.get("effectiveOn"),
+                reason=self.validated_data.get("reason", ""),
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_api_errors(error)) from error
+        self.instance, self.pending = saved.item, saved.request
         return self.instance
+
+
+def _api_errors(error: DjangoValidationError) -> dict:
+    names = {"effective_on": "effectiveOn", "__all__": "non_field_errors"}
+    if hasattr(error, "error_dict"):
+        return {names.get(k, k): v for k, v in error.message_dict.items()}
+    return {"non_field_errors": error.messages}
 
 
 @extend_schema_view(
@@ -251,15 +288,23 @@ class ItemViewSet(
         return context
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            item = serializer.save()
-            AuditEvent.record(
-                item, self.request.user, "item_registered", context={"data_code": item.data_code}
-            )
+        serializer.save()
+        self.pending = serializer.pending
 
     def perform_update(self, serializer):
-        with transaction.atomic():
-            item = serializer.save()
-            AuditEvent.record(
-                item, self.request.user, "item_updated", context={"data_code": item.data_code}
-            )
+        serializer.save()
+        self.pending = serializer.pending
+
+    def create(self, request, *args, **kwargs):
+        return self._with_pending(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self._with_pending(super().update(request, *args, **kwargs))
+
+    def _with_pending(self, response):
+        """202 and the change request when the change waits for a reviewer (in a trial)."""
+        request = getattr(self, "pending", None)
+        if request is not None:
+            response.data["pendingChange"] = ChangeRequestSerializer(request).data
+            response.status_code = 202
+        return response

@@ -12,7 +12,9 @@ from django.http import JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from ..auth import CERT_SERIAL_META, DeviceAuthError, authenticate_device, source_address
+from portal.client_address import source_address
+
+from ..auth import CERT_SERIAL_META, DeviceAuthError, authenticate_device
 from ..models import UploadBatch
 from ..permissions import upload_batches_visible_to
 from ..protocol import CERT_SERIAL_HEADER, SIGNATURE_HEADER

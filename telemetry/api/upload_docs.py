@@ -64,6 +64,27 @@ _ACCEPTED = inline_serializer(
         "platformTime": serializers.CharField(),
     },
 )
+_REPLACED = inline_serializer(
+    "ReplacedReading",
+    {
+        "dataValue": serializers.CharField(),
+        "valid": serializers.IntegerField(),
+        "arrival": serializers.CharField(),
+        "receivedAt": serializers.CharField(),
+        "messageId": serializers.CharField(allow_null=True, help_text="人工填报时为 null"),
+    },
+)
+_CORRECTION = inline_serializer(
+    "UploadCorrection",
+    {
+        "dataCode": serializers.CharField(),
+        "statDate": serializers.CharField(),
+        "dataValue": serializers.CharField(),
+        "valid": serializers.IntegerField(),
+        "arrival": serializers.CharField(help_text="到达类别，按更正读数的接收时间判定"),
+        "replaced": _REPLACED,
+    },
+)
 _RECEIPT = inline_serializer(
     "UploadReceipt",
     {
@@ -72,8 +93,14 @@ _RECEIPT = inline_serializer(
         "recordCount": serializers.IntegerField(),
         "accepted": serializers.IntegerField(),
         "rejected": _REJECTION.__class__(many=True),
-        "storedCount": serializers.IntegerField(),
-        "duplicateCount": serializers.IntegerField(),
+        "storedCount": serializers.IntegerField(help_text="新入库的时段数"),
+        "correctedCount": serializers.IntegerField(
+            help_text="更正的时段数：已存读数被本批次中接收更晚、数值或有效标志不同的读数替换"
+        ),
+        "duplicateCount": serializers.IntegerField(
+            help_text="重复：与已存读数完全相同，或接收早于已存读数，均不改变任何数据"
+        ),
+        "corrections": _CORRECTION.__class__(many=True),
         "receivedAt": serializers.CharField(),
         "storedAt": serializers.CharField(allow_null=True),
         "platformTime": serializers.CharField(),

@@ -36,6 +36,9 @@ class Connection(FSMModelMixin, models.Model):
     credentials_issued_at = models.DateTimeField(_("证书下发时间"), default=timezone.now)
     integration_started_at = models.DateTimeField(_("对接测试开始"), null=True, blank=True)
     first_reading_at = models.DateTimeField(_("首条有效数据时间"), null=True, blank=True)
+    # 正式接入: when every registered item a device reports had a stored valid reading
+    # (对接测试 ends); set once, in SQL, by the ingestion (services.connection.record_connected).
+    connected_at = models.DateTimeField(_("正式接入时间"), null=True, blank=True)
     trial_started_on = models.DateField(_("试运行开始日期"), null=True, blank=True)
     trial_finished_at = models.DateTimeField(_("试运行结束时间"), null=True, blank=True)
     failure_reason = models.TextField(_("未通过原因"), blank=True)

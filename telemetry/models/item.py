@@ -1,11 +1,16 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue import CollectionMethod
 
 from ..datacode import DataCode
 from ..timeslots import StatType
+
+# The fields that decide an item's expected slots and the validity of its readings: a change
+# of any writes a DataItemRevision, and during a trial waits for a reviewer.
+SLOT_FIELDS = ("stat_type", "interval_minutes", "value_min", "value_max", "is_active")
 
 
 class StatTypeChoice(models.IntegerChoices):
@@ -120,6 +125,31 @@ class DataItem(models.Model):
 
     def __str__(self):
         return f"{self.data_code} {self.name}"
+
+    def save(self, *args, revision: dict | None = None, **kwargs):
+        """Save, and write a DataItemRevision when the item is new or a slot-relevant field
+        changed (``revision``: valid_from, made_by, approved_by, reason, request; by default
+        from today, Beijing time). ``updated_at`` moves on every save, so the upload path's
+        item cache sees the change; ``QuerySet.update`` bypasses both (tests only)."""
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        current = self.slot_values()
+        if creating or current is None or current != getattr(self, "_stored_slots", None):
+            details = {"valid_from": timezone.localdate(), **(revision or {})}
+            self._meta.get_field("revisions").related_model.record(self, **details)
+        self._stored_slots = current
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_slots = instance.slot_values()
+        return instance
+
+    def slot_values(self) -> dict | None:
+        """The slot-relevant fields (SLOT_FIELDS), None when some are deferred."""
+        if any(name in self.get_deferred_fields() for name in SLOT_FIELDS):
+            return None
+        return {name: getattr(self, name) for name in SLOT_FIELDS}
 
     @property
     def code(self) -> DataCode:

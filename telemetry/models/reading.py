@@ -8,10 +8,23 @@ class ArrivalClass(models.IntegerChoices):
     LATE = 2, _("迟到")
 
 
+def batch_link() -> models.ForeignKey:
+    """The upload batch that carried a reading (None: filed by hand)."""
+    return models.ForeignKey(
+        "telemetry.UploadBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,  # batches are pruned independently of the readings they carried
+        related_name="+",
+    )
+
+
 class Reading(models.Model):
     """One value of one data item for one slot (the start of its statistical period).
 
-    The key is (slot, item): an upsert on it makes repeated uploads change nothing, and
+    The key is (slot, item): one row per slot, the reading received last (an exact repeat
+    changes nothing; a correction replaces it, the old one kept as ``ReadingRevision``), and
     leading with the time lets PostgreSQL partition the table by slot range and keeps
     COPY-speed appends (DESIGN section 4).
     """
@@ -25,14 +38,7 @@ class Reading(models.Model):
     valid = models.BooleanField(_("有效"), default=True)
     arrival = models.PositiveSmallIntegerField(_("到达"), choices=ArrivalClass)
     received_at = models.DateTimeField(_("接收时间"))
-    batch = models.ForeignKey(
-        "telemetry.UploadBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        db_constraint=False,  # batches are pruned independently of the readings they carried
-        related_name="+",
-    )
+    batch = batch_link()
 
     class Meta:
         verbose_name = _("读数")

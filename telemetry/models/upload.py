@@ -45,6 +45,9 @@ class UploadBatch(models.Model):
     # until stored; None for batches the worker must parse from raw_body (older rows).
     staged_readings = models.JSONField(null=True, blank=True, editable=False)
     stored_count = models.PositiveIntegerField(_("新入库"), default=0)
+    # Readings that replaced a stored one of the same slot (a later, different value or
+    # valid flag: telemetry.corrections); duplicates are exact repeats and older readings.
+    corrected_count = models.PositiveIntegerField(_("更正"), default=0)
     duplicate_count = models.PositiveIntegerField(_("重复（已存在）"), default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     stored_at = models.DateTimeField(_("入库时间"), null=True, blank=True)

@@ -4,8 +4,9 @@ Opened through portal's stage hook (``portal.stages.ON_STAGE``), which ``Telemet
 fills, so the applications app approves an access application without importing telemetry.
 Then, each through ``run_transition``: the first upload attempt begins integration testing
 (``telemetry.services.uploads``); the first valid reading a device uploaded starts the trial
-(``telemetry.ingest``); the trial's verdict passes or fails it (``telemetry.services.trial``); a
-reviewer restarts it.
+(``telemetry.ingest``), which also records the connection date (正式接入) once every
+registered item has a valid reading; the trial's verdict passes or fails it
+(``telemetry.services.trial``); a reviewer restarts it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -21,8 +23,8 @@ from portal.models import Enterprise
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.workflow import TransitionRefused, run_transition
 
-from ..models import Connection, ConnectionState
-from ..timeslots import BEIJING
+from ..models import Connection, ConnectionState, DataItem, InputType, Reading
+from ..timeslots import BEIJING, StatType
 
 
 def open_connection(enterprise: Enterprise) -> Connection:
@@ -92,6 +94,39 @@ def start_trials(first_at: dict[int, datetime]) -> None:
             )
         except TransitionRefused:
             pass  # another worker moved it on first
+
+
+def connection_items(enterprise_ref) -> QuerySet[DataItem]:
+    """The registered items whose readings integration testing waits for: the active
+    real-time and daily items a device reports (hand-filed items are filed through the
+    portal; monthly and yearly ones would hold the connection date for up to a year)."""
+    return DataItem.objects.filter(
+        enterprise=enterprise_ref,
+        is_active=True,
+        stat_type__in=(StatType.REALTIME, StatType.DAILY),
+    ).exclude(input_type=InputType.MANUAL)
+
+
+def record_connected(enterprise_ids) -> int:
+    """对接测试 ends when every registered item has a stored valid reading a device sent: the
+    connection date (正式接入, ``Connection.connected_at``) is then the time the last of them
+    had its first one. Set once, in one UPDATE, in the ingestion's transaction; returns the
+    number of connections it set.
+    """
+    if not enterprise_ids:
+        return 0
+    valid = Reading.objects.filter(item=OuterRef("pk"), valid=True, batch__isnull=False)
+    items = connection_items(OuterRef("enterprise"))
+    first_valid = Subquery(valid.order_by("received_at").values("received_at")[:1])
+    last_first = (
+        items.annotate(first=first_valid).order_by(F("first").desc(nulls_last=True)).values("first")
+    )
+    return (
+        Connection.objects.filter(enterprise_id__in=list(enterprise_ids), connected_at=None)
+        .filter(Exists(items))
+        .exclude(Exists(items.exclude(Exists(valid))))
+        .update(connected_at=Subquery(last_first[:1]))
+    )
 
 
 # --- The trial's outcome ----------------------------------------------------------------------

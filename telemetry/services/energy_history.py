@@ -97,14 +97,29 @@ def previous_month(day: date) -> date:
 
 
 def last_allowed_month(enterprise) -> date:
-    """The month before the connection (credentials issued), or before this month."""
-    issued = (
+    """The month before the connection date (正式接入, ``Connection.connected_at``); until
+    there is one, the month before the credentials were issued, or before this month."""
+    return previous_month(_connection_day(enterprise)[0])
+
+
+def _connection_day(enterprise) -> tuple[date, bool]:
+    """The day the history runs up to, and whether it is the connection date."""
+    dates = (
         Connection.objects.filter(enterprise=enterprise)
-        .values_list("credentials_issued_at", flat=True)
+        .values_list("connected_at", "credentials_issued_at")
         .first()
     )
-    day = issued.astimezone(BEIJING).date() if issued else timezone.localdate()
-    return previous_month(day)
+    connected, issued = dates or (None, None)
+    at = connected or issued
+    day = at.astimezone(BEIJING).date() if at else timezone.localdate()
+    return day, connected is not None
+
+
+def history_cutoff(enterprise) -> tuple[date, bool]:
+    """``last_allowed_month`` and whether it comes from the connection date (the import
+    page says when it does not yet)."""
+    day, connected = _connection_day(enterprise)
+    return previous_month(day), connected
 
 
 # --- Reading and checking the file ------------------------------------------------------------

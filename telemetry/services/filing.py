@@ -22,7 +22,6 @@ from ..models import (
     InputType,
     MonthlyFiling,
     OutageNotice,
-    Reading,
 )
 from ..protocol import ParsedReading
 from ..timeslots import BEIJING, StatType
@@ -56,8 +55,8 @@ def file_month(enterprise, actor, month: date, values: dict[int, Decimal], remar
         filing.remarks = remarks
         filing.filed_at, filing.filed_by = now, actor
         filing.save()
-        # A correction replaces the month's readings; the roll-up keeps the first arrival.
-        Reading.objects.filter(item_id__in=list(values), slot=slot).delete()
+        # A re-filed month corrects the readings whose value changed (the old one is kept as
+        # a ReadingRevision) and leaves the unchanged ones alone (telemetry.corrections).
         store_readings(
             enterprise,
             [

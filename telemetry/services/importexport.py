@@ -13,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -173,17 +174,23 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def import_items(actor, enterprise, name: str, content: bytes) -> dict:
+def import_items(
+    actor, enterprise, name: str, content: bytes, *, effective_on=None, reason=""
+) -> dict:
     """Create or update the enterprise's items from a file; all rows or none.
 
-    Raises ImportRefused with every row error; returns {"created": n, "updated": m}.
+    During a stable-upload trial, rows that add items or change their slot-relevant fields
+    become change requests (services.item_changes) with the given day and reason.
+    Raises ImportRefused with every row error; returns {"created": n, "updated": m,
+    "pending": k} (k rows waiting for a reviewer).
     """
     require_editor(actor, enterprise)
     rows = read_table(name, content)
     if not rows:
         raise ImportRefused([RowError(1, "file", _("文件是空的"))])
     keys = [column_key(cell) for cell in rows[0]]
-    missing = [k for k in ("dataCode", "name", "unit") if k not in keys]
+    # 计量单位 and 折标系数 may be left out: they follow the row's energy type.
+    missing = [k for k in ("dataCode", "name") if k not in keys]
     if missing:
         raise ImportRefused([RowError(1, k, _("缺少必需的列")) for k in missing])
     unknown = [k for k in keys if k and k not in KEYS]
@@ -229,25 +236,37 @@ def import_items(actor, enterprise, name: str, content: bytes) -> dict:
         if problems:
             errors.extend(RowError(number, column, reason) for column, reason in problems)
             continue
-        forms.append(form)
+        forms.append((number, form))
     if errors:
         raise ImportRefused(errors)
 
-    created = updated = 0
+    from .item_changes import save_item_change, tell_reviewers_of_import
+
+    counts = {"created": 0, "updated": 0, "pending": 0}
     with transaction.atomic():
-        for form in forms:
-            if form.instance.pk:
-                updated += 1
-            else:
-                created += 1
-            form.save()
-        AuditEvent.record(
-            enterprise,
-            actor,
-            "items_imported",
-            context={"file": name, "created": created, "updated": updated},
+        for number, form in forms:
+            counts["updated" if form.instance.pk else "created"] += 1
+            try:
+                saved = save_item_change(
+                    actor,
+                    enterprise,
+                    form,
+                    effective_on=effective_on,
+                    reason=reason,
+                    tell_reviewers=False,
+                    record=False,
+                )
+            except ValidationError as error:
+                raise ImportRefused(
+                    [RowError(number, "row", message) for message in error.messages]
+                ) from error
+            counts["pending"] += saved.request is not None
+        event = AuditEvent.record(
+            enterprise, actor, "items_imported", context={"file": name, **counts}
         )
-    return {"created": created, "updated": updated}
+        if counts["pending"]:
+            tell_reviewers_of_import(enterprise, counts["pending"], event)
+    return counts
 
 
 def bind_item_form(enterprise, values: dict, instance, energy: dict, devices: dict):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from portal.attachments import save_attachment
 from portal.models import AuditEvent
 
-from ..models import DataItem, EndDevice
+from ..models import EndDevice
 from ..permissions import can_edit_registry
 
 
@@ -41,21 +41,6 @@ def save_device(actor, enterprise, form, test_report=None) -> EndDevice:
             context={"serial": device.serial, "fields": form.changed_data},
         )
     return device
-
-
-def save_item(actor, enterprise, form) -> DataItem:
-    """Create or update a data item from a valid DataItemForm."""
-    require_editor(actor, enterprise)
-    creating = form.instance.pk is None
-    with transaction.atomic():
-        item = form.save()
-        AuditEvent.record(
-            item,
-            actor,
-            "item_registered" if creating else "item_updated",
-            context={"data_code": item.data_code, "fields": form.changed_data},
-        )
-    return item
 
 
 def certificates_by_serial(enterprise) -> dict[str, list]:

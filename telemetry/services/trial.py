@@ -30,13 +30,15 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from portal.workflow import TransitionRefused
 
 from .. import texts
+from ..item_history import expected_slots_sql
 from ..models import (
     Connection,
     ConnectionState,
@@ -202,7 +204,8 @@ def judge(
 ) -> Verdict:
     """Judge one rolling trial from ``start`` up to ``now`` (DESIGN §4).
 
-    ``kinds`` maps (stat_type, interval) to the number of active items of that kind;
+    ``kinds`` maps (stat_type, interval) to the number of active items of that kind, or
+    maps each day to such a mapping (the items as registered that day, ``counts_by_day``);
     ``arrived`` maps (day, stat_type, interval) to (on time, backfilled, late, suspect),
     summed over the items of that kind. The trial passes on the first ``days`` consecutive
     complete days after the latest bad day whose rate meets ``rate``; a bad day (lost, or so
@@ -214,10 +217,13 @@ def judge(
     basis = basis or rate_basis()
     today = now.astimezone(BEIJING).date()
     last = max(today, start + timedelta(days=days - 1))
-    figures = [
-        _day_figures(start + timedelta(days=n), kinds, arrived, now, windows)
-        for n in range((last - start).days + 1)
-    ]
+    per_day = bool(kinds) and all(isinstance(key, date) for key in kinds)
+    figures = []
+    for n in range((last - start).days + 1):
+        day = start + timedelta(days=n)
+        figures.append(
+            _day_figures(day, kinds.get(day, {}) if per_day else kinds, arrived, now, windows)
+        )
     reset: tuple[str, dict] | None = None
     counted_from = start
     for fig in figures:
@@ -326,39 +332,36 @@ def expected_kinds(enterprise_ids) -> dict[int, dict[tuple[int, int], int]]:
     return kinds
 
 
-def arrived_by_day(first_day: date, last_day: date, enterprise_ids=None):
-    """(enterprise, day, stat_type, interval) -> (received in time, suspect), from roll-ups.
+def counts_by_day(enterprise_ids, first_day: date, last_day: date) -> tuple[dict, dict]:
+    """What each enterprise's items owed and delivered per day, in one SQL statement.
 
-    The day range is cut per trial with ``day >= trial_started_on`` in SQL; the global upper
-    bound is the latest planned end.
+    Returns ``(kinds, arrived)``, each keyed by enterprise id: ``kinds[e][day]`` maps
+    (stat_type, interval) to the number of items of that kind *as registered that day*
+    (``telemetry.item_history``: a later deactivation or change does not rewrite judged
+    days), and ``arrived[e]`` maps (day, stat_type, interval) to (on time, backfilled, late,
+    suspect), summed from the roll-ups of exactly those items on that day. Daily items are
+    grouped under interval 0.
     """
-    qs = DailyRollup.objects.filter(
-        enterprise__connection__state=ConnectionState.TRIAL_RUNNING,
-        day__gte=F("enterprise__connection__trial_started_on"),
-        day__range=(first_day, last_day),
-        item__is_active=True,
-        item__stat_type__in=JUDGED_STAT_TYPES,
-    )
-    if enterprise_ids is not None:
-        qs = qs.filter(enterprise_id__in=enterprise_ids)
-    rows = (
-        qs.values_list("enterprise_id", "day", "item__stat_type", "item__interval_minutes")
-        .annotate(
-            on_time_n=Sum("on_time"),
-            backfilled_n=Sum("backfilled"),
-            late_n=Sum("late"),
-            suspect_n=Sum("suspect"),
-        )
-        .order_by()
-    )
-    result: dict[int, dict] = {}
-    for enterprise_id, day, stat_type, interval, *counts in rows:
-        if stat_type == StatType.DAILY:
-            interval = 0
-        days = result.setdefault(enterprise_id, {})
-        before = days.get((day, stat_type, interval), (0, 0, 0, 0))
-        days[(day, stat_type, interval)] = tuple(a + b for a, b in zip(before, counts, strict=True))
-    return result
+    expected_sql, params = expected_slots_sql(enterprise_ids, first_day, last_day)
+    rollup = DailyRollup._meta.db_table
+    daily = int(StatType.DAILY)
+    sql = f"""
+SELECT e.enterprise_id, e.day, e.stat_type,
+       CASE WHEN e.stat_type = {daily} THEN 0 ELSE e.interval_minutes END AS kind_interval,
+       COUNT(*), COALESCE(SUM(r.on_time), 0), COALESCE(SUM(r.backfilled), 0),
+       COALESCE(SUM(r.late), 0), COALESCE(SUM(r.suspect), 0)
+FROM ({expected_sql}) e
+LEFT JOIN {rollup} r ON r.item_id = e.item_id AND r.day = e.day
+GROUP BY e.enterprise_id, e.day, e.stat_type, kind_interval"""
+    kinds: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    arrived: dict[int, dict] = defaultdict(dict)
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for enterprise_id, day, stat_type, interval, items, *counts in cursor.fetchall():
+            day = day if isinstance(day, date) else date.fromisoformat(day)
+            kinds[enterprise_id][day][(stat_type, interval)] = items
+            arrived[enterprise_id][(day, stat_type, interval)] = tuple(int(n) for n in counts)
+    return kinds, arrived
 
 
 def _running_trials() -> list[TrialRun]:
@@ -414,11 +417,10 @@ def evaluate_trials(now: datetime | None = None) -> EvaluationSummary:
     if not runs:
         return summary
     enterprise_of = {run.connection_id: run.connection.enterprise_id for run in runs}
-    kinds = expected_kinds(list(enterprise_of.values()))
     first_day = min(run.started_on for run in runs)
     today = now.astimezone(BEIJING).date()
     last_day = max(today, *(run.ends_on for run in runs))
-    arrived = arrived_by_day(first_day, last_day)
+    kinds, arrived = counts_by_day(list(enterprise_of.values()), first_day, last_day)
     windows, rate, days = arrival_windows(), required_rate(), trial_days()
     decided = []
     for run in runs:

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..auth import DeviceIdentity, relay_suspected
+from ..corrections import batch_corrections
 from ..models import BatchStatus, UploadBatch
 from ..protocol import Envelope, EnvelopeError, check_skew, parse_envelope, validate_records
 from ..staging import cached_item_specs, stage
@@ -49,7 +50,9 @@ def receipt(batch: UploadBatch) -> dict:
         "accepted": batch.accepted_count,
         "rejected": batch.rejections,
         "storedCount": batch.stored_count,
+        "correctedCount": batch.corrected_count,
         "duplicateCount": batch.duplicate_count,
+        "corrections": batch_corrections(batch) if batch.corrected_count else [],
         "receivedAt": format_wire_time(batch.received_at),
         "storedAt": format_wire_time(batch.stored_at) if batch.stored_at else None,
         "platformTime": format_wire_time(timezone.now()),

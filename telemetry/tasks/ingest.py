@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from portal.queueing import enqueue
 from telemetry import ingest
 
 logger = logging.getLogger(__name__)
@@ -51,11 +52,8 @@ def schedule_ingestion() -> None:
                 return
         except redis.RedisError:  # Redis unreachable: queue anyway; the beat sweep is the backstop
             logger.warning("ingest debounce unavailable; queueing a drain")
-    try:
-        ingest_pending.delay()
-    except OSError:
-        # The batch is stored; the minute sweep will pick it up.
-        logger.exception("could not queue ingestion; the beat sweep will pick the batch up")
+    # The batch is stored whatever the broker does; the minute sweep picks it up otherwise.
+    enqueue(ingest_pending)
 
 
 def _client():

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-__all__ = ["check_alarms", "evaluate_trials"]
+__all__ = ["apply_item_changes", "check_alarms", "evaluate_trials"]
 
 
 @shared_task(time_limit=600, soft_time_limit=540)
@@ -20,3 +20,11 @@ def check_alarms() -> dict:
     from telemetry.services import alarms
 
     return alarms.check_alarms()
+
+
+@shared_task(time_limit=300, soft_time_limit=270)
+def apply_item_changes() -> dict:
+    """Apply the approved data-item changes whose day (Beijing time) has come."""
+    from telemetry.services import item_changes
+
+    return {"applied": item_changes.apply_due_changes()}

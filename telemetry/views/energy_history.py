@@ -66,6 +66,7 @@ def history_page(request, enterprise_pk):
             )
             return redirect("telemetry:history_import", imported.pk)
     view = energy_history.structure_for(enterprise)
+    last_allowed, connected = energy_history.history_cutoff(enterprise)
     context = {
         "enterprise": enterprise,
         "form": form,
@@ -74,7 +75,8 @@ def history_page(request, enterprise_pk):
         "imports": HistoricalEnergyImport.objects.filter(enterprise=enterprise).select_related(
             "uploaded_by"
         )[:20],
-        "last_allowed": energy_history.last_allowed_month(enterprise),
+        "last_allowed": last_allowed,
+        "connected": connected,
         "first_allowed": energy_history.FIRST_MONTH,
         **_charts(view),
     }

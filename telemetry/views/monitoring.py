@@ -25,7 +25,7 @@ from portal.roles import is_staff_reviewer
 from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
-from .. import overview
+from .. import overview, refusals
 from ..forms import MonthlyFilingForm, OutageNoticeForm, RestartTrialForm, StopTrialForm
 from ..models import (
     ConnectionState,
@@ -71,6 +71,9 @@ def enterprise_monitoring(request, pk):
         .select_related("device")
         .order_by("-starts_at"),
         "is_reviewer": is_staff_reviewer(request.user),
+        "refusals": refusals.recent(enterprise),
+        "refusal_days": settings.TELEMETRY_REFUSALS_SHOWN_DAYS,
+        "has_certificate": refusals.has_usable_certificate(enterprise),
     }
     return render(request, "telemetry/monitoring/enterprise.html", context)
 
@@ -236,7 +239,8 @@ def region_health(request):
             "summary": overview.region_summary(rows),
             "chart": {
                 "labels": [r["enterprise"].name for r in rows],
-                "values": [r["completeness"] or 0 for r in rows],
+                # None (no bar) for an enterprise that owed nothing yet, never a false 0.
+                "values": [r["completeness"] for r in rows],
                 "label": _("昨日数据完整率（%）"),
             },
             "yesterday": timezone.localdate() - timedelta(days=1),

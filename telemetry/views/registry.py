@@ -7,9 +7,9 @@ read it. Every object is fetched through the portal's scopers, so an outsider ge
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,12 +20,16 @@ from portal.permissions import (
     get_enterprise_or_404,
     own_enterprise,
 )
+from portal.roles import is_staff_reviewer
+from portal.views.outcomes import form_errors_from
 
-from ..forms import DataItemForm, EndDeviceForm, ItemImportForm
-from ..models import DataItem, EndDevice
+from ..forms import DataItemForm, EndDeviceForm, ItemChangeTermsForm, ItemImportForm
+from ..item_compare import compare_registry
+from ..models import OPEN_STATUSES_VALUES, DataItem, EndDevice, ItemChangeRequest
 from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
 from ..services.importexport import ImportRefused, export_csv, export_xlsx, import_items
-from ..services.registry import certificates_by_serial, save_device, save_item
+from ..services.item_changes import save_item_change, trial_running
+from ..services.registry import certificates_by_serial, save_device
 
 READERS = (enterprise_user, reviewer, government)
 
@@ -49,11 +53,16 @@ def registry_home(request):
         )
         .order_by("region", "name")
     )
+    page, query = enterprise_page(request, enterprises)
+    return render(request, "telemetry/registry/home.html", {"page": page, "q": query})
+
+
+def enterprise_page(request, enterprises, per_page: int = 25):
+    """The requested page of ``enterprises`` filtered by ?q= (name or USCC), and the query."""
     query = request.GET.get("q", "").strip()
     if query:
         enterprises = enterprises.filter(Q(name__icontains=query) | Q(uscc__icontains=query))
-    page = Paginator(enterprises, 25).get_page(request.GET.get("page"))
-    return render(request, "telemetry/registry/home.html", {"page": page, "q": query})
+    return Paginator(enterprises, per_page).get_page(request.GET.get("page")), query
 
 
 @grant_access(*READERS)
@@ -63,12 +72,19 @@ def enterprise_registry(request, enterprise_pk):
     certificates = certificates_by_serial(enterprise)
     for device in devices:
         device.latest_certificate = (certificates.get(device.serial) or [None])[0]
+    open_request = ItemChangeRequest.objects.filter(
+        item=OuterRef("pk"), status__in=OPEN_STATUSES_VALUES
+    )
     items = (
         DataItem.objects.filter(enterprise=enterprise)
         .select_related("energy_type", "device")
+        .annotate(change_open=Exists(open_request))
         .order_by("data_code")
     )
     page = Paginator(items, 50).get_page(request.GET.get("page"))
+    open_changes = ItemChangeRequest.objects.filter(
+        enterprise=enterprise, status__in=OPEN_STATUSES_VALUES
+    ).count()
     return render(
         request,
         "telemetry/registry/enterprise.html",
@@ -77,6 +93,9 @@ def enterprise_registry(request, enterprise_pk):
             "devices": devices,
             "page": page,
             "can_edit": can_edit_registry(request.user, enterprise),
+            "in_trial": trial_running(enterprise),
+            "open_changes": open_changes,
+            "comparison": compare_registry(enterprise) if is_staff_reviewer(request.user) else None,
         },
     )
 
@@ -143,20 +162,43 @@ def device_edit(request, pk):
     )
 
 
+def _item_form_page(request, enterprise, form, title):
+    """Bind, save through save_item_change, and say whether the change waits for review."""
+    in_trial = trial_running(enterprise)
+    terms = ItemChangeTermsForm(request.POST or None, prefix="change") if in_trial else None
+    if request.method == "POST" and form.is_valid() and (terms is None or terms.is_valid()):
+        try:
+            saved = save_item_change(
+                request.user, enterprise, form, **(terms.cleaned_data if terms else {})
+            )
+        except ValidationError as error:
+            form_errors_from(terms if terms is not None else form, error)
+        else:
+            if saved.request is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "试运行期间，%(k)s需经审核员批准：已提交申请，批准后自 %(d)s 起生效；"
+                        "其他修改已保存。"
+                    )
+                    % {"k": saved.request.get_kind_display(), "d": saved.request.effective_on},
+                )
+                return redirect("telemetry:item_change_detail", pk=saved.request.pk)
+            messages.success(request, _("数据采集项 %(c)s 已保存。") % {"c": saved.item.data_code})
+            return redirect("telemetry:item_detail", pk=saved.item.pk)
+    return render(
+        request,
+        "telemetry/registry/item_form.html",
+        {"form": form, "terms": terms, "enterprise": enterprise, "title": title},
+    )
+
+
 @grant_access(enterprise_user)
 def item_create(request, enterprise_pk):
     enterprise = get_enterprise_or_404(request.user, enterprise_pk)
     _editable_or_403(request.user, enterprise)
     form = DataItemForm(request.POST or None, enterprise=enterprise)
-    if request.method == "POST" and form.is_valid():
-        item = save_item(request.user, enterprise, form)
-        messages.success(request, _("已登记数据采集项 %(c)s。") % {"c": item.data_code})
-        return redirect("telemetry:item_detail", pk=item.pk)
-    return render(
-        request,
-        "telemetry/registry/form.html",
-        {"form": form, "enterprise": enterprise, "title": _("登记数据采集项")},
-    )
+    return _item_form_page(request, enterprise, form, _("登记数据采集项"))
 
 
 @grant_access(*READERS)
@@ -173,6 +215,10 @@ def item_detail(request, pk):
             "enterprise": item.enterprise,
             "code": item.code,
             "can_edit": can_edit_registry(request.user, item.enterprise),
+            "revisions": item.revisions.select_related("made_by", "approved_by").order_by(
+                "-valid_from"
+            ),
+            "changes": item.change_requests.order_by("-requested_at")[:20],
         },
     )
 
@@ -182,19 +228,8 @@ def item_edit(request, pk):
     item = get_object_or_404(data_items_visible_to(request.user), pk=pk)
     _editable_or_403(request.user, item.enterprise)
     form = DataItemForm(request.POST or None, instance=item, enterprise=item.enterprise)
-    if request.method == "POST" and form.is_valid():
-        save_item(request.user, item.enterprise, form)
-        messages.success(request, _("数据采集项已保存。"))
-        return redirect("telemetry:item_detail", pk=item.pk)
-    return render(
-        request,
-        "telemetry/registry/form.html",
-        {
-            "form": form,
-            "enterprise": item.enterprise,
-            "title": _("修改数据采集项 %(c)s") % {"c": item.data_code},
-        },
-    )
+    title = _("修改数据采集项 %(c)s") % {"c": item.data_code}
+    return _item_form_page(request, item.enterprise, form, title)
 
 
 @grant_access(*READERS)
@@ -219,7 +254,14 @@ def item_import(request, enterprise_pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = import_items(request.user, enterprise, upload.name, upload.read())
+            result = import_items(
+                request.user,
+                enterprise,
+                upload.name,
+                upload.read(),
+                effective_on=form.cleaned_data["effective_on"],
+                reason=form.cleaned_data["reason"],
+            )
         except ImportRefused as refused:
             errors = refused.errors
         else:
@@ -228,6 +270,12 @@ def item_import(request, enterprise_pk):
                 _("导入完成：新增 %(c)d 项，更新 %(u)d 项。")
                 % {"c": result["created"], "u": result["updated"]},
             )
+            if result["pending"]:
+                messages.warning(
+                    request,
+                    _("试运行期间，其中 %(n)d 项的新增或变更需经审核员批准，已提交申请。")
+                    % {"n": result["pending"]},
+                )
             return redirect("telemetry:enterprise_registry", enterprise_pk=enterprise.pk)
     return render(
         request,

@@ -4,14 +4,6 @@ import pytest
 
 from portal.models import AuditEvent, Enterprise
 from portal.services import approve_registration
-from tests.portal.factories import EnterpriseFactory, member_of
-
-
-@pytest.fixture
-def pending(db):
-    enterprise = EnterpriseFactory(registration_status="pending")
-    member_of(enterprise)
-    return enterprise
 
 
 def edit_data(enterprise, **changes):

@@ -166,13 +166,6 @@ def test_a_logged_in_user_is_sent_to_the_dashboard(member, client_for):
 # --- reviewer decisions on the page -----------------------------------------------------------
 
 
-@pytest.fixture
-def pending(db):
-    enterprise = EnterpriseFactory(registration_status="pending")
-    member_of(enterprise)
-    return enterprise
-
-
 def messages_of(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 

@@ -50,6 +50,29 @@ class DataItemFactory(DjangoModelFactory):
     value_min = Decimal("0")
     value_max = Decimal("100000")
 
+    # When the item was registered (DataItem.created_at, which auto_now_add sets to now, and
+    # its first revision): by default long before any day a test looks at; gaps,
+    # completeness and the trial's expected slots count from it.
+    registered = datetime(2020, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from telemetry.models import DataItemRevision
+
+        registered = kwargs.pop("registered")
+        item = super()._create(model_class, *args, **kwargs)
+        model_class.objects.filter(pk=item.pk).update(created_at=registered)
+        item.created_at = registered
+        DataItemRevision.objects.filter(item=item).update(
+            valid_from=registered.astimezone(BEIJING).date()
+        )
+        return item
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        kwargs.pop("registered")
+        return super()._build(model_class, *args, **kwargs)
+
 
 @dataclass
 class DeviceKit:
@@ -141,6 +164,16 @@ def record(item: DataItem, value, stat_date, **extra) -> dict:
     return {**DeviceClient.reading(item.data_code, value, stat_date, item.stat_type), **extra}
 
 
+def one_record_body(kit: DeviceKit) -> dict:
+    """An upload body with one reading, of a new item of the kit's enterprise, for the slot
+    that just ended."""
+    from telemetry.timeslots import StatType, slot_start
+
+    item = DataItemFactory(enterprise=kit.device.enterprise)
+    slot = slot_start(StatType.REALTIME, datetime.now(BEIJING)) - timedelta(minutes=15)
+    return envelope(kit, [record(item, "1", slot)])
+
+
 def signed_post(client, kit: DeviceKit, body, *, key=None, serial=None, **extra):
     raw = body if isinstance(body, bytes) else canonical_body(body)
     headers = {
@@ -212,3 +245,30 @@ def without(bits: int, *indexes: int) -> int:
     for index in indexes:
         bits &= ~(1 << index)
     return bits
+
+
+def stored_readings(item: DataItem, values: dict, *, valid: bool = True) -> None:
+    """Reading rows as the ingest path stores them: {slot (aware datetime): value}."""
+    from telemetry.models import ArrivalClass, Reading
+
+    Reading.objects.bulk_create(
+        Reading(
+            item=item,
+            slot=slot,
+            value=Decimal(str(value)),
+            valid=valid,
+            arrival=ArrivalClass.ON_TIME,
+            received_at=slot,
+        )
+        for slot, value in values.items()
+    )
+
+
+def registered_since(item: DataItem, day: date) -> DataItem:
+    """Backdate an item's registration (its first revision) to ``day``: the trial counts
+    expected slots only from the day an item was registered (telemetry.item_history)."""
+    from telemetry.models import DataItemRevision
+
+    first = DataItemRevision.objects.filter(item=item).order_by("valid_from").first()
+    DataItemRevision.objects.filter(pk=first.pk).update(valid_from=day)
+    return item

@@ -15,12 +15,16 @@ from telemetry.models import (
     ConnectionState,
     EnergyType,
     HistoricalEnergyImport,
+    ItemChangeRequest,
     MonthlyFiling,
     OutageNotice,
+    ReadingRevision,
+    RefusalReason,
     TrialRun,
     TrialStatus,
     UploadBatch,
 )
+from telemetry.refusals import record as record_refusal
 from tests.portal.admin_pages import (
     AdminPagesContract,
     act,
@@ -53,8 +57,19 @@ def build_records(count: int) -> None:
             status=TrialStatus.FAILED,
         )
         device = EndDeviceFactory(enterprise=enterprise)
-        DataItemFactory(enterprise=enterprise, device=device, energy_type=energy_type)
-        UploadBatch.objects.create(
+        item = DataItemFactory(enterprise=enterprise, device=device, energy_type=energy_type)
+        ItemChangeRequest.objects.create(
+            enterprise=enterprise,
+            item=item,
+            kind="deactivate",
+            stat_type=0,
+            interval_minutes=15,
+            is_active=False,
+            requested_on=START,
+            effective_on=START,
+            reason="测试停用",
+        )
+        batch = UploadBatch.objects.create(
             enterprise=enterprise,
             device=device,
             message_id=f"msg-{device.pk}",
@@ -63,6 +78,21 @@ def build_records(count: int) -> None:
             cert_serial="0a1b",
             sent_at=now,
             received_at=now,
+        )
+        ReadingRevision.objects.create(
+            enterprise=enterprise,
+            item=item,
+            slot=now,
+            old_value=1,
+            old_valid=False,
+            old_arrival=0,
+            old_received_at=now,
+            value=2,
+            valid=True,
+            arrival=0,
+            received_at=now,
+            batch=batch,
+            replaced_at=now,
         )
         Alarm.objects.create(
             enterprise=enterprise,
@@ -85,6 +115,7 @@ def build_records(count: int) -> None:
         HistoricalEnergyImport.objects.create(
             enterprise=enterprise, original_name="历史能耗.xlsx", uploaded_by=member
         )
+        record_refusal(enterprise.pk, "0a1b", device.serial, RefusalReason.BAD_SIGNATURE)
 
 
 @pytest.fixture
@@ -102,10 +133,13 @@ class TestAdminPages(AdminPagesContract):
         "EnergyDictionary",
         "EnergyType",
         "HistoricalEnergyImport",
+        "ItemChangeRequest",
         "MonthlyFiling",
         "OutageNotice",
+        "ReadingRevision",
         "TrialRun",
         "UploadBatch",
+        "UploadRefusal",
     }
     build_records = staticmethod(build_records)
 

@@ -5,6 +5,7 @@ from django.db.models import Sum
 
 from telemetry import demo
 from telemetry.models import (
+    Connection,
     DailyRollup,
     EnergyStructure,
     MonthlyFiling,
@@ -40,6 +41,8 @@ def test_the_seed_shows_trials_running_passed_and_restarted(connected):
     assert statuses == ["running", "passed", "running"]
     restarted = TrialRun.objects.get(connection__enterprise=connected[2])
     assert "已超过补传期限" in restarted.display_reset_reason
+    # Every item a device reports has valid data: 对接测试 is over, the connection date set.
+    assert all(Connection.objects.get(enterprise=e).connected_at for e in connected)
     totals = DailyRollup.objects.aggregate(back=Sum("backfilled"), late=Sum("late"))
     assert totals["back"] > 0 and totals["late"] > 0
     assert UploadBatch.objects.filter(relay_suspected=True, enterprise=connected[0]).exists()

@@ -8,7 +8,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from applications import pki
-from telemetry.auth import relay_suspected, source_address
+from portal.client_address import source_address
+from telemetry.auth import relay_suspected
 from telemetry.models import UploadBatch
 from telemetry.protocol import CERT_SERIAL_HEADER, SIGNATURE_HEADER, UPLOAD_PATH, canonical_body
 from telemetry.timeslots import BEIJING, StatType, slot_start
@@ -146,7 +147,7 @@ def test_a_serial_with_leading_zeros_or_uppercase_is_understood(client, kit, bod
 
 
 def test_source_address_ignores_forwarded_for_from_untrusted_peers(settings):
-    settings.TELEMETRY_TRUSTED_PROXIES = ["10.0.0.1"]
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
     factory = RequestFactory()
     spoofed = factory.post("/", REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="10.8.0.10")
     assert source_address(spoofed) == "203.0.113.5"
@@ -157,7 +158,7 @@ def test_source_address_ignores_forwarded_for_from_untrusted_peers(settings):
 
 
 def test_trusted_proxies_may_be_given_as_cidr_ranges(settings):
-    settings.TELEMETRY_TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.1", "::1"]
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.1", "::1"]
     factory = RequestFactory()
     proxied = factory.post(
         "/", REMOTE_ADDR="10.20.0.3", HTTP_X_FORWARDED_FOR="8.8.8.8, 198.51.100.7, 10.0.0.9"
@@ -172,7 +173,7 @@ def test_trusted_proxies_may_be_given_as_cidr_ranges(settings):
 
 
 def test_a_trusted_proxy_entry_that_is_no_address_is_refused(settings):
-    settings.TELEMETRY_TRUSTED_PROXIES = ["10.0.0.0/33"]
+    settings.TRUSTED_PROXIES = ["10.0.0.0/33"]
     request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
     with pytest.raises(ImproperlyConfigured, match=r"10\.0\.0\.0/33"):
         source_address(request)

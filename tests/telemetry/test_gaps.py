@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from telemetry.gaps import Window, WindowError, find_gaps, parse_window
 from telemetry.models import DataItem
+from telemetry.timeslots import StatType
 
 from .factories import (
     FULL_DAY,
@@ -93,6 +94,7 @@ def test_device_and_pages_give_the_same_list(client, kit, item, member, reviewer
             "dataCode": item.data_code,
             "statType": "0",
             "missing": ["2026-03-04 01:15:00", "2026-03-04 01:30:00", "2026-03-04 01:45:00"],
+            "ranges": [{"from": "2026-03-04 01:15:00", "to": "2026-03-04 01:45:00", "count": 3}],
         }
     ]
     page = reverse("telemetry:enterprise_gaps", args=[kit.device.enterprise_id])
@@ -120,3 +122,55 @@ def test_outsiders_get_404_on_the_gap_page(enterprise, outsider, other_viewer, c
     page = reverse("telemetry:enterprise_gaps", args=[enterprise.pk])
     for user in (outsider, other_viewer):
         assert client_for(user).get(page).status_code == 404
+
+
+# --- Counted from the item's registration; shown as ranges ------------------------------------
+
+
+def test_nothing_is_missing_from_before_the_item_was_registered(kit):
+    # Registered 3-04 10:07: the 10:00 slot (in progress then) is the first one owed.
+    DataItemFactory(
+        enterprise=kit.device.enterprise, device=kit.device, registered=beijing(2026, 3, 4, 10, 7)
+    )
+    window = Window(beijing(2026, 3, 1), beijing(2026, 3, 5))
+    (gaps,) = find_gaps(DataItem.objects.all(), window, now=NOW)
+    assert gaps.missing[0] == beijing(2026, 3, 4, 10, 0)
+    assert len(gaps.missing) == 96 - 40
+
+
+def test_an_item_registered_after_the_window_has_no_gaps(kit):
+    DataItemFactory(enterprise=kit.device.enterprise, registered=beijing(2026, 3, 5, 8))
+    window = Window(beijing(2026, 3, 1), beijing(2026, 3, 5))
+    assert find_gaps(DataItem.objects.all(), window, now=NOW) == []
+
+
+def test_a_daily_item_owes_the_day_it_was_registered_on(kit):
+    DataItemFactory(
+        enterprise=kit.device.enterprise,
+        stat_type=StatType.DAILY,
+        registered=beijing(2026, 3, 3, 15),
+    )
+    window = Window(beijing(2026, 3, 1), beijing(2026, 3, 5))
+    (gaps,) = find_gaps(DataItem.objects.all(), window, now=NOW)
+    assert gaps.missing == [beijing(2026, 3, 3), beijing(2026, 3, 4)]
+    assert [(r.first, r.last, r.count) for r in gaps.ranges] == [
+        (beijing(2026, 3, 3), beijing(2026, 3, 4), 2)
+    ]
+
+
+def test_missing_slots_are_compressed_into_runs(item):
+    # 3-04: slots 5-7 and 90-95 missing; 3-05 has no row, 00:00-07:45 ended by NOW (8:00 excl).
+    rollup(item, DAY, on_time=without(FULL_DAY, 5, 6, 7, 90, 91, 92, 93, 94, 95))
+    window = Window(beijing(2026, 3, 4), beijing(2026, 3, 5, 8))
+    (gaps,) = find_gaps(DataItem.objects.all(), window, now=NOW)
+    assert [(r.first, r.last, r.count) for r in gaps.ranges] == [
+        (beijing(2026, 3, 4, 1, 15), beijing(2026, 3, 4, 1, 45), 3),
+        (beijing(2026, 3, 4, 22, 30), beijing(2026, 3, 5, 7, 45), 6 + 32),
+    ]
+
+
+def test_the_page_shows_ranges_with_their_count(client_for, member, item):
+    rollup(item, DAY, on_time=without(FULL_DAY, *range(10, 20)))
+    page = reverse("telemetry:enterprise_gaps", args=[item.enterprise_id])
+    html = client_for(member).get(page, {"from": "2026-03-04", "to": "2026-03-04"})
+    assert "03-04 02:30 – 03-04 04:45，共 10 个时段" in html.content.decode()

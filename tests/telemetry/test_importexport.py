@@ -34,11 +34,11 @@ GOOD = "010200030233000001,一号变压器,3300,,kWh,0,15,2,4,meter,0,5000,2,电
 
 def test_a_csv_creates_items_and_a_second_import_updates_them(member, enterprise):
     result = import_items(member, enterprise, "items.csv", csv_file(GOOD))
-    assert result == {"created": 1, "updated": 0}
+    assert result == {"created": 1, "updated": 0, "pending": 0}
     item = DataItem.objects.get(enterprise=enterprise)
     assert str(item.convert_ration.normalize()) == "0.1229"
     result = import_items(member, enterprise, "items.csv", csv_file(GOOD.replace("5000", "6000")))
-    assert result == {"created": 0, "updated": 1}
+    assert result == {"created": 0, "updated": 1, "pending": 0}
     item.refresh_from_db()
     assert item.value_max == 6000
 
@@ -81,7 +81,7 @@ def test_an_xlsx_export_imports_back_unchanged(member, enterprise, other_enterpr
     fields = [f.name for f in DataItem._meta.concrete_fields if f.name != "updated_at"]
     before = list(DataItem.objects.order_by("pk").values(*fields))
     result = import_items(member, enterprise, "items.xlsx", content)
-    assert result == {"created": 0, "updated": 2}
+    assert result == {"created": 0, "updated": 2, "pending": 0}
     assert list(DataItem.objects.order_by("pk").values(*fields)) == before
 
     # Another enterprise cannot point its items at this enterprise's device.

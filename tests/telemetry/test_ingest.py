@@ -146,7 +146,7 @@ def test_a_repeated_reading_changes_nothing(enterprise, item):
     )
     before = rollup(item, "2026-03-02")
     again = store_readings(
-        enterprise, [reading(item, at("2026-03-02 10:00"), "6")], at("2026-03-02 11:50")
+        enterprise, [reading(item, at("2026-03-02 10:00"), "5.0")], at("2026-03-02 11:50")
     )
     assert (first.stored, first.duplicates) == (1, 0)
     assert (again.stored, again.duplicates) == (0, 1)
@@ -195,12 +195,12 @@ def test_ingest_marks_batches_stored_and_devices_seen(enterprise, item):
     kit = device_with_certificate(enterprise)
     batch = queued_batch(kit, [item], at("2026-03-02 10:00"), at("2026-03-02 10:16"))
     summary = ingest_pending()
-    assert summary == {"batches": 1, "stored": 1, "duplicates": 0}
+    assert summary == {"batches": 1, "stored": 1, "duplicates": 0, "corrected": 0}
     batch.refresh_from_db()
     assert (batch.status, batch.stored_count, batch.duplicate_count) == (BatchStatus.STORED, 1, 0)
     assert batch.stored_at is not None
     assert EndDevice.objects.get(pk=kit.device.pk).last_seen_at == at("2026-03-02 10:16")
-    assert ingest_pending() == {"batches": 0, "stored": 0, "duplicates": 0}
+    assert ingest_pending() == {"batches": 0, "stored": 0, "duplicates": 0, "corrected": 0}
 
 
 def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings, monkeypatch):
@@ -218,7 +218,7 @@ def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, setting
         return claims[-1]
 
     monkeypatch.setattr(ingest, "claim_batches", counted_claim)
-    assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0}
+    assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0, "corrected": 0}
     # Claims of 2, 2 and 1: the short third claim ends the drain without a fourth look.
     assert [len(ids) for ids in claims] == [2, 2, 1]
 
@@ -231,7 +231,7 @@ def test_on_postgresql_claims_skip_locked_batches(enterprise, item, settings):
         slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
         queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
     with CaptureQueriesContext(connection) as captured:
-        assert ingest_pending() == {"batches": 3, "stored": 3, "duplicates": 0}
+        assert ingest_pending() == {"batches": 3, "stored": 3, "duplicates": 0, "corrected": 0}
     claims = [q for q in captured if "SKIP LOCKED" in q["sql"]]
     assert len(claims) == 2
 
@@ -297,7 +297,8 @@ def test_the_first_valid_reading_starts_the_trial_the_next_beijing_day(enterpris
 def test_duplicates_are_counted_exactly_against_stored_rows_and_within_a_write(enterprise):
     items = [DataItemFactory(enterprise=enterprise) for _ in range(4)]
     slot = at("2026-03-02 10:00")
-    store_readings(enterprise, [reading(items[0], slot), reading(items[1], slot)], slot)
+    # The same value as the batches carry: exact repeats (test_corrections.py: other values).
+    store_readings(enterprise, [reading(items[0], slot, "2"), reading(items[1], slot, "2")], slot)
     kit = device_with_certificate(enterprise)
     received = at("2026-03-02 10:20")
     older = queued_batch(kit, items, slot, received, message_id="older")

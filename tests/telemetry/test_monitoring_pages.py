@@ -41,7 +41,7 @@ def test_member_sees_progress_chart_gaps_and_alarms(enterprise, member, client_f
     assert 'hx-trigger="every 30s"' in html
     assert "completeness-chart" in html and "vendor/chartjs/chart.umd.min.js" in html
     assert "端设备停止上传" in html
-    assert "对接测试已完成" in html
+    assert "首条有效数据于" in html  # 正式接入 waits for every item (test_connection_date)
     live = client.get(reverse("telemetry:monitoring_live", args=[enterprise.pk]))
     assert live.status_code == 200 and "trial-progress" in live.content.decode()
 

@@ -112,6 +112,8 @@ def test_only_version_1_0_is_spoken(version):
         ("messageId", ""),
         ("messageId", "x" * 65),
         ("messageId", 42),
+        ("messageId", "abc\x00def"),
+        ("deviceSerial", "DEV\n0001"),
         ("enterpriseCode", "9142010"),
         ("enterpriseCode", "91420100ma4k00001x"),
         ("deviceSerial", None),

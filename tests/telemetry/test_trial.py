@@ -374,3 +374,32 @@ def test_a_passed_trial_keeps_its_per_day_table(enterprise):
     run = TrialRun.objects.get(connection=connection)
     assert run.days == frozen.days and run.evaluated_at == frozen.evaluated_at
     assert [d["day"] for d in run.days if d["in_window"]][-1] == "2026-03-15"
+
+
+def test_an_item_deactivated_mid_trial_does_not_change_the_days_before(enterprise):
+    """The institute's finding: deactivating a lagging item turned a failure into a pass.
+    Expected slots come from the items as registered on each day (their revisions)."""
+    from telemetry.models import DataItemRevision
+
+    steady = realtime_item(enterprise)
+    lagging = realtime_item(enterprise, device=steady.device)
+    connection = trial_connection(enterprise, START)
+    full_days(steady, START, 18)
+    full_days(lagging, START, 18)
+    rollup(lagging, D3, on_time=without(FULL_DAY, *range(12)))  # day 3 lost 12 slots
+    # The lagging item is deactivated from day 5 on (an approved change), after which the
+    # steady item alone is expected.
+    DataItemRevision.objects.create(
+        item=lagging, valid_from=D5, stat_type=0, interval_minutes=15, is_active=False
+    )
+    type(lagging).objects.filter(pk=lagging.pk).update(is_active=False)
+
+    evaluate_trials(now=beijing(2026, 3, 19, 9))
+
+    run = TrialRun.objects.get(connection=connection)
+    days = {day["day"]: day for day in run.days}
+    assert days[D3.isoformat()]["expected"] == 192  # both items, as registered on day 3
+    assert days[D5.isoformat()]["expected"] == 96  # the steady item only
+    # Day 3 still restarts the count: the trial passes on days 4-18, not earlier.
+    assert run.status == TrialStatus.PASSED
+    assert (run.window_start, run.window_end) == (date(2026, 3, 4), date(2026, 3, 18))

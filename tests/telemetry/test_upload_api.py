@@ -174,16 +174,17 @@ def test_a_reused_message_id_with_another_body_is_refused_409(client, kit, item)
 def test_the_same_reading_in_two_batches_counts_once(client, kit, item):
     slot = recent_slot()
     first = envelope(kit, [record(item, "5", slot)])
+    # An exact repeat (a correction, another value, is tested in test_corrections.py).
     second = envelope(
-        kit, [record(item, "6", slot), record(item, "7", slot - timedelta(minutes=15))]
+        kit, [record(item, "5.0", slot), record(item, "7", slot - timedelta(minutes=15))]
     )
     assert signed_post(client, kit, first).status_code == 202
     assert signed_post(client, kit, second).status_code == 202
     ingest_pending()
     assert Reading.objects.filter(item=item).count() == 2
-    assert Reading.objects.get(item=item, slot=slot).value == 5  # the first value stands
+    assert Reading.objects.get(item=item, slot=slot).batch.message_id == first["messageId"]
     batch = UploadBatch.objects.get(message_id=second["messageId"])
-    assert (batch.stored_count, batch.duplicate_count) == (1, 1)
+    assert (batch.stored_count, batch.duplicate_count, batch.corrected_count) == (1, 1, 0)
 
 
 def test_the_first_upload_starts_integration_testing(client, kit, item):
@@ -212,7 +213,7 @@ def test_an_upload_from_outside_the_vpn_address_is_flagged(client, kit, item):
 
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(client, kit, item, settings):
     vpn_account_for(kit.device.enterprise, "10.8.0.10")
-    settings.TELEMETRY_TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     body = envelope(kit, [record(item, "1", recent_slot())])
     signed_post(client, kit, body, HTTP_X_FORWARDED_FOR="10.8.0.10")
     batch = UploadBatch.objects.get(message_id=body["messageId"])
@@ -333,7 +334,7 @@ def test_an_item_changed_between_upload_and_ingestion_refuses_its_staged_reading
         item.delete()
     else:
         DataItem.objects.filter(pk=item.pk).update(**change)
-    assert ingest_pending() == {"batches": 1, "stored": 1, "duplicates": 0}
+    assert ingest_pending() == {"batches": 1, "stored": 1, "duplicates": 0, "corrected": 0}
     batch = UploadBatch.objects.get(message_id=body["messageId"])
     assert (batch.stored_count, batch.duplicate_count) == (1, 0)
     [refusal] = batch.rejections

@@ -124,6 +124,7 @@ class Command(BaseCommand):
             if receipt:
                 line += (
                     f" -> 回执 status={receipt['status']} stored={receipt['storedCount']} "
+                    f"corrected={receipt['correctedCount']} "
                     f"duplicates={receipt['duplicateCount']}"
                 )
         elif not result.ok:

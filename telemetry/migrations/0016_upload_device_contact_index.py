@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0002_document_counter'),
-        ('telemetry', '0009_upload_body_lz4'),
+        ('telemetry', '0015_item_initial_revisions'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('telemetry', '0010_upload_device_contact_index'),
+        ('telemetry', '0016_upload_device_contact_index'),
     ]
 
     operations = [
