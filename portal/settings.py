@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeRecordStateEnum": "applications.models.scheme.ChangeState",
         "AccessApplicationStateEnum": "applications.models.application.ApplicationState",
         "ConnectionStateEnum": "telemetry.models.connection.ConnectionState",
+        "TrialStatusEnum": "telemetry.models.trial.TrialStatus",
         "RevocationReasonEnum": "applications.models.credentials.RevocationReason",
     },
 }

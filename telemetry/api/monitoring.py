@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -20,6 +21,7 @@ from ..models import TrialRun
 from ..overview import latest_runs
 from ..permissions import connections_visible_to, trial_runs_visible_to
 from ..services.trial import restart_trial
+from ..services.trial_items import item_figures
 from ..services.trial_review import stop_trial
 
 
@@ -144,6 +146,43 @@ class TrialRunSerializer(serializers.ModelSerializer):
         ]
 
 
+class TrialRunDetailSerializer(TrialRunSerializer):
+    """One trial with the per-item figures of its current window (two more queries)."""
+
+    items = serializers.SerializerMethodField()
+    items_window = serializers.SerializerMethodField()
+
+    class Meta(TrialRunSerializer.Meta):
+        fields = [*TrialRunSerializer.Meta.fields, "items_window", "items"]
+
+    def _figures(self, run):
+        if not hasattr(self, "_cached"):
+            self._cached = item_figures(run, timezone.localdate())
+        return self._cached
+
+    def get_items_window(self, run) -> list[str] | None:
+        window = self._figures(run)[0]
+        return [window[0].isoformat(), window[1].isoformat()] if window else None
+
+    def get_items(self, run) -> list[dict]:
+        return [
+            {
+                "data_code": row.item.data_code,
+                "name": row.item.name,
+                "expected": row.expected,
+                "on_time": row.on_time,
+                "backfilled": row.backfilled,
+                "late": row.late,
+                "missing": row.missing,
+                "suspect": row.suspect,
+                "successful": row.successful,
+                "success_rate": row.success_rate,
+                "on_time_rate": row.on_time_rate,
+            }
+            for row in self._figures(run)[1]
+        ]
+
+
 class TrialListView(generics.ListAPIView):
     """The newest trial of each connection the caller may see."""
 
@@ -155,7 +194,7 @@ class TrialListView(generics.ListAPIView):
 
 
 class TrialDetailView(generics.RetrieveAPIView):
-    serializer_class = TrialRunSerializer
+    serializer_class = TrialRunDetailSerializer
 
     def get_object(self):
         return get_object_or_404(trial_runs_visible_to(self.request.user), pk=self.kwargs["pk"])

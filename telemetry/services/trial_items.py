@@ -1,10 +1,10 @@
 """Per-item figures of a trial's current window, for the trial page (one GROUP BY on roll-ups).
 
 The window is the days the trial passed on, or while it runs the due days of the current
-count (from the latest restart of the count to yesterday; today is not yet due). Each active
-real-time and daily item of the enterprise gets one row: expected, on time, backfilled,
-late, missing, suspect, and the success and on-time rates, as the per-day table defines
-them (DESIGN §4).
+count (from the latest restart of the count to yesterday; today is not yet due). Each
+real-time and daily item registered (and active) on some day of it gets one row: expected,
+on time, backfilled, late, missing, suspect, and the success and on-time rates, as the
+per-day table defines them (DESIGN §4).
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db import connection as db_connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..item_history import expected_slots_sql
 from ..models import DailyRollup, DataItem, TrialRun, TrialStatus
 from ..models.trial import percent
 from ..timeslots import STAT_TYPE_LABELS, StatType
-from .trial import JUDGED_STAT_TYPES, _ratio, slots_per_day
+from .trial import _ratio
 
 
 @dataclass
@@ -70,31 +71,30 @@ def window_of(run: TrialRun, today: date) -> tuple[date, date] | None:
 
 
 def item_figures(run: TrialRun, today: date) -> tuple[tuple[date, date] | None, list]:
-    """(window, one ItemFigures per active judged item) in two queries."""
+    """(window, one ItemFigures per item judged on some day of it) in two queries.
+
+    Expected slots come from the items as registered on each day (``item_history``), and
+    the arrivals from the roll-ups of exactly those items on those days, as the trial counts.
+    """
     window = window_of(run, today)
     if window is None:
         return None, []
-    enterprise_id = run.connection.enterprise_id
-    days = (window[1] - window[0]).days + 1
-    items = DataItem.objects.filter(
-        enterprise_id=enterprise_id, is_active=True, stat_type__in=JUDGED_STAT_TYPES
-    ).order_by("data_code")
-    rows = {
-        item.pk: ItemFigures(
-            item, days * slots_per_day(item.stat_type, item.interval_minutes or 15)
-        )
-        for item in items
-    }
-    sums = (
-        DailyRollup.objects.filter(item_id__in=list(rows), day__range=window)
-        .values_list("item_id")
-        .annotate(Sum("on_time"), Sum("backfilled"), Sum("late"), Sum("suspect"))
-        .order_by()
-    )
-    for item_id, on_time, backfilled, late, suspect in sums:
-        row = rows[item_id]
-        row.on_time, row.backfilled, row.late, row.suspect = on_time, backfilled, late, suspect
-    return window, list(rows.values())
+    expected_sql, params = expected_slots_sql(run.connection.enterprise_id, *window)
+    rollup = DailyRollup._meta.db_table
+    sql = f"""
+SELECT e.item_id, SUM(e.expected_slots), COALESCE(SUM(r.on_time), 0),
+       COALESCE(SUM(r.backfilled), 0), COALESCE(SUM(r.late), 0), COALESCE(SUM(r.suspect), 0)
+FROM ({expected_sql}) e
+LEFT JOIN {rollup} r ON r.item_id = e.item_id AND r.day = e.day
+GROUP BY e.item_id"""
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        sums = {row[0]: [int(n) for n in row[1:]] for row in cursor.fetchall()}
+    rows = []
+    for item in DataItem.objects.filter(pk__in=list(sums)).order_by("data_code"):
+        expected, on_time, backfilled, late, suspect = sums[item.pk]
+        rows.append(ItemFigures(item, expected, on_time, backfilled, late, suspect))
+    return window, rows
 
 
 def day_chart(run: TrialRun) -> dict:

@@ -185,6 +185,9 @@ def test_the_trial_page_board_and_api_show_every_figure(
     data = api_client_for(reviewer).get(f"/api/v1/telemetry/trials/{run.pk}").json()
     assert {"on_time", "on_time_rate", "counted_from", "reset_reason", "hold_reason"} <= set(data)
     assert data["days"][1]["backfilled"] == 3 and data["days"][1]["late"] == 1
+    assert data["items_window"] == ["2026-03-01", "2026-03-02"]
+    q15 = next(i for i in data["items"] if i["data_code"] == "Q15")
+    assert (q15["expected"], q15["on_time"], q15["backfilled"], q15["missing"]) == (192, 188, 3, 1)
 
 
 @pytest.mark.parametrize(
