@@ -247,7 +247,9 @@ def judge(
             reset = ("trial_day_lost", {"day": fig.day.isoformat(), "n": fig.missing_closed})
         elif fig.day < today:
             fig.state = OPEN
-        if fig.bad:
+        if fig.bad or (per_day and not fig.expected and fig.day < today):
+            # A bad day restarts the count; so does a past day on which no judged item was
+            # registered yet (nothing to count, and nothing to hold the count back).
             counted_from = fig.day + timedelta(days=1)
     counted = [f for f in figures if f.day >= counted_from]
     run: list[DayFigures] = []

@@ -17,6 +17,7 @@ from .factories import (
     beijing,
     full_days,
     realtime_item,
+    registered_since,
     rollup,
     trial_connection,
     without,
@@ -401,5 +402,18 @@ def test_an_item_deactivated_mid_trial_does_not_change_the_days_before(enterpris
     assert days[D3.isoformat()]["expected"] == 192  # both items, as registered on day 3
     assert days[D5.isoformat()]["expected"] == 96  # the steady item only
     # Day 3 still restarts the count: the trial passes on days 4-18, not earlier.
+    assert run.status == TrialStatus.PASSED
+    assert (run.window_start, run.window_end) == (date(2026, 3, 4), date(2026, 3, 18))
+
+
+def test_days_before_any_item_was_registered_do_not_block_the_pass(enterprise):
+    item = realtime_item(enterprise)
+    registered_since(item, START + timedelta(days=3))
+    connection = trial_connection(enterprise, START)
+    full_days(item, START + timedelta(days=3), 15)
+
+    evaluate_trials(now=beijing(2026, 3, 19, 9))
+
+    run = TrialRun.objects.get(connection=connection)
     assert run.status == TrialStatus.PASSED
     assert (run.window_start, run.window_end) == (date(2026, 3, 4), date(2026, 3, 18))
