@@ -38,6 +38,7 @@ from .forms import DataItemForm, EndDeviceForm
 from .models import (
     AlarmKind,
     BatchStatus,
+    Connection,
     DataItem,
     DataItemRevision,
     EndDevice,
@@ -173,6 +174,8 @@ class Scenario:
     silent_since: int | None = None  # the day the device stops (at 15:00) for good
     relay: bool = False
     relay_explained: bool = False  # a reviewer has explained the flag (else it awaits one)
+    item_change: bool = False  # an item change asked for during the trial awaits approval
+    trial_began: int | None = None  # the trial began this many days ago (an overdue one)
 
 
 # In the order of the connected enterprises; the first ones are the demo logins ent01...
@@ -181,10 +184,10 @@ SCENARIOS = [
     Scenario("passed", 17),
     Scenario("failed", 17, outage_day=9),
     Scenario("passed", 17, outage_day=8, outage_hours=3),
-    Scenario("running", 5),
+    Scenario("running", 5, item_change=True),
     Scenario("silent", 14, silent_since=3),
     Scenario("passed", 17, relay=True, relay_explained=True),
-    Scenario("running", 9),
+    Scenario("running", 9, trial_began=61),
     Scenario("idle", None),
     Scenario("passed", 17),
     Scenario("running", 3),
@@ -218,6 +221,13 @@ def seed(context, log=print):
             _file_last_month(enterprise, member, items, today)
             if scenario.relay_explained:
                 _explain_relay(enterprise)
+            if scenario.item_change:
+                _request_item_change(enterprise, member, device, items)
+            if scenario.trial_began:
+                # A trial that began long ago and still has not passed: flagged to reviewers.
+                Connection.objects.filter(enterprise=enterprise).update(
+                    trial_started_on=today - timedelta(days=scenario.trial_began)
+                )
         seeded.append(scenario.name)
     summary = evaluate_trials()
     _alarms(connected, SCENARIOS)
@@ -284,44 +294,63 @@ def _register(enterprise, member) -> EndDevice:
     return device
 
 
+def _item_data(spec, types: dict, device) -> dict:
+    """The data item form's fields for one of the demo's ITEMS."""
+    process, unit, equipment, energy_class, object_code, usage = spec.segments
+    band = Decimal(str(spec.base)) * 3 if spec.base else Decimal(2000)
+    return {
+        "process": process,
+        "process_unit": unit,
+        "device_code": equipment,
+        "energy_class": energy_class,
+        "object_code": object_code,
+        "usage": usage,
+        "name": spec.name,
+        "energy_type": types.get(spec.energy_code, "") if spec.energy_code else "",
+        "convert_ration": spec.convert or "",
+        "unit": spec.unit,
+        "stat_type": int(spec.stat_type),
+        "interval_minutes": 15,
+        "scope": 1 if process == "00" else 2,
+        "input_type": InputType.MANUAL if spec.manual else InputType.FIELD_METER,
+        "collection_method": CollectionMethod.MANUAL if spec.manual else CollectionMethod.METER,
+        "value_min": "0",
+        "value_max": str(band),
+        "metering_level": spec.level,
+        "instrument": spec.instrument,
+        "device": "" if spec.manual else device.pk,
+        "is_active": "on",
+    }
+
+
 def _items(enterprise, member, device) -> dict[str, DataItem]:
     from .services.item_changes import save_item
 
     types = {t.code: t.pk for t in current_energy_types()}
     items = {}
     for spec in ITEMS:
-        process, unit, equipment, energy_class, object_code, usage = spec.segments
-        band = Decimal(str(spec.base)) * 3 if spec.base else Decimal(2000)
-        form = DataItemForm(
-            {
-                "process": process,
-                "process_unit": unit,
-                "device_code": equipment,
-                "energy_class": energy_class,
-                "object_code": object_code,
-                "usage": usage,
-                "name": spec.name,
-                "energy_type": types.get(spec.energy_code, "") if spec.energy_code else "",
-                "convert_ration": spec.convert or "",
-                "unit": spec.unit,
-                "stat_type": int(spec.stat_type),
-                "interval_minutes": 15,
-                "scope": 1 if process == "00" else 2,
-                "input_type": InputType.MANUAL if spec.manual else InputType.FIELD_METER,
-                "collection_method": CollectionMethod.MANUAL
-                if spec.manual
-                else CollectionMethod.METER,
-                "value_min": "0",
-                "value_max": str(band),
-                "metering_level": spec.level,
-                "instrument": spec.instrument,
-                "device": "" if spec.manual else device.pk,
-                "is_active": "on",
-            },
-            enterprise=enterprise,
-        )
+        form = DataItemForm(_item_data(spec, types, device), enterprise=enterprise)
         items[spec.key] = save_item(member, enterprise, _valid(form))
     return items
+
+
+def _request_item_change(enterprise, member, device, items) -> None:
+    """During its trial the enterprise asks to take a sub-meter out of service from
+    tomorrow: the change waits for a reviewer's approval."""
+    from .services.item_changes import save_item_change
+
+    types = {t.code: t.pk for t in current_energy_types()}
+    spec = next(s for s in ITEMS if not s.manual and s.stat_type == StatType.REALTIME)
+    data = _item_data(spec, types, device)
+    del data["is_active"]  # unticked: deactivate
+    form = DataItemForm(data, instance=items[spec.key], enterprise=enterprise)
+    save_item_change(
+        member,
+        enterprise,
+        _valid(form),
+        effective_on=timezone.localdate() + timedelta(days=1),
+        reason="该计量表计划停用更换，新表登记后另行申请",
+    )
 
 
 def _valid(form):

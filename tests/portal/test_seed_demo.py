@@ -62,6 +62,17 @@ def test_the_demo_province_is_complete_and_seeding_again_changes_nothing(db):
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
     assert f"{Enterprise.objects.count()} 家重点用能单位" in printed
 
+    # The trial cases a reviewer should find (issue 9): a relay flag waiting and one
+    # explained, an item change waiting for approval, a trial running past its flag date,
+    # a passed trial and a 3-hour outage backfilled.
+    from telemetry.models import DailyRollup, ItemChangeRequest, RelayFlag, TrialRun
+
+    assert {"open", "explained"} <= set(RelayFlag.objects.values_list("status", flat=True))
+    assert ItemChangeRequest.objects.filter(status="pending").exists()
+    assert TrialRun.objects.filter(status="running", flagged_at__isnull=False).exists()
+    assert TrialRun.objects.filter(status="passed").exists()
+    assert DailyRollup.objects.filter(backfilled__gt=0).exists()
+
     seed()
     assert snapshot() == first
     assert Client().login(username="reviewer", password=DEMO_PASSWORD)
