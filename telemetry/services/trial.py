@@ -38,12 +38,12 @@ from django.utils import timezone
 from portal.workflow import TransitionRefused
 
 from .. import texts
-from ..item_history import expected_slots_sql
 from ..models import (
     Connection,
     ConnectionState,
     DailyRollup,
     DataItem,
+    DataItemRevision,
     TrialRun,
     TrialStatus,
 )
@@ -335,35 +335,65 @@ def expected_kinds(enterprise_ids) -> dict[int, dict[tuple[int, int], int]]:
 
 
 def counts_by_day(enterprise_ids, first_day: date, last_day: date) -> tuple[dict, dict]:
-    """What each enterprise's items owed and delivered per day, in one SQL statement.
+    """What each enterprise's items owed and delivered per day, in two SQL statements.
 
     Returns ``(kinds, arrived)``, each keyed by enterprise id: ``kinds[e][day]`` maps
     (stat_type, interval) to the number of items of that kind *as registered that day*
-    (``telemetry.item_history``: a later deactivation or change does not rewrite judged
-    days), and ``arrived[e]`` maps (day, stat_type, interval) to (on time, backfilled, late,
-    suspect), summed from the roll-ups of exactly those items on that day. Daily items are
-    grouped under interval 0.
+    (their revisions, ``telemetry.item_history``: a later deactivation or change does not
+    rewrite judged days), and ``arrived[e]`` maps (day, stat_type, interval) to (on time,
+    backfilled, late, suspect), summed from the roll-ups of exactly those items on that day.
+    Daily items are grouped under interval 0.
+
+    The items are counted per span of unchanged revisions (a handful of rows per
+    enterprise), and only those spans are spread over the days here; the roll-ups are joined
+    to the span that covers their day. Expanding every item over every day in SQL
+    (``item_history.expected_slots_sql``) measured ~2x slower at province scale.
     """
-    expected_sql, params = expected_slots_sql(enterprise_ids, first_day, last_day)
-    rollup = DailyRollup._meta.db_table
-    daily = int(StatType.DAILY)
-    sql = f"""
-SELECT e.enterprise_id, e.day, e.stat_type,
-       CASE WHEN e.stat_type = {daily} THEN 0 ELSE e.interval_minutes END AS kind_interval,
-       COUNT(*), COALESCE(SUM(r.on_time), 0), COALESCE(SUM(r.backfilled), 0),
-       COALESCE(SUM(r.late), 0), COALESCE(SUM(r.suspect), 0)
-FROM ({expected_sql}) e
-LEFT JOIN {rollup} r ON r.item_id = e.item_id AND r.day = e.day
-GROUP BY e.enterprise_id, e.day, e.stat_type, kind_interval"""
+    ids = list(enterprise_ids) or [0]
+    marks = ", ".join(["%s"] * len(ids))
+    daily, judged = int(StatType.DAILY), f"{int(StatType.REALTIME)}, {int(StatType.DAILY)}"
+    spans = f"""
+SELECT i.enterprise_id, r.item_id, r.stat_type, r.is_active, r.valid_from,
+       CASE WHEN r.stat_type = {daily} THEN 0 ELSE r.interval_minutes END AS kind_interval,
+       LEAD(r.valid_from) OVER (PARTITION BY r.item_id ORDER BY r.valid_from) AS valid_to
+FROM {DataItemRevision._meta.db_table} r JOIN {DataItem._meta.db_table} i ON i.id = r.item_id
+WHERE i.enterprise_id IN ({marks}) AND r.valid_from <= %s"""
+    live = f"s.is_active AND s.stat_type IN ({judged})"
+    counted = f"""
+SELECT s.enterprise_id, s.stat_type, s.kind_interval, s.valid_from, s.valid_to, COUNT(*)
+FROM ({spans}) s
+WHERE {live} AND (s.valid_to IS NULL OR s.valid_to > %s)
+GROUP BY s.enterprise_id, s.stat_type, s.kind_interval, s.valid_from, s.valid_to"""
+    delivered = f"""
+SELECT s.enterprise_id, roll.day, s.stat_type, s.kind_interval,
+       SUM(roll.on_time), SUM(roll.backfilled), SUM(roll.late), SUM(roll.suspect)
+FROM {DailyRollup._meta.db_table} roll
+JOIN ({spans}) s ON s.item_id = roll.item_id AND s.valid_from <= roll.day
+     AND (s.valid_to IS NULL OR roll.day < s.valid_to)
+WHERE {live} AND roll.day >= %s AND roll.day <= %s
+GROUP BY s.enterprise_id, roll.day, s.stat_type, s.kind_interval"""
     kinds: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
     arrived: dict[int, dict] = defaultdict(dict)
     with db_connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for enterprise_id, day, stat_type, interval, items, *counts in cursor.fetchall():
-            day = day if isinstance(day, date) else date.fromisoformat(day)
-            kinds[enterprise_id][day][(stat_type, interval)] = items
-            arrived[enterprise_id][(day, stat_type, interval)] = tuple(int(n) for n in counts)
+        cursor.execute(counted, [*ids, last_day, first_day])
+        for enterprise_id, stat_type, interval, valid_from, valid_to, items in cursor.fetchall():
+            begin = max(_as_date(valid_from), first_day)
+            end = min(_as_date(valid_to) - timedelta(days=1), last_day) if valid_to else last_day
+            for offset in range((end - begin).days + 1):
+                day_kinds = kinds[enterprise_id][begin + timedelta(days=offset)]
+                key = (stat_type, interval)
+                day_kinds[key] = day_kinds.get(key, 0) + items
+        cursor.execute(delivered, [*ids, last_day, first_day, last_day])
+        for enterprise_id, day, stat_type, interval, *counts in cursor.fetchall():
+            arrived[enterprise_id][(_as_date(day), stat_type, interval)] = tuple(
+                int(n) for n in counts
+            )
     return kinds, arrived
+
+
+def _as_date(value) -> date:
+    """A DATE column as PostgreSQL (date) or SQLite (ISO text) returns it."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _running_trials() -> list[TrialRun]:
