@@ -42,6 +42,33 @@ def _ids(enterprises) -> list[int]:
     return [getattr(e, "pk", e) for e in enterprises]
 
 
+def revision_spans_sql(enterprises, end: date) -> tuple[str, list]:
+    """SQL and params for the revisions of the enterprises' items as spans of days.
+
+    Columns ``enterprise_id, item_id, valid_from, valid_to, stat_type, interval_minutes,
+    kind_interval, is_active``: each revision holds from ``valid_from`` up to (not
+    including) ``valid_to``, the next revision's day (NULL: it still holds).
+    ``kind_interval`` groups daily items under 0. Only revisions from ``end`` or earlier.
+    """
+    ids = _ids(enterprises) or [None]
+    revision, item = DataItemRevision._meta.db_table, DataItem._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"""
+SELECT i.enterprise_id, r.item_id, r.valid_from,
+       LEAD(r.valid_from) OVER (PARTITION BY r.item_id ORDER BY r.valid_from) AS valid_to,
+       r.stat_type, r.interval_minutes, r.is_active,
+       CASE WHEN r.stat_type = {int(StatType.DAILY)} THEN 0 ELSE r.interval_minutes END
+           AS kind_interval
+FROM {revision} r JOIN {item} i ON i.id = r.item_id
+WHERE i.enterprise_id IN ({marks}) AND r.valid_from <= %s"""
+    return sql, [*ids, end]
+
+
+def as_date(value) -> date:
+    """A DATE column as PostgreSQL (date) or SQLite (ISO text) returns it."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def expected_slots_sql(enterprises, start: date, end: date, *, vendor: str | None = None):
     """SQL and params for the slots expected of each item on each day, from the revisions.
 
@@ -62,25 +89,17 @@ def expected_slots_sql(enterprises, start: date, end: date, *, vendor: str | Non
       elsewhere; revision spans from ``LEAD(valid_from)``.
     """
     vendor = vendor or connection.vendor
-    ids = _ids(enterprises) or [None]
-    revision, item = DataItemRevision._meta.db_table, DataItem._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
+    spans, params = revision_spans_sql(enterprises, end)
     judged = f"{int(StatType.REALTIME)}, {int(StatType.DAILY)}"
     sql = f"""
 SELECT s.enterprise_id, s.item_id, days.day, s.stat_type, s.interval_minutes,
        CASE WHEN s.stat_type = {int(StatType.REALTIME)} THEN 1440 / s.interval_minutes
             ELSE 1 END AS expected_slots
-FROM (
-    SELECT i.enterprise_id, r.item_id, r.valid_from, r.stat_type, r.interval_minutes,
-           r.is_active,
-           LEAD(r.valid_from) OVER (PARTITION BY r.item_id ORDER BY r.valid_from) AS valid_to
-    FROM {revision} r JOIN {item} i ON i.id = r.item_id
-    WHERE i.enterprise_id IN ({marks}) AND r.valid_from <= %s
-) s
+FROM ({spans}) s
 JOIN ({_days_sql(vendor)}) days
   ON s.valid_from <= days.day AND (s.valid_to IS NULL OR days.day < s.valid_to)
 WHERE s.is_active AND s.stat_type IN ({judged})"""
-    return sql, [*ids, end, start, end]
+    return sql, [*params, start, end]
 
 
 def expected_slots(enterprises, start: date, end: date) -> list[tuple]:
@@ -90,7 +109,4 @@ def expected_slots(enterprises, start: date, end: date) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) x ORDER BY item_id, day", params)
         rows = cursor.fetchall()
-    return [
-        (e, i, d if isinstance(d, date) else date.fromisoformat(d), s, n, int(x))
-        for e, i, d, s, n, x in rows
-    ]
+    return [(e, i, as_date(d), s, n, int(x)) for e, i, d, s, n, x in rows]
