@@ -32,14 +32,12 @@ def record_relay_upload(enterprise_id: int, source_ip: str | None, at: datetime)
 
     A flag a reviewer has decided stays decided: the explanation covers the address."""
     address = source_ip or ""
-    counted = RelayFlag.objects.filter(enterprise_id=enterprise_id, source_ip=address).update(
-        batch_count=F("batch_count") + 1, last_seen=at
-    )
-    if counted:
+    flag = RelayFlag.objects.filter(enterprise_id=enterprise_id, source_ip=address)
+    if flag.update(batch_count=F("batch_count") + 1, last_seen=at):
         return
     try:
         with transaction.atomic():
-            RelayFlag.objects.create(
+            flag.create(
                 enterprise_id=enterprise_id,
                 source_ip=address,
                 first_seen=at,
@@ -47,9 +45,7 @@ def record_relay_upload(enterprise_id: int, source_ip: str | None, at: datetime)
                 batch_count=1,
             )
     except IntegrityError:  # a concurrent upload from the same address created it first
-        RelayFlag.objects.filter(enterprise_id=enterprise_id, source_ip=address).update(
-            batch_count=F("batch_count") + 1, last_seen=at
-        )
+        flag.update(batch_count=F("batch_count") + 1, last_seen=at)
 
 
 def open_relay_flags(connection: Connection):
