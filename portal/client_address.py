@@ -77,7 +77,3 @@ def _valid_ip(value: str | None) -> str | None:
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
 
-
-def client_ip(request) -> str | None:
-    """django-axes' AXES_CLIENT_IP_CALLABLE: the same address as the upload path uses."""
-    return source_address(request)

@@ -191,7 +191,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # Either the account or the address reaching the limit locks (each counted on its own).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.source_address"
 AXES_LOCKOUT_CALLABLE = "portal.lockouts.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
