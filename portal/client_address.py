@@ -76,4 +76,3 @@ def _valid_ip(value: str | None) -> str | None:
     # is compared with is plain IPv4, so the mapped form would look like a relay.
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
-
