@@ -85,6 +85,11 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", env("TELEMETRY_TRUSTED_PROXIES", "
 # an address, is locked out for LOGIN_LOCKOUT_MINUTES, on the login page and the token API.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
+# Public pages limited per client address (portal.ratelimit): "<count>/<s|m|h>".
+RATE_LIMITS = {
+    "register": env("RATE_LIMIT_REGISTER", "20/h"),
+    "verify": env("RATE_LIMIT_VERIFY", "60/m"),
+}
 
 # Internal CA and VPN accounts (applications app). The CA private key is stored encrypted
 # with this passphrase; the demo falls back to SECRET_KEY so it needs no extra secret.
@@ -318,6 +323,20 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 # Eager tasks still take a producer from the broker pool; the in-memory transport ignores
 # the host, and naming one keeps kombu from warning "No hostname was supplied" each time.
+# The cache holds only counters (portal.ratelimit); Redis makes them shared by every web
+# process. Short timeouts: a Redis outage must not hang a request.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis the demo runs every task in-process, so one command is enough to try it.

@@ -155,3 +155,10 @@ def _eager_celery(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings):
+    # Every test client comes from 127.0.0.1 and xdist workers share the Redis counters;
+    # the tests of the limits themselves set a low one and use an address of their own.
+    settings.RATE_LIMITS = {scope: "100000/s" for scope in settings.RATE_LIMITS}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ..access import grant_access, public
 from ..forms import RegistrationForm
 from ..models import Enterprise, RegistrationStatus, Stage
+from ..ratelimit import rate_limit
 from ..services import register_enterprise
 
 
@@ -25,6 +26,7 @@ def home(request):
 
 
 @grant_access(public)
+@rate_limit("register", methods=("POST",))
 def register(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
