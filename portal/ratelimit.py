@@ -50,10 +50,8 @@ def hit(scope: str, key: str) -> bool:
 
 def refused(request, scope: str):
     message = _("请求过于频繁，请稍后再试。")
-    if (
-        request.path.startswith("/api/")
-        or request.accepts("application/json")
-        and not (request.accepts("text/html"))
+    if request.path.startswith("/api/") or (
+        request.accepts("application/json") and not (request.accepts("text/html"))
     ):
         return JsonResponse({"detail": message, "errors": []}, status=429)
     return render(request, "portal/rate_limited.html", {"message": message}, status=429)
