@@ -136,6 +136,20 @@ TELEMETRY_REFUSALS_SHOWN_DAYS = env_int("TELEMETRY_REFUSALS_SHOWN_DAYS", 7)
 TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
+# A worker's claim on batches lasts this long unless the worker renews it (its heartbeat);
+# a killed worker's batches are taken over by the next drain after it (ADR 0006).
+TELEMETRY_INGEST_CLAIM_LEASE_SECONDS = env_int("TELEMETRY_INGEST_CLAIM_LEASE_SECONDS", 45)
+
+# Imported spreadsheets (data items, energy history): checked before parsing, parsed in a
+# separate process inside these limits (portal.spreadsheets, ADR 0010).
+SPREADSHEET_MAX_BYTES = env_int("SPREADSHEET_MAX_BYTES", 5 * 1024 * 1024)
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 20_000)
+SPREADSHEET_MAX_COLUMNS = env_int("SPREADSHEET_MAX_COLUMNS", 64)
+SPREADSHEET_MAX_UNCOMPRESSED_BYTES = env_int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 30 * 1024 * 1024)
+SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 100)
+SPREADSHEET_MAX_ZIP_ENTRIES = env_int("SPREADSHEET_MAX_ZIP_ENTRIES", 200)
+SPREADSHEET_SECONDS = env_int("SPREADSHEET_SECONDS", 20)
+SPREADSHEET_MEMORY_MB = env_int("SPREADSHEET_MEMORY_MB", 512)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
