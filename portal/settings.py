@@ -138,7 +138,7 @@ TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
 # A worker's claim on batches lasts this long unless the worker renews it (its heartbeat);
 # a killed worker's batches are taken over by the next drain after it (ADR 0006).
-TELEMETRY_INGEST_CLAIM_LEASE_SECONDS = env_int("TELEMETRY_INGEST_CLAIM_LEASE_SECONDS", 45)
+TELEMETRY_INGEST_CLAIM_LEASE_SECONDS = env_int("TELEMETRY_INGEST_CLAIM_LEASE_SECONDS", 30)
 
 # Imported spreadsheets (data items, energy history): checked before parsing, parsed in a
 # separate process inside these limits (portal.spreadsheets, ADR 0010).
@@ -393,11 +393,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
     # telemetry: backstop for the drain queued after each upload (a lost message, a worker
-    # restart, a claim left stale by a killed worker).
+    # restart, a claim left by a killed worker: taken over once its lease has run out, so
+    # lease + this interval is the longest such a batch waits, under a minute by default).
     "telemetry-ingest-sweep": {
         "task": "telemetry.tasks.ingest.ingest_pending",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": 20.0,
+        "options": {"expires": 18},
     },
     # telemetry: trial evaluation and data-quality alarms.
     "telemetry-evaluate-trials": {

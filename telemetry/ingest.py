@@ -28,15 +28,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from . import bulk, corrections, rollups
+from . import bulk, claims, corrections, rollups
 from .models import BatchStatus, DataItem, DataItemRevision, EndDevice, Reading, UploadBatch
 from .protocol import (
     FUTURE_MARK,
@@ -54,14 +53,6 @@ from .services.connection import record_connected, start_trials
 from .staging import clock_skew, item_specs, registered_from, specs_by_id, stage
 
 logger = logging.getLogger(__name__)
-
-# A claim older than this (a worker killed mid-batch) may be taken over; it is longer than
-# the ingestion task's hard time limit.
-CLAIM_STALE_AFTER = timedelta(minutes=10)
-
-
-def claim_size() -> int:
-    return settings.TELEMETRY_INGEST_CLAIM_BATCHES
 
 
 @dataclass
@@ -111,31 +102,6 @@ def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], receive
 
 
 # --- Batches -------------------------------------------------------------------------------
-
-
-def claim_batches(limit: int | None = None, now: datetime | None = None) -> list[int]:
-    """Claim up to ``limit`` queued batches for this worker; returns their ids.
-
-    On PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers take
-    disjoint sets; the conditional UPDATE (and its row count) makes the claim safe on other
-    databases too.
-    """
-    limit = limit or claim_size()
-    now = now or timezone.now()
-    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_STALE_AFTER)
-    queued = UploadBatch.objects.filter(claimable, status=BatchStatus.QUEUED)
-    with transaction.atomic():
-        candidates = queued.order_by("received_at")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return []
-        claimed = queued.filter(pk__in=ids).update(claimed_at=now)
-    if claimed == len(ids):
-        return ids
-    # Someone else took part of the set between our read and our update (not on PostgreSQL).
-    return list(UploadBatch.objects.filter(pk__in=ids, claimed_at=now).values_list("pk", flat=True))
 
 
 def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
@@ -559,20 +525,26 @@ def _finish(batches, result: StoreResult) -> None:
 
 
 def ingest_pending(max_rounds: int = 100) -> dict:
-    """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims)."""
+    """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims).
+
+    The claims are leases (``telemetry.claims``) that a heartbeat renews while this runs.
+    """
     batches = stored = duplicates = corrected = 0
-    limit = claim_size()
-    for _round in range(max_rounds):
-        ids = claim_batches(limit)
-        if not ids:
-            break
-        result = ingest_batches(ids)
-        batches += len(ids)
-        stored += result.stored
-        duplicates += result.duplicates
-        corrected += result.corrected
-        if len(ids) < limit:
-            # Everything queued when the claim looked was taken; a batch committed since
-            # has queued a drain of its own (schedule_ingestion), so no need to look again.
-            break
+    limit = claims.claim_size()
+    with claims.Heartbeat() as heartbeat:
+        for _round in range(max_rounds):
+            held = claims.claim(limit)
+            if not held.ids:
+                break
+            heartbeat.hold(held)
+            result = ingest_batches(held.ids)
+            heartbeat.hold(None)
+            batches += len(held.ids)
+            stored += result.stored
+            duplicates += result.duplicates
+            corrected += result.corrected
+            if len(held.ids) < limit:
+                # Everything queued when the claim looked was taken; a batch committed since
+                # has queued a drain of its own (schedule_ingestion), so no need to look again.
+                break
     return {"batches": batches, "stored": stored, "duplicates": duplicates, "corrected": corrected}
