@@ -80,6 +80,8 @@ def main() -> int:
         result = read(content, limits["max_rows"], limits["max_columns"])
     except MemoryError:
         result = {"error": "memory", "detail": ""}
+    except Exception as exc:  # a damaged sheet found while reading it
+        result = {"error": "unreadable", "detail": f"{type(exc).__name__}: {exc}"[:200]}
     sys.stdout.write(json.dumps(result, ensure_ascii=False))
     return 0
 
