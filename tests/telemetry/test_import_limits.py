@@ -88,6 +88,8 @@ def test_a_member_of_a_pending_enterprise_cannot_import(client_for, pending):
     client = client_for(applicant)
     url = reverse("telemetry:item_import", args=[pending.pk])
     assert client.get(url).status_code == 403
+    registry = client.get(reverse("telemetry:enterprise_registry", args=[pending.pk]))
+    assert registry.status_code == 200 and url not in registry.content.decode()
     upload = SimpleUploadedFile("items.xlsx", sheet_bomb(megabytes=120))
     assert client.post(url, {"file": upload}).status_code == 403
     response = client.post(
