@@ -180,6 +180,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The portal's own 404/403 pages also under DEBUG (the demo), not Django's debug page.
+    "portal.middleware.PortalErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.access.AccessRuleMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.

@@ -24,6 +24,11 @@ def test_scheme_forms_render_with_their_rows(client_for, reviewer, enterprise):
 def test_enterprise_application_form_offers_only_finalised_schemes(client_for, enterprise, member):
     finalised = DesignSchemeFactory(enterprise=enterprise, finalised=True)
     sent = DesignSchemeFactory(enterprise=enterprise, sent=True)
-    page = client_for(member).get(reverse("applications:application_create")).content.decode()
+    draft = AccessApplicationFactory(enterprise=enterprise, design_scheme=finalised)
+    page = (
+        client_for(member)
+        .get(reverse("applications:application_section", args=[draft.pk, "project"]))
+        .content.decode()
+    )
 
     assert finalised.number in page and sent.number not in page
