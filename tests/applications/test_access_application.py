@@ -11,6 +11,7 @@ from applications.models import (
     Material,
     VpnAccount,
 )
+from applications.sections import SECTIONS
 from applications.services.access import (
     add_material,
     approve_application,
@@ -27,8 +28,6 @@ from portal.workflow import TransitionRefused
 from telemetry.models import Connection, ConnectionState
 from tests.concurrency import at_once
 from tests.portal.factories import EnterpriseFactory, ReviewerFactory, member_of
-
-from applications.sections import SECTIONS
 
 from .factories import (
     AccessApplicationFactory,

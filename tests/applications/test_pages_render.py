@@ -32,3 +32,14 @@ def test_enterprise_application_form_offers_only_finalised_schemes(client_for, e
     )
 
     assert finalised.number in page and sent.number not in page
+
+
+def test_scheme_rows_can_be_added_and_removed_without_saving(client_for, reviewer, enterprise):
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    page = client_for(reviewer).get(reverse("applications:scheme_edit", args=[scheme.pk]))
+    page = page.content.decode()
+    for prefix in ("energy_types", "instruments", "budget_items"):
+        assert f'data-formset="{prefix}"' in page
+        assert f'id="{prefix}-empty-row"' in page and f'data-formset-add="{prefix}"' in page
+    assert "energy_types-__prefix__-energy_type" in page
+    assert "js/portal-forms.js" in page and "<script>" not in page
