@@ -23,7 +23,12 @@ from ._common import credentials_link, refused
 
 # --- VPN accounts --------------------------------------------------------------------------
 
-PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!#%*+-=?@^_"
+# Read off a screen and typed into a device: no characters that look alike
+# (0/O/o, 1/l/I/|, 5/S, 2/Z, 8/B) and no symbols a shell or a config file would mangle.
+LOOK_ALIKES = set("0Oo1lI5S2Z8B")
+PASSWORD_ALPHABET = (
+    "".join(c for c in string.ascii_letters + string.digits if c not in LOOK_ALIKES) + "#%+-=?@_"
+)
 
 
 def strong_password(length: int = 20) -> str:
