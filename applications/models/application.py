@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from portal.catalogue import energy_labels
@@ -20,8 +21,10 @@ class ApplicationState(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     UNDER_REVIEW = "under_review", _("审核中")
     RETURNED = "returned", _("退回修改")
-    REJECTED = "rejected", _("不予通过")
-    APPROVED = "approved", _("审核通过")
+    # The same words label the reviewer's buttons; as states they read "Not approved" and
+    # "Approved" in English, hence their own context.
+    REJECTED = "rejected", pgettext_lazy("state", "不予通过")
+    APPROVED = "approved", pgettext_lazy("state", "审核通过")
 
 
 class Material(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from portal.attachments import DOCUMENTS, IMAGES, PDF, save_attachment
 from portal.models import AuditEvent, Enterprise, Stage
@@ -16,6 +16,7 @@ from portal.notifications import enterprise_users, reviewers, tell
 from portal.permissions import can_file_for
 from portal.phones import phone_error
 from portal.queueing import enqueue_on_commit
+from portal.sentences import Sentence
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
@@ -212,7 +213,7 @@ def submit_application(application, actor) -> AccessApplication:
         event="application_submitted",
         notify=tell(
             lambda a: reviewers(),
-            _("新的对接申请待审核：%(n)s") % {"n": application.applicant_name},
+            Sentence(gettext_noop("新的对接申请待审核：%(n)s"), n=application.applicant_name),
             application_link,
         ),
     ).obj
@@ -224,7 +225,7 @@ def start_review(application, actor) -> AccessApplication:
         "start_review",
         actor,
         event="application_review_started",
-        notify=_tell_enterprise(_("对接申请已进入审核")),
+        notify=_tell_enterprise(Sentence(gettext_noop("对接申请已进入审核"))),
     ).obj
 
 
@@ -237,7 +238,9 @@ def return_application(application, actor, comment) -> AccessApplication:
         comment=comment,
         require_comment=True,
         opinion=comment,
-        notify=_tell_enterprise(_("对接申请被退回修改，请根据审核意见修改后重新提交")),
+        notify=_tell_enterprise(
+            Sentence(gettext_noop("对接申请被退回修改，请根据审核意见修改后重新提交"))
+        ),
     ).obj
 
 
@@ -250,7 +253,7 @@ def reject_application(application, actor, comment) -> AccessApplication:
         comment=comment,
         require_comment=True,
         opinion=comment,
-        notify=_tell_enterprise(_("对接申请未通过审核")),
+        notify=_tell_enterprise(Sentence(gettext_noop("对接申请未通过审核"))),
     ).obj
 
 
@@ -271,7 +274,9 @@ def approve_application(application, actor, comment="") -> AccessApplication:
             comment=comment,
             opinion=comment,
             notify=_tell_enterprise(
-                _("对接申请已审核通过：请提交端设备证书请求(CSR)并设置 VPN 口令")
+                Sentence(
+                    gettext_noop("对接申请已审核通过：请提交端设备证书请求(CSR)并设置 VPN 口令")
+                )
             ),
         ).obj
         enterprise = approved.enterprise

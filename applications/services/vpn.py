@@ -12,10 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, notify
 from portal.roles import is_staff_reviewer
+from portal.sentences import Sentence
 
 from ..models import VpnAccount
 from ..permissions import can_manage_credentials
@@ -105,8 +107,8 @@ def set_vpn_password(account, actor) -> tuple[VpnAccount, str]:
         event = AuditEvent.record(locked, actor, "vpn_password_set")
         notify(
             enterprise_users(locked.enterprise),
-            _("VPN 口令已重新设置"),
-            body=_("如非本企业人员操作，请立即联系省计量院。"),
+            Sentence(gettext_noop("VPN 口令已重新设置")),
+            body=Sentence(gettext_noop("如非本企业人员操作，请立即联系省计量院。")),
             link=credentials_link(locked.enterprise),
             event=event,
         )
@@ -130,7 +132,7 @@ def set_vpn_active(account, actor, active: bool, comment="") -> VpnAccount:
         )
         notify(
             enterprise_users(locked.enterprise),
-            _("VPN 账号已启用") if active else _("VPN 账号已停用"),
+            Sentence(gettext_noop("VPN 账号已启用") if active else gettext_noop("VPN 账号已停用")),
             body=comment,
             link=credentials_link(locked.enterprise),
             event=event,
