@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
+from .models import REQUIRED_MATERIALS, SchemeState
+
 
 @dataclass(frozen=True)
 class Section:
@@ -74,16 +76,11 @@ STATUS_LABELS = {
 
 
 def _answered(application, name: str) -> bool:
-    if name == "design_scheme":
-        return application.design_scheme_id is not None
-    value = getattr(application, name)
-    return value not in (None, "", [])
+    return application.is_answered(name)
 
 
 def unanswered_fields(application) -> list[str]:
-    return [
-        name for section in SECTIONS for name in section.fields if not _answered(application, name)
-    ]
+    return application.unanswered_fields()
 
 
 def _status(done: int, total: int) -> str:
@@ -110,8 +107,6 @@ def task_list(application) -> list[Task]:
     for section in SECTIONS:
         done = sum(_answered(application, name) for name in section.fields)
         tasks.append(Task(section.key, section.title, _status(done, len(section.fields))))
-    from .models import REQUIRED_MATERIALS
-
     total = len(REQUIRED_MATERIALS)
     uploaded = total - len(application.missing_materials())
     tasks.append(
@@ -142,8 +137,6 @@ def next_task(application, after: str | None = None) -> str | None:
 
 def submit_blockers(application) -> list[str]:
     """Every reason the application cannot be submitted now, in words for the clerk."""
-    from .models import SchemeState
-
     if not application.is_editable:
         return [_("对接申请当前状态为“%(s)s”，不能提交。") % {"s": application.get_state_display()}]
     reasons = []

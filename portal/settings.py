@@ -266,6 +266,9 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Thousands separators in both languages where a page asks for grouping (floatformat's
+# "g", the thousands filter); ids and codes stay ungrouped (no USE_THOUSAND_SEPARATOR).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -38,6 +38,14 @@ def blank_draft(enterprise, scheme):
     )
 
 
+def test_the_sections_hold_every_answer_of_the_form_once():
+    from applications.models.application import ANSWERS
+    from applications.services.access import APPLICATION_FIELDS
+
+    assert tuple(name for section in SECTIONS for name in section.fields) == ANSWERS
+    assert set(ANSWERS) == set(APPLICATION_FIELDS)
+
+
 # --- no form that cannot succeed -----------------------------------------------------------
 
 
