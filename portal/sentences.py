@@ -17,12 +17,36 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext
 
+# Higher floors compose their own coded sentences (telemetry's alarm details): they register
+# a function (code, params) -> text here in AppConfig.ready(), under a name stored with the row.
+RENDERERS: dict = {}
+
+
+def register_renderer(name: str, render) -> None:
+    RENDERERS[name] = render
+
 
 class Sentence:
     def __init__(self, msgid: str, context: str = "", **params):
         self.msgid = str(msgid)
         self.context = context
         self.params = params
+        self.renderer = ""
+
+    @classmethod
+    def label(cls, label) -> Sentence:
+        """A lazily translated label (a choice's ``.label``) on its own."""
+        data = _param(label)
+        if isinstance(data, dict):
+            return cls(data["msgid"], data.get("context", ""))
+        return cls(str(label))
+
+    @classmethod
+    def coded(cls, renderer: str, code: str, params: dict | None = None) -> Sentence:
+        """A sentence a registered renderer composes from its code and parameters."""
+        sentence = cls(code, **(params or {}))
+        sentence.renderer = renderer
+        return sentence
 
     def __str__(self) -> str:
         return compose_data(self.as_data())
@@ -36,6 +60,8 @@ class Sentence:
             return str(self)
 
     def as_data(self) -> dict:
+        if self.renderer:
+            return {"renderer": self.renderer, "code": self.msgid, "params": self.params}
         data = {"msgid": self.msgid, "params": {k: _param(v) for k, v in self.params.items()}}
         if self.context:
             data["context"] = self.context
@@ -61,6 +87,11 @@ def _param(value):
 def _compose(data) -> str:
     if not isinstance(data, dict):
         return "" if data is None else str(data)
+    if "renderer" in data:
+        text = RENDERERS[data["renderer"]](data["code"], data.get("params") or {})
+        if not text:
+            raise KeyError(data["code"])
+        return text
     msgid = data["msgid"]
     text = pgettext(data["context"], msgid) if data.get("context") else gettext(msgid)
     params = {

@@ -66,3 +66,18 @@ def test_the_applications_services_say_sentences(member, enterprise, reviewer):
     assert note.title == "对接申请已进入审核"
     with translation.override("en"):
         assert note.shown_title == "Your access application is now under review"
+
+
+def test_coded_sentences_of_a_higher_floor_follow_the_reader(member):
+    params = {"day": "2026-03-01", "code": "X1", "rate": "80", "flag": "90"}
+    notify(
+        [member],
+        Sentence.label(gettext_lazy("通知")),
+        Sentence.coded("telemetry", "completeness", params),
+    )
+    note = Notification.objects.get()
+    assert "完整率" in note.body
+    with translation.override("en"):
+        assert "完整率" not in note.shown_body and "X1" in note.shown_body
+    broken = {"renderer": "telemetry", "code": "no-such-code", "params": {}}
+    assert compose_data(broken, "stored") == "stored"
