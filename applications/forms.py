@@ -34,14 +34,15 @@ FORMSETS = (
 
 
 def scheme_formsets(data=None, scheme=None):
-    return {
-        name: formset_class(
-            data,
-            prefix=name,
-            initial=getattr(scheme, name) if scheme is not None else None,
-        )
-        for name, formset_class in FORMSETS
-    }
+    formsets = {}
+    for name, formset_class in FORMSETS:
+        rows = getattr(scheme, name) if scheme is not None else None
+        formset = formset_class(data, prefix=name, initial=rows)
+        # Rows are added on the page ("添加一行", static/js/portal-forms.js): one empty row
+        # only when there is none yet, so a saved list gains no blank row.
+        formset.extra = 0 if rows else 1
+        formsets[name] = formset
+    return formsets
 
 
 def formset_rows(formset) -> list[dict]:
