@@ -30,7 +30,7 @@ def bootstrap(field):
 
 
 @register.filter
-def thousands(value):
+def grouped(value):
     """A number with the active language's thousands separators (12,345.6)."""
     if value in (None, ""):
         return value

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import translation
 
-from portal.templatetags.portal_tags import thousands
+from portal.templatetags.portal_tags import grouped
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -25,8 +25,8 @@ def test_every_page_has_its_own_title():
 def test_numbers_are_grouped_by_thousands_in_both_languages():
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            assert thousands(1234567) == "1,234,567"
-            assert thousands("") == ""
+            assert grouped(1234567) == "1,234,567"
+            assert grouped("") == ""
 
 
 def test_floatformat_grouping_shows_commas_in_chinese():
@@ -42,3 +42,10 @@ def test_unit_names_are_chinese_in_the_chinese_pages():
 
     with translation.override("zh-hans"):
         assert unit_name("tce") == "吨标准煤"
+
+
+def test_the_portals_filters_do_not_shadow_an_apps_filters():
+    from portal.templatetags import portal_tags
+    from telemetry.templatetags import analysis_tags
+
+    assert not set(portal_tags.register.filters) & set(analysis_tags.register.filters)
