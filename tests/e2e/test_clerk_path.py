@@ -157,4 +157,11 @@ def test_in_english_the_upload_row_and_the_navigation_fit(
     # From 1,200 px the English menu is expanded, not behind its toggler.
     expect(page.locator(".navbar-toggler")).to_be_hidden()
     expect(page.locator("#mainnav")).to_contain_text("Dashboard")
+    for url in (
+        reverse("applications:application_check", args=[application.pk]),
+        reverse("applications:application_section", args=[application.pk, "device"]),
+    ):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, url
+    expect(page).to_have_title(re.compile("End device"))
     assert watch.problems == []
