@@ -19,7 +19,7 @@ from .models import (
     SchemeFeedback,
     SchemeState,
 )
-from .services.access import APPLICATION_FIELDS, check_application_data
+from .services.access import APPLICATION_FIELDS, answers_given, check_application_data
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,14 +34,15 @@ FORMSETS = (
 
 
 def scheme_formsets(data=None, scheme=None):
-    return {
-        name: formset_class(
-            data,
-            prefix=name,
-            initial=getattr(scheme, name) if scheme is not None else None,
-        )
-        for name, formset_class in FORMSETS
-    }
+    formsets = {}
+    for name, formset_class in FORMSETS:
+        rows = getattr(scheme, name) if scheme is not None else None
+        formset = formset_class(data, prefix=name, initial=rows)
+        # Rows are added on the page ("添加一行", static/js/portal-forms.js): one empty row
+        # only when there is none yet, so a saved list gains no blank row.
+        formset.extra = 0 if rows else 1
+        formsets[name] = formset
+    return formsets
 
 
 def formset_rows(formset) -> list[dict]:
@@ -132,7 +133,8 @@ class ChangeRecordForm(forms.ModelForm):
 
 
 class AccessApplicationForm(forms.ModelForm):
-    """附表1, as the enterprise fills it."""
+    """附表1, as the enterprise fills it: one section of it (applications/sections.py), or
+    the whole form when no section is given. Every answer of the section is required."""
 
     energy_types = forms.MultipleChoiceField(
         label=_("采集能源品种"),
@@ -153,14 +155,31 @@ class AccessApplicationForm(forms.ModelForm):
                 "om_contract_end",
             )
         }
+        help_texts = {
+            "contact_phone": _("手机号或带区号的固定电话"),
+            "builder_phone": _("手机号或带区号的固定电话"),
+            "device_manufactured_on": _("不能晚于今天"),
+            "om_contract_end": _("现行运维合同的截止日期"),
+            "monitoring_points": _("至少 1 个"),
+        }
 
-    def __init__(self, *args, enterprise, **kwargs):
+    def __init__(self, *args, enterprise, section=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.enterprise = enterprise
-        self.fields["design_scheme"].queryset = DesignScheme.objects.filter(
-            enterprise=enterprise, state=SchemeState.FINALISED
-        )
-        self.fields["design_scheme"].label_from_instance = lambda s: s.number
+        if section is not None:
+            for name in list(self.fields):
+                if name not in section.fields:
+                    del self.fields[name]
+        for field in self.fields.values():
+            field.required = True
+        if "design_scheme" in self.fields:
+            self.fields["design_scheme"].queryset = DesignScheme.objects.filter(
+                enterprise=enterprise, state=SchemeState.FINALISED
+            )
+            self.fields["design_scheme"].label_from_instance = lambda s: s.number
+        if "monitoring_points" in self.fields:
+            self.fields["monitoring_points"].min_value = 1
+            self.fields["monitoring_points"].widget.attrs["min"] = 1
         if self.instance.pk is None:
             self.initial.setdefault("applicant_name", enterprise.name)
             self.initial.setdefault("uscc", enterprise.uscc)
@@ -177,8 +196,11 @@ class AccessApplicationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The section's answers are checked with the application's other answers, so an
+        # end date cannot slip in before a start date saved in another section.
+        kept = answers_given(self.instance) if self.instance.pk is not None else {}
         try:
-            check_application_data(self.enterprise, cleaned)
+            check_application_data(self.enterprise, {**kept, **cleaned})
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 if field in self.fields and field not in self.errors:
@@ -186,12 +208,24 @@ class AccessApplicationForm(forms.ModelForm):
         return cleaned
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS}
+        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS if name in self.fields}
 
 
 class MaterialForm(forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=Material.choices)
     file = forms.FileField(label=_("文件"))
+
+
+class DeclarationForm(forms.Form):
+    """The declaration the clerk makes before submitting 附表1 (check your answers)."""
+
+    declaration = forms.BooleanField(
+        label=_(
+            "本单位承诺：申请表所填内容及所附材料真实、准确、完整，企业接入端系统已按确认的"
+            "设计方案建设完成。"
+        ),
+        error_messages={"required": _("提交前请勾选声明。")},
+    )
 
 
 class CsrForm(forms.Form):

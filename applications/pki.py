@@ -276,6 +276,37 @@ def build_subject(*, uscc: str, device_serial: str, enterprise_name: str) -> x50
     )
 
 
+OPENSSL_NAMES = {
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.COMMON_NAME: "CN",
+}
+
+
+def openssl_subject(subject: x509.Name) -> str:
+    """`subject` as openssl's -subj wants it: /type=value, with / and = escaped."""
+
+    def escape(value: str) -> str:
+        return value.replace("\\", "\\\\").replace("/", "\\/").replace("=", "\\=")
+
+    return "".join(f"/{OPENSSL_NAMES[a.oid]}={escape(a.value)}" for a in subject)
+
+
+def openssl_csr_command(*, uscc: str, device_serial: str, enterprise_name: str) -> str:
+    """A shell command that makes an EC P-256 key and a CSR with exactly the subject the
+    portal signs (build_subject), to run on the end device; the key never leaves it."""
+    import shlex
+
+    subject = build_subject(uscc=uscc, device_serial=device_serial, enterprise_name=enterprise_name)
+    stem = shlex.quote(device_serial)
+    return (
+        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        f"-keyout {stem}.key -out {stem}.csr -utf8 -subj {shlex.quote(openssl_subject(subject))}"
+    )
+
+
 def make_csr(
     private_key: DeviceKey, *, uscc: str, device_serial: str, enterprise_name: str
 ) -> bytes:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, credentials, schemes
+from .views import access, credentials, schemes, tasks
 
 app_name = "applications"
 
@@ -26,9 +26,15 @@ urlpatterns = [
         name="change_reject",
     ),
     path("access/", access.application_list, name="application_list"),
-    path("access/new/", access.application_create, name="application_create"),
+    path("access/new/", tasks.application_create, name="application_create"),
     path("access/<int:pk>/", access.application_detail, name="application_detail"),
-    path("access/<int:pk>/edit/", access.application_edit, name="application_edit"),
+    path("access/<int:pk>/edit/", tasks.application_edit, name="application_edit"),
+    path(
+        "access/<int:pk>/edit/<slug:section>/",
+        tasks.application_section,
+        name="application_section",
+    ),
+    path("access/<int:pk>/check/", tasks.application_check, name="application_check"),
     path("access/<int:pk>/print/", access.application_print, name="application_print"),
     path("access/<int:pk>/materials/", access.material_upload, name="material_upload"),
     path(

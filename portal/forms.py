@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .attachments import LICENCE_TYPES, AttachmentRejected, check_file
 from .models import Enterprise, User
+from .phones import phone_error
 from .uscc import uscc_error
 
 
@@ -29,6 +30,13 @@ class EnterpriseForm(forms.ModelForm):
             raise forms.ValidationError(reason)
         return code
 
+    def clean_contact_phone(self):
+        phone = self.cleaned_data["contact_phone"].strip()
+        reason = phone_error(phone)
+        if reason:
+            raise forms.ValidationError(reason)
+        return phone
+
 
 class RegistrationForm(EnterpriseForm):
     """An enterprise registers itself and its first user, with its business licence."""
@@ -49,8 +57,25 @@ class RegistrationForm(EnterpriseForm):
             raise forms.ValidationError(_("该用户名已被使用。"))
         return username
 
+    def __init__(self, *args, kept_licence=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A licence sent with an earlier try that failed on another field: not asked again.
+        self.kept_licence = None
+        if kept_licence is not None:
+            self.keep_licence(kept_licence)
+        if self.is_bound:
+            self.fields["password1"].help_text = _("为安全起见，表单出错后需重新输入密码。")
+
+    def keep_licence(self, upload) -> None:
+        self.kept_licence = upload
+        self.fields["licence"].required = False
+        self.fields["licence"].help_text = _(
+            "已收到“%(name)s”，无需重新上传；如需更换，请重新选择文件。"
+        ) % {"name": upload.name}
+        self._bound_fields_cache.pop("licence", None)  # a bound field copies its help text
+
     def clean_licence(self):
-        upload = self.cleaned_data["licence"]
+        upload = self.cleaned_data["licence"] or self.kept_licence
         try:
             check_file(upload, allowed=LICENCE_TYPES)
         except AttachmentRejected as refusal:

@@ -40,3 +40,52 @@ class RefuseNulMiddleware:
                 )
             return HttpResponseBadRequest(reason)
         return self.get_response(request)
+
+
+class PortalErrorPagesMiddleware:
+    """Show the portal's own 404 and 403 pages when DEBUG is on (the demo).
+
+    With DEBUG off Django already renders templates/404.html and 403.html; with it on it
+    shows its technical page, which tells a demo audience about URL patterns instead of
+    what happened. Exceptions raised by views keep their message (403.html shows it); a
+    path no URL matches is answered by the 404 page too. API answers (JSON) are left alone.
+    """
+
+    DEBUG_MARKER = b"DEBUG = True"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.views import defaults
+
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code in (403, 404)
+            and response.get("Content-Type", "").startswith("text/html")
+            and not getattr(response, "streaming", False)
+            and self.DEBUG_MARKER in response.content
+        ):
+            from django.core.exceptions import PermissionDenied
+            from django.http import Http404
+
+            if response.status_code == 404:
+                return defaults.page_not_found(request, Http404())
+            return defaults.permission_denied(request, PermissionDenied())
+        return response
+
+    def process_exception(self, request, exception):
+        from django.conf import settings
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.views import defaults
+
+        if not settings.DEBUG or request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404):
+            return defaults.page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return defaults.permission_denied(request, exception)
+        return None

@@ -2,20 +2,35 @@
 
 from .models import Membership, Notification, Role, User
 from .queueing import enqueue_on_commit
+from .sentences import Sentence
 
 
-def notify(recipients, title: str, body: str = "", link: str = "", event=None):
-    """Create inbox rows now; queue their e-mails for after the surrounding commit."""
+def notify(recipients, title, body="", link: str = "", event=None):
+    """Create inbox rows now; queue their e-mails for after the surrounding commit.
+
+    `title` and `body` are texts, or Sentences (portal.sentences) to be shown in each
+    reader's language."""
     from .tasks import send_notification_email
 
     # Titles embed names (an enterprise's may be 200 characters): cut to the column, or
     # PostgreSQL refuses the row and the whole transition with it.
+    # A Sentence is stored as sent (the portal's language) and as its message id and
+    # parameters, so each reader's inbox shows it in the reader's language.
+    texts = {}
+    if isinstance(title, Sentence):
+        texts["title"] = title.as_data()
+        title = title.in_portal_language()
+    if isinstance(body, Sentence):
+        texts["body"] = body.as_data()
+        body = body.in_portal_language()
     limit = Notification._meta.get_field("title").max_length
     title = str(title)
     if len(title) > limit:
         title = title[: limit - 1] + "…"
     rows = Notification.objects.bulk_create(
-        Notification(recipient=user, title=title, body=str(body), link=link, event=event)
+        Notification(
+            recipient=user, title=title, body=str(body), link=link, event=event, texts=texts
+        )
         for user in {u.pk: u for u in recipients}.values()
     )
     for row in rows:

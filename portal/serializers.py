@@ -55,6 +55,10 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # In the reader's language when the sentence was stored with its parameters.
+    title = serializers.CharField(source="shown_title", read_only=True)
+    body = serializers.CharField(source="shown_body", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "title", "body", "link", "created_at", "read_at"]

@@ -3,10 +3,12 @@
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .attachments import LICENCE_TYPES, save_attachment
 from .models import AuditEvent, Enterprise, Membership, Role, User
 from .notifications import enterprise_users, notify, reviewers, tell
+from .sentences import Sentence
 from .workflow import run_transition
 
 
@@ -48,7 +50,7 @@ def register_enterprise(*, data: dict, licence) -> tuple[Enterprise, User]:
     event = AuditEvent.record(enterprise, user, "enterprise_registered")
     notify(
         reviewers(),
-        _("新企业注册待审核：%(name)s") % {"name": enterprise.name},
+        Sentence(gettext_noop("新企业注册待审核：%(name)s"), name=enterprise.name),
         link=reverse("enterprise_detail", args=[enterprise.pk]),
         event=event,
     )

@@ -194,6 +194,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The portal's own 404/403 pages also under DEBUG (the demo), not Django's debug page.
+    "portal.middleware.PortalErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.access.AccessRuleMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -278,6 +280,9 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Thousands separators in both languages where a page asks for grouping (floatformat's
+# "g", the thousands filter); ids and codes stay ungrouped (no USE_THOUSAND_SEPARATOR).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

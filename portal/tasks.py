@@ -75,7 +75,9 @@ def purge_old_notifications(days: int = 180) -> int:
 
 @shared_task(expires=3600, time_limit=600)
 def remove_orphan_files() -> int:
-    """Files of uploads whose transaction rolled back (see portal.attachments)."""
+    """Files of uploads whose transaction rolled back (see portal.attachments), and files
+    kept for forms that were never sent again (portal.kept_uploads)."""
     from .attachments import remove_orphan_files as remove
+    from .kept_uploads import drop_stale
 
-    return remove()
+    return remove() + drop_stale()

@@ -8,9 +8,10 @@ class TelemetryConfig(AppConfig):
 
     def ready(self):
         from portal.models import Stage, register_events
+        from portal.sentences import register_renderer
         from portal.stages import ON_STAGE
 
-        from . import dashboards
+        from . import dashboards, texts
         from .events import EVENTS
         from .services.connection import open_connection
 
@@ -20,3 +21,5 @@ class TelemetryConfig(AppConfig):
 
         register_events(EVENTS)
         dashboards.register()
+        # Alarm details and trial reasons in notifications, in the reader's language.
+        register_renderer("telemetry", texts.render)

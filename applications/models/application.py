@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from portal.catalogue import energy_labels
@@ -20,8 +21,10 @@ class ApplicationState(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     UNDER_REVIEW = "under_review", _("审核中")
     RETURNED = "returned", _("退回修改")
-    REJECTED = "rejected", _("不予通过")
-    APPROVED = "approved", _("审核通过")
+    # The same words label the reviewer's buttons; as states they read "Not approved" and
+    # "Approved" in English, hence their own context.
+    REJECTED = "rejected", pgettext_lazy("state", "不予通过")
+    APPROVED = "approved", pgettext_lazy("state", "审核通过")
 
 
 class Material(models.TextChoices):
@@ -40,6 +43,30 @@ class Material(models.TextChoices):
 
 
 REQUIRED_MATERIALS = tuple(Material)
+
+# Every answer of 附表1, in the paper form's order; a draft may lack some, submission none.
+ANSWERS = (
+    "applicant_name",
+    "uscc",
+    "application_date",
+    "contact_person",
+    "contact_phone",
+    "contact_email",
+    "design_scheme",
+    "builder_name",
+    "builder_manager",
+    "builder_phone",
+    "builder_email",
+    "project_start",
+    "project_end",
+    "device_manufacturer",
+    "device_model",
+    "device_serial",
+    "device_manufactured_on",
+    "energy_types",
+    "monitoring_points",
+    "om_contract_end",
+)
 
 
 class AccessApplicationQuerySet(models.QuerySet):
@@ -68,33 +95,34 @@ class AccessApplication(FSMModelMixin, models.Model):
         default=ApplicationState.DRAFT,
         protected=True,
     )
-    # 申请单位信息（申请单位填写）
+    # 申请单位信息（申请单位填写）. Fields other than the scheme may stay empty in a draft,
+    # which is filled section by section (applications/sections.py); submitting needs all.
     applicant_name = models.CharField(_("申请单位名称"), max_length=200)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
     application_date = models.DateField(_("申请日期"), default=timezone.localdate)
-    contact_person = models.CharField(_("申请单位联系人"), max_length=50)
-    contact_phone = models.CharField(_("联系人电话"), max_length=30)
-    contact_email = models.EmailField(_("联系人邮箱"))
+    contact_person = models.CharField(_("申请单位联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系人电话"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("联系人邮箱"), blank=True)
     design_scheme = models.ForeignKey(
         "applications.DesignScheme",
         verbose_name=_("设计方案编号"),
         on_delete=models.PROTECT,
         related_name="access_applications",
     )
-    builder_name = models.CharField(_("端系统建设单位名称"), max_length=200)
-    builder_manager = models.CharField(_("项目负责人"), max_length=50)
-    builder_phone = models.CharField(_("项目负责人联系电话"), max_length=30)
-    builder_email = models.EmailField(_("项目负责人联系邮箱"))
+    builder_name = models.CharField(_("端系统建设单位名称"), max_length=200, blank=True)
+    builder_manager = models.CharField(_("项目负责人"), max_length=50, blank=True)
+    builder_phone = models.CharField(_("项目负责人联系电话"), max_length=30, blank=True)
+    builder_email = models.EmailField(_("项目负责人联系邮箱"), blank=True)
     # 能耗在线监测企业接入端系统建设信息
-    project_start = models.DateField(_("项目开始日期"))
-    project_end = models.DateField(_("项目结束日期"))
-    device_manufacturer = models.CharField(_("端设备制造厂商"), max_length=200)
-    device_model = models.CharField(_("端设备型号"), max_length=100)
-    device_serial = models.CharField(_("端设备编号"), max_length=64)
-    device_manufactured_on = models.DateField(_("端设备出厂日期"))
-    energy_types = models.JSONField(_("采集能源品种"), default=list)
-    monitoring_points = models.PositiveIntegerField(_("监测点数量"))
-    om_contract_end = models.DateField(_("运维合同截止日期"))
+    project_start = models.DateField(_("项目开始日期"), null=True, blank=True)
+    project_end = models.DateField(_("项目结束日期"), null=True, blank=True)
+    device_manufacturer = models.CharField(_("端设备制造厂商"), max_length=200, blank=True)
+    device_model = models.CharField(_("端设备型号"), max_length=100, blank=True)
+    device_serial = models.CharField(_("端设备编号"), max_length=64, blank=True)
+    device_manufactured_on = models.DateField(_("端设备出厂日期"), null=True, blank=True)
+    energy_types = models.JSONField(_("采集能源品种"), default=list, blank=True)
+    monitoring_points = models.PositiveIntegerField(_("监测点数量"), null=True, blank=True)
+    om_contract_end = models.DateField(_("运维合同截止日期"), null=True, blank=True)
     # 审核意见（审核单位填写）
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -153,7 +181,21 @@ class AccessApplication(FSMModelMixin, models.Model):
             and self.design_scheme.state == SchemeState.FINALISED
         )
 
+    @condition(_("申请表尚有未填写完成的部分"))
+    def has_every_answer(self) -> bool:
+        return not self.unanswered_fields()
+
+    def unanswered_fields(self) -> list[str]:
+        """The answers of 附表1 a draft still lacks (applications/sections.py groups them)."""
+        return [name for name in ANSWERS if not self.is_answered(name)]
+
+    def is_answered(self, name: str) -> bool:
+        if name == "design_scheme":
+            return self.design_scheme_id is not None
+        return getattr(self, name) not in (None, "", [])
+
     has_all_materials.field = "materials"
+    has_every_answer.field = "sections"
     has_finalised_scheme.field = "design_scheme"
 
     # --- transitions ----------------------------------------------------------------------
@@ -162,7 +204,7 @@ class AccessApplication(FSMModelMixin, models.Model):
         state,
         source=[ApplicationState.DRAFT, ApplicationState.RETURNED],
         target=ApplicationState.SUBMITTED,
-        conditions=[has_finalised_scheme, has_all_materials],
+        conditions=[has_every_answer, has_finalised_scheme, has_all_materials],
         permission=member_permission,
     )
     def submit(self, actor=None):

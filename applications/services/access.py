@@ -6,14 +6,17 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from portal.attachments import DOCUMENTS, IMAGES, PDF, save_attachment
 from portal.models import AuditEvent, Enterprise, Stage
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.permissions import can_file_for
+from portal.phones import phone_error
 from portal.queueing import enqueue_on_commit
+from portal.sentences import Sentence
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
@@ -62,9 +65,25 @@ APPLICATION_FIELDS = (
 MATERIAL_TYPES = {Material.SITE_PHOTOS: IMAGES | {PDF}}
 
 
-def check_application_data(enterprise, data: dict) -> None:
-    """Cross-field rules of 附表1 that a single field cannot check."""
+def check_application_data(enterprise, data: dict, today=None) -> None:
+    """Rules of 附表1 beyond a field's type: cross-field ones, and answers that make no
+    sense (a device made in the future, an O&M contract already ended, no monitoring point,
+    a telephone number that is none). Empty answers pass: a draft may be incomplete."""
+    today = today or timezone.localdate()
     errors = {}
+    for name in ("contact_phone", "builder_phone"):
+        if data.get(name) and phone_error(data[name]):
+            errors[name] = phone_error(data[name])
+    made = data.get("device_manufactured_on")
+    if made and made > today:
+        errors["device_manufactured_on"] = _("端设备出厂日期不能晚于今天。")
+    om_end = data.get("om_contract_end")
+    if om_end and om_end < today:
+        errors["om_contract_end"] = _("运维合同已于 %(d)s 到期：请填写现行运维合同的截止日期。") % {
+            "d": om_end.isoformat()
+        }
+    if data.get("monitoring_points") is not None and data["monitoring_points"] < 1:
+        errors["monitoring_points"] = _("监测点数量至少为 1。")
     if data.get("uscc") and data["uscc"] != enterprise.uscc:
         errors["uscc"] = _("统一社会信用代码与本企业注册的 %(u)s 不一致。") % {"u": enterprise.uscc}
     scheme = data.get("design_scheme")
@@ -81,6 +100,12 @@ def check_application_data(enterprise, data: dict) -> None:
         errors["energy_types"] = _("请至少选择一种采集能源品种。")
     if errors:
         raise ValidationError(errors)
+
+
+def answers_given(application) -> dict:
+    """The answers a (possibly partly filled) application holds, without the empty ones."""
+    values = {name: getattr(application, name) for name in APPLICATION_FIELDS}
+    return {name: value for name, value in values.items() if value not in (None, "", [])}
 
 
 def create_application(actor, enterprise, data: dict) -> AccessApplication:
@@ -124,7 +149,7 @@ def update_application(application, actor, data: dict) -> AccessApplication:
         locked = _locked_editable(application, actor)
         # A partial update (API PATCH) is checked together with the values it keeps, so an
         # end date alone cannot slip in before the stored start date.
-        kept = {name: getattr(locked, name) for name in APPLICATION_FIELDS}
+        kept = answers_given(locked)
         check_application_data(locked.enterprise, {**kept, **data})
         changed = [n for n in APPLICATION_FIELDS if n in data and getattr(locked, n) != data[n]]
         for name in changed:
@@ -188,7 +213,7 @@ def submit_application(application, actor) -> AccessApplication:
         event="application_submitted",
         notify=tell(
             lambda a: reviewers(),
-            _("新的对接申请待审核：%(n)s") % {"n": application.applicant_name},
+            Sentence(gettext_noop("新的对接申请待审核：%(n)s"), n=application.applicant_name),
             application_link,
         ),
     ).obj
@@ -200,7 +225,7 @@ def start_review(application, actor) -> AccessApplication:
         "start_review",
         actor,
         event="application_review_started",
-        notify=_tell_enterprise(_("对接申请已进入审核")),
+        notify=_tell_enterprise(Sentence(gettext_noop("对接申请已进入审核"))),
     ).obj
 
 
@@ -213,7 +238,9 @@ def return_application(application, actor, comment) -> AccessApplication:
         comment=comment,
         require_comment=True,
         opinion=comment,
-        notify=_tell_enterprise(_("对接申请被退回修改，请根据审核意见修改后重新提交")),
+        notify=_tell_enterprise(
+            Sentence(gettext_noop("对接申请被退回修改，请根据审核意见修改后重新提交"))
+        ),
     ).obj
 
 
@@ -226,7 +253,7 @@ def reject_application(application, actor, comment) -> AccessApplication:
         comment=comment,
         require_comment=True,
         opinion=comment,
-        notify=_tell_enterprise(_("对接申请未通过审核")),
+        notify=_tell_enterprise(Sentence(gettext_noop("对接申请未通过审核"))),
     ).obj
 
 
@@ -247,7 +274,9 @@ def approve_application(application, actor, comment="") -> AccessApplication:
             comment=comment,
             opinion=comment,
             notify=_tell_enterprise(
-                _("对接申请已审核通过：请提交端设备证书请求(CSR)并设置 VPN 口令")
+                Sentence(
+                    gettext_noop("对接申请已审核通过：请提交端设备证书请求(CSR)并设置 VPN 口令")
+                )
             ),
         ).obj
         enterprise = approved.enterprise

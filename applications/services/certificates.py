@@ -11,9 +11,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, notify
+from portal.sentences import Sentence
 
 from .. import pki
 from ..models import (
@@ -71,9 +73,12 @@ def _store_certificate(enterprise, application, actor, cert, device_serial, orig
     )
     notify(
         enterprise_users(enterprise),
-        _("端设备 %(d)s 的证书已签发") % {"d": device_serial},
-        body=_("证书序列号 %(s)s，有效期至 %(t)s")
-        % {"s": record.serial_hex, "t": timezone.localtime(record.not_after).date()},
+        Sentence(gettext_noop("端设备 %(d)s 的证书已签发"), d=device_serial),
+        body=Sentence(
+            gettext_noop("证书序列号 %(s)s，有效期至 %(t)s"),
+            s=record.serial_hex,
+            t=timezone.localtime(record.not_after).date().isoformat(),
+        ),
         link=credentials_link(enterprise),
         event=event,
     )
@@ -171,7 +176,7 @@ def revoke_certificate(certificate, actor, reason: str, comment="") -> DeviceCer
         publish_crl()
         notify(
             enterprise_users(locked.enterprise),
-            _("端设备 %(d)s 的证书已吊销") % {"d": locked.device_serial},
+            Sentence(gettext_noop("端设备 %(d)s 的证书已吊销"), d=locked.device_serial),
             body=f"{RevocationReason(reason).label} {comment}".strip(),
             link=credentials_link(locked.enterprise),
             event=event,
@@ -243,9 +248,12 @@ def warn_expiring_certificates(days: int = 30) -> int:
             event = AuditEvent.record(cert, None, "certificate_expiry_warned")
             notify(
                 enterprise_users(cert.enterprise),
-                _("端设备 %(d)s 的证书将于 %(t)s 到期")
-                % {"d": cert.device_serial, "t": timezone.localtime(cert.not_after).date()},
-                body=_("请在到期前为该设备提交新的证书请求(CSR)。"),
+                Sentence(
+                    gettext_noop("端设备 %(d)s 的证书将于 %(t)s 到期"),
+                    d=cert.device_serial,
+                    t=timezone.localtime(cert.not_after).date().isoformat(),
+                ),
+                body=Sentence(gettext_noop("请在到期前为该设备提交新的证书请求(CSR)。")),
                 link=credentials_link(cert.enterprise),
                 event=event,
             )

@@ -6,12 +6,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.attachments import check_file, save_attachment
 from portal.models import AuditEvent, Stage
 from portal.notifications import enterprise_users, notify, reviewers, tell
 from portal.numbering import next_number
 from portal.roles import is_institute_reviewer, is_member, is_staff_reviewer
+from portal.sentences import Sentence
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
@@ -110,7 +112,7 @@ def send_scheme(scheme, actor) -> DesignScheme:
         event="scheme_sent",
         notify=tell(
             lambda s: enterprise_users(s.enterprise),
-            _("设计方案待确认，请填写反馈意见确认表"),
+            Sentence(gettext_noop("设计方案待确认，请填写反馈意见确认表")),
             scheme_link,
         ),
     ).obj
@@ -156,9 +158,12 @@ def answer_scheme(scheme, actor, feedback: dict) -> DesignScheme:
             comment=feedback.get("feedback_text", ""),
             notify=tell(
                 lambda s: reviewers(),
-                _("%(n)s：企业已确认，待省计量院和平台开发单位确认") % {"n": scheme.number}
-                if confirms
-                else _("%(n)s：企业要求修改设计方案") % {"n": scheme.number},
+                Sentence(
+                    gettext_noop("%(n)s：企业已确认，待省计量院和平台开发单位确认")
+                    if confirms
+                    else gettext_noop("%(n)s：企业要求修改设计方案"),
+                    n=scheme.number,
+                ),
                 scheme_link,
             ),
         )
@@ -200,7 +205,7 @@ def confirm_scheme(scheme, actor) -> DesignScheme:
                 event="scheme_finalised",
                 notify=tell(
                     lambda s: [*enterprise_users(s.enterprise), *reviewers()],
-                    _("设计方案 %(n)s 已定稿") % {"n": locked.number},
+                    Sentence(gettext_noop("设计方案 %(n)s 已定稿"), n=locked.number),
                     scheme_link,
                 ),
             ).obj
@@ -235,7 +240,7 @@ def add_change_record(scheme, actor, data: dict, document=None) -> ChangeRecord:
         )
         notify(
             reviewers(),
-            _("%(n)s 登记了设计方案变更，待确认") % {"n": scheme.number},
+            Sentence(gettext_noop("%(n)s 登记了设计方案变更，待确认"), n=scheme.number),
             body=record.content,
             link=scheme_link(scheme),
             event=event,
@@ -254,7 +259,11 @@ def decide_change_record(record, actor, *, confirm: bool, comment="") -> ChangeR
         opinion=comment,
         notify=tell(
             lambda r: enterprise_users(r.scheme.enterprise),
-            _("设计方案变更已确认") if confirm else _("设计方案变更未予确认"),
+            Sentence(
+                gettext_noop("设计方案变更已确认")
+                if confirm
+                else gettext_noop("设计方案变更未予确认")
+            ),
             lambda r: scheme_link(r.scheme),
         ),
     ).obj

@@ -12,10 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, notify
 from portal.roles import is_staff_reviewer
+from portal.sentences import Sentence
 
 from ..models import VpnAccount
 from ..permissions import can_manage_credentials
@@ -23,7 +25,12 @@ from ._common import credentials_link, refused
 
 # --- VPN accounts --------------------------------------------------------------------------
 
-PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!#%*+-=?@^_"
+# Read off a screen and typed into a device: no characters that look alike
+# (0/O/o, 1/l/I/|, 5/S, 2/Z, 8/B) and no symbols a shell or a config file would mangle.
+LOOK_ALIKES = set("0Oo1lI5S2Z8B")
+PASSWORD_ALPHABET = (
+    "".join(c for c in string.ascii_letters + string.digits if c not in LOOK_ALIKES) + "#%+-=?@_"
+)
 
 
 def strong_password(length: int = 20) -> str:
@@ -100,8 +107,8 @@ def set_vpn_password(account, actor) -> tuple[VpnAccount, str]:
         event = AuditEvent.record(locked, actor, "vpn_password_set")
         notify(
             enterprise_users(locked.enterprise),
-            _("VPN 口令已重新设置"),
-            body=_("如非本企业人员操作，请立即联系省计量院。"),
+            Sentence(gettext_noop("VPN 口令已重新设置")),
+            body=Sentence(gettext_noop("如非本企业人员操作，请立即联系省计量院。")),
             link=credentials_link(locked.enterprise),
             event=event,
         )
@@ -125,7 +132,7 @@ def set_vpn_active(account, actor, active: bool, comment="") -> VpnAccount:
         )
         notify(
             enterprise_users(locked.enterprise),
-            _("VPN 账号已启用") if active else _("VPN 账号已停用"),
+            Sentence(gettext_noop("VPN 账号已启用") if active else gettext_noop("VPN 账号已停用")),
             body=comment,
             link=credentials_link(locked.enterprise),
             event=event,

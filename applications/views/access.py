@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -17,22 +17,21 @@ from portal.forms import DecisionForm
 from portal.models import AuditEvent
 from portal.permissions import can_file_for, own_enterprise
 from portal.roles import is_staff_reviewer
-from portal.views.outcomes import attempt, form_errors_from
-from portal.workflow import TransitionRefused, available_transitions
+from portal.views.outcomes import attempt
+from portal.workflow import available_transitions
 
-from ..forms import AccessApplicationForm, MaterialForm, QueueFilterForm
+from ..forms import DeclarationForm, MaterialForm, QueueFilterForm
 from ..models import ApplicationState, Material
 from ..permissions import access_applications_visible_to
+from ..sections import material_progress, submit_blockers, task_list
 from ..services.access import (
     add_material,
     approve_application,
-    create_application,
     reject_application,
     remove_material,
     return_application,
     start_review,
     submit_application,
-    update_application,
 )
 
 PENDING = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
@@ -76,71 +75,33 @@ def application_list(request):
     )
 
 
-@grant_access(enterprise_user)
-def application_create(request):
-    enterprise = own_enterprise(request.user)
-    if enterprise is None or not can_file_for(request.user, enterprise):
-        raise PermissionDenied(_("您的企业尚未通过注册审核，暂不能提交对接申请。"))
-    form = AccessApplicationForm(request.POST or None, enterprise=enterprise)
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = create_application(request.user, enterprise, form.service_data())
-        except ValidationError as error:
-            form_errors_from(form, error)
-        except TransitionRefused as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            messages.success(request, _("对接申请草稿已保存，请上传申报材料后提交。"))
-            return redirect("applications:application_detail", pk=application.pk)
-    return render(
-        request, "applications/application_form.html", {"form": form, "enterprise": enterprise}
-    )
-
-
-@grant_access(enterprise_user)
-def application_edit(request, pk):
-    application = _application_or_404(request, pk)
-    if not application.is_editable:
-        messages.error(
-            request, _("当前状态为“%(s)s”，不能修改。") % {"s": application.get_state_display()}
-        )
-        return redirect("applications:application_detail", pk=application.pk)
-    form = AccessApplicationForm(
-        request.POST or None, instance=application, enterprise=application.enterprise
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_application(application, request.user, form.service_data())
-        except ValidationError as error:
-            form_errors_from(form, error)
-        except TransitionRefused as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            messages.success(request, _("对接申请已保存。"))
-            return redirect("applications:application_detail", pk=application.pk)
-    return render(
-        request,
-        "applications/application_form.html",
-        {"form": form, "enterprise": application.enterprise, "application": application},
-    )
-
-
 @grant_access(enterprise_user, reviewer)
 def application_detail(request, pk):
     application = _application_or_404(request, pk)
     attachments = list(attachments_of(application).order_by("kind", "uploaded_at"))
     materials = [(kind, [a for a in attachments if a.kind == kind.value]) for kind in Material]
+    missing = application.missing_materials()
+    can_edit = application.is_editable and can_file_for(request.user, application.enterprise)
+    # The upload form offers the material asked for (?kind=), else the next missing one.
+    wanted = request.GET.get("kind")
+    kind = wanted if wanted in Material.values else (missing[0].value if missing else None)
     return render(
         request,
         "applications/application_detail.html",
         {
             "application": application,
             "materials": materials,
-            "missing": application.missing_materials(),
-            "transitions": available_transitions(application, request.user, "state"),
-            "can_edit": application.is_editable
-            and can_file_for(request.user, application.enterprise),
-            "material_form": MaterialForm(),
+            "missing": missing,
+            "material_progress": material_progress(len(Material) - len(missing), len(Material)),
+            "transitions": [
+                t
+                for t in available_transitions(application, request.user, "state")
+                if t != "submit"  # submitted from check-your-answers, with the declaration
+            ],
+            "can_edit": can_edit,
+            "tasks": task_list(application) if can_edit else None,
+            "blockers": submit_blockers(application) if can_edit else None,
+            "material_form": MaterialForm(initial={"kind": kind}),
             "decision_form": DecisionForm(),
             "events": AuditEvent.objects.for_object(application)[:50],
         },
@@ -168,7 +129,9 @@ def material_upload(request, pk):
             )
         except AttachmentRejected as rejection:
             messages.error(request, rejection.reason)
-    return redirect("applications:application_detail", pk=application.pk)
+    return redirect(
+        reverse("applications:application_detail", args=[application.pk]) + "#materials"
+    )
 
 
 @require_POST
@@ -181,7 +144,9 @@ def material_delete(request, pk, attachment_pk):
         lambda: remove_material(application, request.user, attachment),
         _("材料已删除。"),
     )
-    return redirect("applications:application_detail", pk=application.pk)
+    return redirect(
+        reverse("applications:application_detail", args=[application.pk]) + "#materials"
+    )
 
 
 ACTIONS = {
@@ -201,6 +166,9 @@ ACTIONS = {
 def application_action(request, pk, action):
     application = _application_or_404(request, pk)
     operation, done = ACTIONS[action]
+    if action == "submit" and not DeclarationForm(request.POST).is_valid():
+        messages.error(request, _("提交前请勾选声明。"))
+        return redirect("applications:application_check", pk=application.pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -44,9 +45,25 @@ def my_credentials(request):
     return redirect("applications:credentials", pk=enterprise.pk)
 
 
+def _device_registry_url(enterprise) -> str:
+    """Where the enterprise registers its end devices next (a higher floor's page, found by
+    its URL name so this app does not import it); empty when that app is not installed."""
+    try:
+        return reverse("telemetry:enterprise_registry", args=[enterprise.pk])
+    except NoReverseMatch:
+        return ""
+
+
 def _credentials_page(request, enterprise, csr_form=None, generate_form=None, status=200):
     application = AccessApplication.objects.approved_for(enterprise)
     device_serial = application.device_serial if application else ""
+    csr_command = (
+        pki.openssl_csr_command(
+            uscc=enterprise.uscc, device_serial=device_serial, enterprise_name=enterprise.name
+        )
+        if device_serial
+        else ""
+    )
     try:
         pack = integration_pack(enterprise) if application else None
     except CANotReady:
@@ -66,6 +83,8 @@ def _credentials_page(request, enterprise, csr_form=None, generate_form=None, st
             "revoke_form": RevokeForm(),
             "decision_form": DecisionForm(),
             "can_manage": can_manage_credentials(request.user, enterprise),
+            "csr_command": csr_command,
+            "device_registry_url": _device_registry_url(enterprise),
         },
         status=status,
     )

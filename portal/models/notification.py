@@ -17,6 +17,10 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
+    # The title and body as message ids and parameters (portal.sentences), shown in the
+    # reader's language; title and body above keep the text as sent (the portal's
+    # language). Rows written before this field show their stored text.
+    texts = models.JSONField(_("文本参数"), default=dict, blank=True)
     event = models.ForeignKey(
         "portal.AuditEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -34,3 +38,15 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        from ..sentences import compose_data
+
+        return compose_data(self.texts.get("title"), self.title)
+
+    @property
+    def shown_body(self) -> str:
+        from ..sentences import compose_data
+
+        return compose_data(self.texts.get("body"), self.body)

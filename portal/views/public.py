@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from .. import kept_uploads
 from ..access import grant_access, public
 from ..forms import RegistrationForm
 from ..models import Enterprise, RegistrationStatus, Stage
@@ -25,16 +26,31 @@ def home(request):
     )
 
 
+LICENCE_KEPT = "registration_licence"
+
+
 @grant_access(public)
 @rate_limit("register", methods=("POST",))
 def register(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = RegistrationForm(request.POST or None, request.FILES or None)
+    form = RegistrationForm(
+        request.POST or None,
+        request.FILES or None,
+        kept_licence=kept_uploads.kept(request, LICENCE_KEPT) if request.method == "POST" else None,
+    )
+    if request.method == "GET":
+        kept_uploads.discard(request, LICENCE_KEPT)
+    if request.method == "POST" and not form.is_valid():
+        # Keep a good licence file for the next try, so only the wrong answers are redone.
+        if "licence" not in form.errors and request.FILES.get("licence"):
+            kept_uploads.keep(request, LICENCE_KEPT, request.FILES["licence"])
+            form.keep_licence(kept_uploads.kept(request, LICENCE_KEPT))
     if request.method == "POST" and form.is_valid():
         enterprise, user = register_enterprise(
             data=form.cleaned_data, licence=form.cleaned_data["licence"]
         )
+        kept_uploads.discard(request, LICENCE_KEPT)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,

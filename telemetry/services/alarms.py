@@ -31,9 +31,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.notifications import enterprise_users, notify
+from portal.sentences import Sentence
 
 from .. import texts
 from ..models import (
@@ -317,7 +318,12 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
             # outage reported and over before anyone was told) clears without a word.
             told = alarm.notified_at is not None
             if told and alarm.kind in (AlarmKind.SILENT_DEVICE, AlarmKind.SILENT_ITEM):
-                _tell(alarm, _("数据已恢复上传：%(kind)s") % {"kind": alarm.get_kind_display()})
+                _tell(
+                    alarm,
+                    Sentence(
+                        gettext_noop("数据已恢复上传：%(kind)s"), kind=AlarmKind(alarm.kind).label
+                    ),
+                )
     for key, finding in found.items():
         if key in existing:
             if existing[key].notified_at is None and not finding.quiet:
@@ -341,7 +347,7 @@ def reconcile(kinds: list[str], findings: list[Finding], now: datetime, scope=No
             continue  # another check opened it a moment ago
         summary.opened.append(alarm.pk)
         if not finding.quiet:
-            _tell(alarm, alarm.get_kind_display())
+            _tell(alarm, Sentence.label(AlarmKind(alarm.kind).label))
     return summary
 
 
@@ -357,15 +363,19 @@ def _announce(alarm: Alarm, finding: Finding, now: datetime) -> None:
     )
     if claimed:
         alarm.notified_at, alarm.detail = now, detail
-        _tell(alarm, alarm.get_kind_display())
+        alarm.detail_code, alarm.detail_params = finding.code, finding.params
+        _tell(alarm, Sentence.label(AlarmKind(alarm.kind).label))
 
 
-def _tell(alarm: Alarm, title: str) -> None:
+def _tell(alarm: Alarm, title) -> None:
     # enterprise_users needs only the id: no query per alarm for the Enterprise row.
+    body = alarm.detail
+    if alarm.detail_code:
+        body = Sentence.coded("telemetry", alarm.detail_code, alarm.detail_params)
     notify(
         enterprise_users(alarm.enterprise_id),
         title,
-        alarm.detail,
+        body,
         reverse("telemetry:enterprise_monitoring", args=[alarm.enterprise_id]),
     )
 

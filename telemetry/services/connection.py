@@ -17,10 +17,11 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import Enterprise
 from portal.notifications import enterprise_users, reviewers, tell
+from portal.sentences import Sentence
 from portal.workflow import TransitionRefused, run_transition
 
 from ..models import Connection, ConnectionState, DataItem, InputType, Reading
@@ -146,10 +147,14 @@ def pass_trial(connection: Connection, *, context: dict) -> None:
         context=context,
         notify=tell(
             reviewers(),
-            _("%(name)s 稳定上传试运行已通过，可出具符合性测试报告") % {"name": name},
+            Sentence(
+                gettext_noop("%(name)s 稳定上传试运行已通过，可出具符合性测试报告"), name=name
+            ),
             reverse("telemetry:trial_board"),
-            body=_("连续 %(days)s 天数据完整，上传成功率达到要求。")
-            % {"days": settings.TELEMETRY_TRIAL_DAYS},
+            body=Sentence(
+                gettext_noop("连续 %(days)s 天数据完整，上传成功率达到要求。"),
+                days=settings.TELEMETRY_TRIAL_DAYS,
+            ),
         ),
     )
 
@@ -167,7 +172,7 @@ def fail_trial(
         context=context,
         notify=tell(
             lambda c: enterprise_users(c.enterprise),
-            _("稳定上传试运行未通过"),
+            Sentence(gettext_noop("稳定上传试运行未通过")),
             reverse("telemetry:monitoring"),
             body=lambda c: c.failure_reason,
         ),
@@ -187,7 +192,7 @@ def stop_trial(connection: Connection, actor, *, reason: str, comment: str):
         comment=comment,
         notify=tell(
             lambda c: enterprise_users(c.enterprise),
-            _("稳定上传试运行已被审核人员停止"),
+            Sentence(gettext_noop("稳定上传试运行已被审核人员停止")),
             reverse("telemetry:monitoring"),
             body=lambda c: c.failure_reason,
         ),
@@ -211,9 +216,11 @@ def restart_trial(connection: Connection, actor, *, start: date, comment: str = 
         context={"start": start.isoformat()},
         notify=tell(
             lambda c: enterprise_users(c.enterprise),
-            _("稳定上传试运行已重新开始"),
+            Sentence(gettext_noop("稳定上传试运行已重新开始")),
             reverse("telemetry:monitoring"),
-            body=lambda c: _("新的试运行自 %(start)s 起计。") % {"start": c.trial_started_on},
+            body=lambda c: Sentence(
+                gettext_noop("新的试运行自 %(start)s 起计。"), start=str(c.trial_started_on)
+            ),
         ),
         start=start,
     )

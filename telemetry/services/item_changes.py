@@ -26,9 +26,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, notify, reviewers, tell
+from portal.sentences import Sentence
 from portal.workflow import run_transition
 
 from ..models import (
@@ -135,8 +137,11 @@ def save_item_change(
         if tell_reviewers:
             notify(
                 reviewers(),
-                _("%(e)s 申请变更数据采集项 %(c)s，待审核")
-                % {"e": enterprise.name, "c": item.data_code},
+                Sentence(
+                    gettext_noop("%(e)s 申请变更数据采集项 %(c)s，待审核"),
+                    e=enterprise.name,
+                    c=item.data_code,
+                ),
                 body=request.reason,
                 link=reverse("telemetry:item_change_detail", args=[request.pk]),
                 event=event,
@@ -152,7 +157,11 @@ def save_item(actor, enterprise, form, **terms) -> DataItem:
 def tell_reviewers_of_import(enterprise, pending: int, event) -> None:
     notify(
         reviewers(),
-        _("%(e)s 导入的采集项清单中有 %(n)d 项变更待审核") % {"e": enterprise.name, "n": pending},
+        Sentence(
+            gettext_noop("%(e)s 导入的采集项清单中有 %(n)d 项变更待审核"),
+            e=enterprise.name,
+            n=pending,
+        ),
         link=reverse("telemetry:item_change_list") + f"?enterprise={enterprise.pk}",
         event=event,
     )
@@ -189,21 +198,23 @@ def _tell_enterprise(title, body):
     )
 
 
-def _approved_body(r) -> str:
-    return _("%(c)s（%(k)s）自 %(d)s 起生效。%(n)s") % {
-        "c": r.item.data_code,
-        "k": r.get_kind_display(),
-        "d": r.effective_on,
-        "n": r.decision_comment,
-    }
+def _approved_body(r) -> Sentence:
+    return Sentence(
+        gettext_noop("%(c)s（%(k)s）自 %(d)s 起生效。%(n)s"),
+        c=r.item.data_code,
+        k=ChangeKind(r.kind).label,
+        d=str(r.effective_on),
+        n=r.decision_comment,
+    )
 
 
-def _rejected_body(r) -> str:
-    return _("%(c)s（%(k)s）未获批准：%(n)s") % {
-        "c": r.item.data_code,
-        "k": r.get_kind_display(),
-        "n": r.decision_comment,
-    }
+def _rejected_body(r) -> Sentence:
+    return Sentence(
+        gettext_noop("%(c)s（%(k)s）未获批准：%(n)s"),
+        c=r.item.data_code,
+        k=ChangeKind(r.kind).label,
+        n=r.decision_comment,
+    )
 
 
 def approve_change(actor, request: ItemChangeRequest, comment: str = "") -> ItemChangeRequest:
@@ -217,7 +228,7 @@ def approve_change(actor, request: ItemChangeRequest, comment: str = "") -> Item
             actor,
             event="item_change_approved",
             comment=comment,
-            notify=_tell_enterprise(_("数据采集项变更已批准"), _approved_body),
+            notify=_tell_enterprise(Sentence(gettext_noop("数据采集项变更已批准")), _approved_body),
             note=comment,
         )
         approved = outcome.obj
@@ -235,7 +246,7 @@ def reject_change(actor, request: ItemChangeRequest, comment: str) -> ItemChange
         event="item_change_rejected",
         comment=comment,
         require_comment=True,
-        notify=_tell_enterprise(_("数据采集项变更未获批准"), _rejected_body),
+        notify=_tell_enterprise(Sentence(gettext_noop("数据采集项变更未获批准")), _rejected_body),
         note=comment,
     ).obj
 

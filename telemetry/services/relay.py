@@ -18,10 +18,12 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, notify
 from portal.roles import is_staff_reviewer
+from portal.sentences import Sentence
 
 from ..models import Connection, RelayFlag, RelayFlagStatus
 from ..timeslots import BEIJING
@@ -90,11 +92,12 @@ def decide_relay_flag(flag: RelayFlag, actor, *, confirm: bool, reason: str) -> 
             comment=reason,
             context={"source_ip": locked.source_ip, "batches": locked.batch_count},
         )
-        title = (
-            _("经审核，来自 %(a)s 的上传被认定为经第三方中转（验收不通过情形 3）")
+        title = Sentence(
+            gettext_noop("经审核，来自 %(a)s 的上传被认定为经第三方中转（验收不通过情形 3）")
             if confirm
-            else _("来自 %(a)s 的疑似中转上传已由审核人员说明")
-        ) % {"a": locked.source_ip or _("未知地址")}
+            else gettext_noop("来自 %(a)s 的疑似中转上传已由审核人员说明"),
+            a=locked.source_ip or Sentence(gettext_noop("未知地址")),
+        )
         notify(
             enterprise_users(locked.enterprise_id),
             title,

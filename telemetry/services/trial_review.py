@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import notify, reviewers
+from portal.sentences import Sentence
 
 from .. import texts
 from ..models import Connection, TrialRun, TrialStatus
@@ -41,10 +42,18 @@ def flag_if_overdue(run: TrialRun, today: date) -> None:
         )
         notify(
             reviewers(),
-            _("%(name)s 稳定上传试运行已超过 %(days)s 天仍未通过")
-            % {"name": connection.enterprise.name, "days": limit},
-            body=_("第 %(n)s 次试运行自 %(start)s 起，请审核人员查看原因，必要时停止或重新开始。")
-            % {"n": run.number, "start": run.started_on.isoformat()},
+            Sentence(
+                gettext_noop("%(name)s 稳定上传试运行已超过 %(days)s 天仍未通过"),
+                name=connection.enterprise.name,
+                days=limit,
+            ),
+            body=Sentence(
+                gettext_noop(
+                    "第 %(n)s 次试运行自 %(start)s 起，请审核人员查看原因，必要时停止或重新开始。"
+                ),
+                n=run.number,
+                start=run.started_on.isoformat(),
+            ),
             link=reverse("telemetry:trial_detail", args=[run.pk]),
             event=event,
         )

@@ -127,6 +127,19 @@ def application_data(enterprise, scheme) -> dict:
     }
 
 
+def section_form(data: dict, section) -> dict:
+    """The POST body of one section page of 附表1 (applications/sections.py)."""
+    form = {}
+    for name in section.fields:
+        value = data[name]
+        if name == "design_scheme":
+            value = value.pk
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        form[name] = value
+    return form
+
+
 def add_all_materials(application, actor=None):
     for kind in Material:
         upload = png() if kind == Material.SITE_PHOTOS else pdf(f"{kind.value}.pdf")

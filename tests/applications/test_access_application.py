@@ -11,6 +11,7 @@ from applications.models import (
     Material,
     VpnAccount,
 )
+from applications.sections import SECTIONS
 from applications.services.access import (
     add_material,
     approve_application,
@@ -35,6 +36,7 @@ from .factories import (
     make_root,
     pdf,
     png,
+    section_form,
 )
 
 S = ApplicationState
@@ -45,12 +47,7 @@ def test_a_uscc_failing_its_check_is_refused_with_the_right_character(
 ):
     data = application_data(enterprise, finalised_scheme)
     bad = enterprise.uscc[:-1] + ("0" if enterprise.uscc[-1] != "0" else "1")
-    form = {
-        **{k: v for k, v in data.items() if k not in ("design_scheme", "energy_types")},
-        "design_scheme": finalised_scheme.pk,
-        "energy_types": data["energy_types"],
-        "uscc": bad,
-    }
+    form = {**section_form(data, SECTIONS[0]), "uscc": bad}
     response = client_for(member).post(reverse("applications:application_create"), form)
 
     assert response.status_code == 200
@@ -268,22 +265,32 @@ def test_full_path_through_the_pages(
 ):
     as_member, as_reviewer = client_for(member), client_for(reviewer)
     data = application_data(enterprise, finalised_scheme)
-    form = {k: v for k, v in data.items() if k != "design_scheme"}
-    form["design_scheme"] = finalised_scheme.pk
-    response = as_member.post(reverse("applications:application_create"), form)
+    first, *others = SECTIONS
+    response = as_member.post(reverse("applications:application_create"), section_form(data, first))
     application = AccessApplication.objects.get()
     assert response.status_code == 302
+    for section in others:
+        response = as_member.post(
+            reverse("applications:application_section", args=[application.pk, section.key]),
+            section_form(data, section),
+        )
+        assert response.status_code == 302
 
     detail = reverse("applications:application_detail", args=[application.pk])
-    response = as_member.post(reverse("applications:application_submit", args=[application.pk]))
-    assert "缺少" in as_member.get(detail).content.decode()
+    check = reverse("applications:application_check", args=[application.pk])
+    assert "尚缺申报材料" in as_member.get(check).content.decode()
     for kind in Material:
         upload = png() if kind == Material.SITE_PHOTOS else pdf(f"{kind}.pdf")
         as_member.post(
             reverse("applications:material_upload", args=[application.pk]),
             {"kind": kind.value, "file": upload},
         )
+    # Without the declaration nothing is submitted.
     as_member.post(reverse("applications:application_submit", args=[application.pk]))
+    assert AccessApplication.objects.get().state == S.DRAFT
+    as_member.post(
+        reverse("applications:application_submit", args=[application.pk]), {"declaration": "on"}
+    )
     assert AccessApplication.objects.get().state == S.SUBMITTED
 
     queue = as_reviewer.get(reverse("applications:application_list")).content.decode()

@@ -24,6 +24,22 @@ def test_scheme_forms_render_with_their_rows(client_for, reviewer, enterprise):
 def test_enterprise_application_form_offers_only_finalised_schemes(client_for, enterprise, member):
     finalised = DesignSchemeFactory(enterprise=enterprise, finalised=True)
     sent = DesignSchemeFactory(enterprise=enterprise, sent=True)
-    page = client_for(member).get(reverse("applications:application_create")).content.decode()
+    draft = AccessApplicationFactory(enterprise=enterprise, design_scheme=finalised)
+    page = (
+        client_for(member)
+        .get(reverse("applications:application_section", args=[draft.pk, "project"]))
+        .content.decode()
+    )
 
     assert finalised.number in page and sent.number not in page
+
+
+def test_scheme_rows_can_be_added_and_removed_without_saving(client_for, reviewer, enterprise):
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    page = client_for(reviewer).get(reverse("applications:scheme_edit", args=[scheme.pk]))
+    page = page.content.decode()
+    for prefix in ("energy_types", "instruments", "budget_items"):
+        assert f'data-formset="{prefix}"' in page
+        assert f'id="{prefix}-empty-row"' in page and f'data-formset-add="{prefix}"' in page
+    assert "energy_types-__prefix__-energy_type" in page
+    assert "js/portal-forms.js" in page and "<script>" not in page

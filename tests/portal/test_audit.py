@@ -43,7 +43,7 @@ def test_a_refused_transition_records_nothing(enterprise, reviewer, client_for):
 def test_an_edit_records_the_changed_fields(enterprise, member, client_for):
     response = client_for(member).post(
         f"/enterprises/{enterprise.pk}/edit/",
-        edit_data(enterprise, address="湖北省武汉市新地址 9 号", contact_phone="027-1"),
+        edit_data(enterprise, address="湖北省武汉市新地址 9 号", contact_phone="027-86001111"),
     )
     assert response.status_code == 302
     (event,) = AuditEvent.objects.filter(event="enterprise_updated")

@@ -259,3 +259,48 @@ def test_api_reject_without_comment_is_409_naming_the_comment(pending, reviewer,
     (error,) = response.json()["errors"]
     assert error["field"] == "comment"
     assert error["code"] == "comment_required"
+
+
+def test_a_good_licence_is_kept_when_another_answer_is_wrong(client, reviewers):
+    response = client.post("/accounts/register/", registration(password2="something-else"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "已收到“营业执照.pdf”" in page  # not asked for again
+    assert "为安全起见，表单出错后需重新输入密码" in page  # the passwords are, and it says so
+    assert 'id="error-summary"' in page and 'href="#id_password2"' in page
+    assert 'value="武汉新注册化工有限公司"' in page
+
+    data = registration()
+    del data["licence"]
+    response = client.post("/accounts/register/", data)
+    assert response.status_code == 302
+    licence = Attachment.objects.get(kind="business_licence")
+    assert licence.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
+    assert licence.original_name == "营业执照.pdf"
+
+
+def test_without_a_kept_licence_the_licence_is_still_required(client, reviewers):
+    data = registration()
+    del data["licence"]
+    response = client.post("/accounts/register/", data)
+    assert response.status_code == 200
+    assert not Enterprise.objects.filter(uscc=USCC).exists()
+
+
+def test_a_telephone_number_that_is_none_is_refused(client, reviewers):
+    response = client.post("/accounts/register/", registration(contact_phone="abc"))
+    assert response.status_code == 200
+    assert "请填写有效的电话号码" in response.content.decode()
+
+
+def test_kept_licences_of_abandoned_registrations_are_dropped(
+    client, reviewers, settings, tmp_path
+):
+    from datetime import timedelta
+
+    from portal import kept_uploads
+
+    settings.MEDIA_ROOT = tmp_path
+    client.post("/accounts/register/", registration(password2="something-else"))
+    assert kept_uploads.drop_stale() == 0  # still fresh
+    assert kept_uploads.drop_stale(older_than=timedelta(seconds=-1)) == 1
