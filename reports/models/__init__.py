@@ -1,0 +1,3 @@
+from .seal import InstitutionSeal
+
+__all__ = ["InstitutionSeal"]
