@@ -139,6 +139,7 @@ def freeze_figures(trial_run: TrialRun, display_confirmed: dict | None = None) -
         **_scheme_and_application(enterprise),
         "basis": list(settings.REPORT_TEST_BASIS),
         "testing_unit": settings.REPORT_TESTING_UNIT,
+        "statement": list(settings.REPORT_STATEMENT),
         "devices": _devices(enterprise),
         "items": _items(enterprise, window_end),
         "window": _window(run),
@@ -173,6 +174,13 @@ def _iso(value) -> str | None:
 def _plain(number) -> str:
     """A decimal as people write it: 6000000, 10, 99.9 (never 6E+6)."""
     return f"{Decimal(number).normalize():f}"
+
+
+def person(user) -> str:
+    """How a report names a person: the portal's full name, else the login name."""
+    if user is None:
+        return ""
+    return getattr(user, "full_name", "") or user.get_full_name() or user.get_username()
 
 
 def _start_of(day: date) -> datetime:
@@ -375,9 +383,7 @@ def _relay(enterprise, run: TrialRun) -> dict:
             "status": flag.status,
             "status_label": str(RelayFlagStatus(flag.status).label),
             "reason": flag.reason,
-            "decided_by": (flag.decided_by.get_full_name() or flag.decided_by.username)
-            if flag.decided_by
-            else "",
+            "decided_by": person(flag.decided_by),
             "decided_at": _iso(flag.decided_at),
         }
         for flag in flags
