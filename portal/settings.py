@@ -140,6 +140,11 @@ TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
 # Reports: the conformance test report (附件1, reports.conformance). The institute sets its
 # own wording; these defaults follow the seed and the usual frame of a test report.
 REPORT_TESTING_UNIT = env("REPORT_TESTING_UNIT", "湖北省计量测试技术研究院")
+# Numbers of issued documents per kind: {year} and {seq} (the gapless counter of the kind
+# and year). The institute sets its own patterns.
+REPORT_NUMBER_PATTERNS = {
+    "conformance": env("REPORT_NUMBER_PATTERN_CONFORMANCE", "HBJL-FH-{year}-{seq:04d}"),
+}
 # Days after receipt within which objections to a report are accepted (statement page).
 REPORT_OBJECTION_DAYS = env_int("REPORT_OBJECTION_DAYS", 15)
 # 注意事项 on the statement page, one item a line ("|" separates them in the environment).
