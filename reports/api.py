@@ -66,8 +66,8 @@ class IssuedDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         )
 
     def _step(self, request, operation):
-        self._reviewer_only()
         document = self.get_object()
+        self._reviewer_only()
         data = StepSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(operation(document, request.user, data.validated_data["comment"]))
@@ -106,8 +106,8 @@ class IssuedDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """Revoke an issued document (the reason is shown on the verification page)."""
-        self._reviewer_only()
         document = self.get_object()
+        self._reviewer_only()
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(engine.revoke_document(document, request.user, data.validated_data["reason"]))
@@ -116,8 +116,8 @@ class IssuedDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"])
     def rerender(self, request, pk=None):
         """Queue the PDF again after a failed rendering."""
-        self._reviewer_only()
         document = self.get_object()
+        self._reviewer_only()
         engine.retry_render(document)
         document.refresh_from_db()
         return self._respond(document)
