@@ -29,9 +29,7 @@ def seed(context, log=print):
     checker = User.objects.get(username="reviewer2")
     approver = _approver()
     issued = []
-    for connection in Connection.objects.filter(state=ConnectionState.TRIAL_PASSED).order_by(
-        "pk"
-    ):
+    for connection in Connection.objects.filter(state=ConnectionState.TRIAL_PASSED).order_by("pk"):
         if IssuedDocument.objects.filter(
             kind=DocumentKind.CONFORMANCE, connection=connection
         ).exists():

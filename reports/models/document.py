@@ -212,6 +212,11 @@ class IssuedDocument(FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.number or _('草稿')}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self._refuse_changes_after_issue()
+        super().save(*args, **kwargs)
+
     @property
     def is_issued(self) -> bool:
         return self.state in (DocumentState.ISSUED, DocumentState.REVOKED)
@@ -225,11 +230,6 @@ class IssuedDocument(FSMModelMixin, models.Model):
         return timezone.localdate(self.approved_at) if self.approved_at else None
 
     # --- Immutability ----------------------------------------------------------------------
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            self._refuse_changes_after_issue()
-        super().save(*args, **kwargs)
 
     def _refuse_changes_after_issue(self):
         stored = type(self).objects.filter(pk=self.pk).values(*FROZEN_FIELDS, "state", "sha256")
@@ -261,7 +261,9 @@ class IssuedDocument(FSMModelMixin, models.Model):
             if person_id is not None and actor is not None and person_id == actor.pk:
                 raise refuse(
                     "actor",
-                    _("编制、审核、批准须由三位不同人员完成：您已担任本文书的%(role)s，不能再%(step)s。")
+                    _(
+                        "编制、审核、批准须由三位不同人员完成：您已担任本文书的%(role)s，不能再%(step)s。"
+                    )
                     % {"role": role_label, "step": step_label},
                 )
 

@@ -8,8 +8,6 @@ conformance report moves the connection and the enterprise's stage). The PDF is 
 and signed by ``reports.tasks.render_document`` after the commit.
 """
 
-from dataclasses import replace
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -24,7 +22,7 @@ from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..kinds import spec_of
 from ..models import DocumentState, IssuedDocument, RenderStatus
-from ..rendering import frame_for, render_pdf
+from ..tasks import render_document
 
 
 def format_number(kind: str, year: int, seq: int) -> str:
@@ -70,9 +68,7 @@ def compile_document(document, actor, comment=""):
 
 
 def review_document(document, actor, comment=""):
-    return run_transition(
-        document, "review", actor, event="document_reviewed", comment=comment
-    ).obj
+    return run_transition(document, "review", actor, event="document_reviewed", comment=comment).obj
 
 
 def send_back(document, actor, comment):
@@ -96,8 +92,6 @@ def withdraw_document(document, actor, comment=""):
 def approve_document(document, actor, comment=""):
     """批准: number, issue, run the kind's ``on_issue(document, actor)``, tell the
     enterprise, and queue the PDF, all or nothing."""
-    from ..tasks import render_document  # the task renders through this module
-
     effects = spec_of(document.kind).on_issue
     with transaction.atomic():
         year = timezone.localdate().year
@@ -163,8 +157,6 @@ def link_replacement(revoked, replacement) -> None:
 
 def retry_render(document) -> bool:
     """Queue the PDF again for an issued document whose rendering failed or never ran."""
-    from ..tasks import render_document  # the task renders through this module
-
     updated = IssuedDocument.objects.filter(
         pk=document.pk,
         state__in=[DocumentState.ISSUED, DocumentState.REVOKED],
@@ -173,11 +165,3 @@ def retry_render(document) -> bool:
     if updated:
         enqueue_on_commit(render_document, document.pk)
     return bool(updated)
-
-
-def document_pdf(document, *, preview: bool = False) -> bytes:
-    """The PDF of ``document``: the issued frame (number, check code, QR) or, for a
-    preview, the draft frame (草稿, no number)."""
-    spec = spec_of(document.kind)
-    frame = replace(frame_for(document, preview=preview), number_label=spec.number_label)
-    return render_pdf(spec.template, {"document": document, **spec.context(document)}, frame)

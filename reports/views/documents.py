@@ -18,6 +18,7 @@ from portal.workflow import available_transitions
 from ..forms import StepForm
 from ..models import DocumentKind, DocumentState, RenderStatus
 from ..permissions import can_download, can_preview, documents_visible_to, get_document_or_404
+from ..printing import document_pdf
 from ..services import documents as engine
 
 READERS = (enterprise_user, reviewer, government)
@@ -33,7 +34,9 @@ def document_list(request):
     if kind:
         documents = documents.filter(kind=kind)
     if query:
-        documents = documents.filter(Q(number__icontains=query) | Q(enterprise__name__icontains=query))
+        documents = documents.filter(
+            Q(number__icontains=query) | Q(enterprise__name__icontains=query)
+        )
     page = Paginator(documents, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -110,7 +113,7 @@ def document_download(request, pk):
 def document_preview(request, pk):
     """A draft's PDF as it stands (草稿, no number), rendered on request."""
     document = get_document_or_404(request.user, pk)
-    pdf = engine.document_pdf(document, preview=True)
+    pdf = document_pdf(document, preview=True)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="draft-{document.pk}.pdf"'
     return response

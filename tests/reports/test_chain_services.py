@@ -69,9 +69,7 @@ def test_check_by_the_compiler_is_refused(passed, drafter):
         engine.review_document(document, drafter)
 
 
-def test_approval_without_the_permission_is_refused_and_takes_no_number(
-    passed, drafter, checker
-):
+def test_approval_without_the_permission_is_refused_and_takes_no_number(passed, drafter, checker):
     document = checked(passed, drafter, checker)
     with pytest.raises(TransitionRefused, match="批准出具编号文书"):
         engine.approve_document(document, ReviewerFactory())
@@ -95,9 +93,9 @@ def test_a_second_report_for_the_same_trial_is_refused(passed, drafter):
 
 
 def test_a_trial_that_has_not_passed_is_refused(enterprise, drafter):
-    from tests.telemetry.factories import trial_connection
-
     from datetime import date
+
+    from tests.telemetry.factories import trial_connection
 
     connection = trial_connection(enterprise, date(2026, 3, 1))
     with pytest.raises(TransitionRefused, match="尚未通过"):

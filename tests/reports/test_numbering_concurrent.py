@@ -16,7 +16,10 @@ KIND = "numbering_test"
 
 @pytest.fixture
 def numbered_kind(settings, monkeypatch):
-    settings.REPORT_NUMBER_PATTERNS = {**settings.REPORT_NUMBER_PATTERNS, KIND: "T-{year}-{seq:03d}"}
+    settings.REPORT_NUMBER_PATTERNS = {
+        **settings.REPORT_NUMBER_PATTERNS,
+        KIND: "T-{year}-{seq:03d}",
+    }
     monkeypatch.setitem(KINDS, KIND, KindSpec(template="reports/pdf/_document.html"))
     # The PDFs are not what this test is about.
     monkeypatch.setattr(engine, "enqueue_on_commit", lambda *args, **kwargs: None)

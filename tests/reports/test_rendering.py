@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.services import documents as engine
+from reports.printing import document_pdf
 
 from .chain import draft, issue
 from .pdf_tools import flat, pages, pdf_fonts, pdf_text, require_cjk_font
@@ -49,7 +49,7 @@ def test_the_fonts_are_embedded_cjk_fonts(issued, tmp_path):
 
 def test_a_draft_preview_says_draft_and_has_no_number_and_no_check_code(passed, drafter):
     document = draft(passed, drafter)
-    text = flat(pdf_text(engine.document_pdf(document, preview=True)))
+    text = flat(pdf_text(document_pdf(document, preview=True)))
     assert "草稿" in text
     assert "HBJL-FH" not in text
     assert document.check_code not in text
