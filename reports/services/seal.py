@@ -6,7 +6,7 @@ from io import BytesIO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from portal import roles
 from portal.models import AuditEvent
@@ -54,12 +54,10 @@ def read_seal_image(data: bytes) -> tuple[Image.Image, str]:
         raise ValidationError(_("该文件不是有效的 PNG 或 JPEG 图片。"), code="not_image") from exc
     rgba = image.convert("RGBA")
     if image_format == "JPEG":
-        rgba.putdata(
-            [
-                (r, g, b, 0) if min(r, g, b) >= WHITE_THRESHOLD else (r, g, b, a)
-                for r, g, b, a in rgba.getdata()
-            ]
-        )
+        red, green, blue, alpha = rgba.split()
+        lightest = ImageChops.darker(red, ImageChops.darker(green, blue))
+        ink = lightest.point(lambda value: 0 if value >= WHITE_THRESHOLD else 255)
+        rgba.putalpha(ImageChops.multiply(alpha, ink))
     return rgba, image_format
 
 
