@@ -245,3 +245,17 @@ def test_init_ca_if_missing_issues_a_missing_signing_certificate(root):
     assert DocumentSigningCertificate.usable().root == root
     assert ensure_signing_certificate() == DocumentSigningCertificate.usable()
     assert DocumentSigningCertificate.objects.count() == 1
+
+
+@pytest.mark.postgresql(reason="row lock on the root between concurrent report tasks")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_callers_get_one_signing_certificate():
+    from tests.concurrency import results_at_once
+
+    call_command("init_ca", stdout=open("/dev/null", "w"))
+    DocumentSigningCertificate.objects.all().delete()
+
+    results = results_at_once(lambda _: ensure_signing_certificate().pk, range(4))
+
+    assert len(set(results)) == 1
+    assert DocumentSigningCertificate.objects.count() == 1
