@@ -5,6 +5,7 @@ CAs and device certificates are not trusted; without a CA nothing is signed."""
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
+from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -259,3 +261,25 @@ def test_concurrent_callers_get_one_signing_certificate():
 
     assert len(set(results)) == 1
     assert DocumentSigningCertificate.objects.count() == 1
+
+
+@pytest.mark.parametrize("days_left", [-1, 10])
+def test_an_expired_or_ending_certificate_is_renewed_by_the_next_signature(root, days_left):
+    old = DocumentSigningCertificate.usable()
+    DocumentSigningCertificate.objects.filter(pk=old.pk).update(
+        not_after=timezone.now() + timedelta(days=days_left)
+    )
+
+    renewed = ensure_signing_certificate()
+
+    assert renewed.pk != old.pk
+    assert ensure_signing_certificate() == renewed  # and only once
+    assert DocumentSigningCertificate.objects.count() == 2
+
+
+def test_signing_cert_days_sets_the_validity(root, settings):
+    settings.SIGNING_CERT_DAYS = 100
+    call_command("init_signing_cert", "--replace", stdout=open("/dev/null", "w"))
+    record = DocumentSigningCertificate.usable()
+
+    assert (record.not_after - record.not_before).days == 100
