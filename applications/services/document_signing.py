@@ -26,9 +26,12 @@ def issue_signing_certificate(
     the root itself ends sooner), or when ``replace`` is set. ``days`` defaults to
     settings.SIGNING_CERT_DAYS.
 
-    Raises CANotReady without a root. The root's row is locked, so two callers at once
+    Raises CANotReady without a root. Issuing locks the root's row, so two callers at once
     (two report tasks, say) end with one certificate.
     """
+    current = DocumentSigningCertificate.usable()
+    if current is not None and not replace and not _due_for_renewal(current, current.root):
+        return current  # the common case, without taking the root's row lock
     with transaction.atomic():
         root = RootCertificate.current()
         root = RootCertificate.objects.select_for_update().get(pk=root.pk)
