@@ -2,6 +2,7 @@
 history; signed PDFs show the latest one (or a drawn red seal) on their last page."""
 
 import random
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from PIL import Image, ImageDraw
 
 from portal.models import AuditEvent
+from reports import seal_image
 from reports.models import InstitutionSeal
 from reports.services.seal import upload_seal
 from reports.signing import SEAL_BOX_MM, sign_pdf
@@ -177,3 +179,26 @@ def test_signed_pdf_shows_the_drawn_seal_then_the_uploaded_one(root, pdf, operat
     uploaded = seal_box_colours(sign_pdf(pdf, reason="签发"), tmp_path)
     assert sum(map(bluish, uploaded)) > 50
     assert not any(map(reddish, uploaded))
+
+
+def test_without_a_cjk_font_the_seal_and_stamp_are_still_drawn(monkeypatch):
+    monkeypatch.setattr(seal_image, "cjk_font_file", lambda: None)
+    seal = seal_image.default_seal()
+    stamp = seal_image.stamp_image(
+        seal,
+        signer="湖北省计量测试技术研究院 文件签章",
+        signed_at=datetime(2026, 11, 30, 14, 5),
+        width_mm=70,
+        height_mm=45,
+    )
+
+    assert seal.getbbox() is not None  # the ring and the star
+    assert stamp.size == (840, 540) and stamp.getbbox() is not None
+
+
+def test_the_drawn_seal_uses_noto_cjk_when_installed():
+    found = seal_image.cjk_font_file()
+    if found is None:
+        pytest.skip("fonts-noto-cjk is not installed")
+    assert "CJK" in found[0]
+    assert seal_image.cjk_font(20).getname()[0].endswith(" SC")
