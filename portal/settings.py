@@ -95,6 +95,7 @@ RATE_LIMITS = {
 # with this passphrase; the demo falls back to SECRET_KEY so it needs no extra secret.
 CA_KEY_PASSPHRASE = env("CA_KEY_PASSPHRASE") or SECRET_KEY
 DEVICE_CERT_DAYS = env_int("DEVICE_CERT_DAYS", 730)
+SIGNING_CERT_DAYS = env_int("SIGNING_CERT_DAYS", 1825)
 VPN_TUNNEL_POOL = env("VPN_TUNNEL_POOL", "10.88.0.0/16")
 VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 

@@ -1,8 +1,10 @@
-"""What this app adds to the dashboards (registered in ReportsConfig.ready)."""
+"""What this app adds to the navigation and dashboards (registered in ReportsConfig.ready)."""
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from portal import access
+from portal.dashboards import NAV_LINKS, REVIEWER_QUEUES, NavLink, WorkQueue
 from telemetry.models import Connection, ConnectionState
 
 from .models import ACTIVE_STATES, DocumentKind, DocumentState, IssuedDocument
@@ -28,3 +30,18 @@ def documents_due() -> int:
     return IssuedDocument.objects.filter(
         state__in=[DocumentState.DRAFT, DocumentState.COMPILED, DocumentState.CHECKED]
     ).count()
+
+
+def register() -> None:
+    REVIEWER_QUEUES.extend(
+        [
+            WorkQueue(_("待出具符合性测试报告"), "reports:conformance_queue", trials_due),
+            WorkQueue(_("待审核、批准的报告"), "reports:document_list", documents_due),
+        ]
+    )
+    NAV_LINKS.extend(
+        [
+            NavLink(_("报告"), "reports:document_list", readers),
+            NavLink(_("印章图片"), "reports:seal", access.operator),
+        ]
+    )

@@ -14,4 +14,5 @@ EVENTS = {
     "document_render_failed": _("文书 PDF 生成失败"),
     "conformance_report_issued": _("出具符合性测试报告"),
     "conformance_report_revoked": _("撤销符合性测试报告"),
+    "seal_uploaded": _("上传印章图片"),
 }

@@ -18,6 +18,7 @@ from datetime import datetime
 from io import BytesIO
 
 from asn1crypto import keys as asn1_keys
+from asn1crypto import parser as asn1_parser
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -122,6 +123,14 @@ def _seal() -> Image.Image:
     return seal_image.default_seal()
 
 
+def stamp_picture(signer: str, signed_at: datetime) -> Image.Image:
+    """The picture of the visible signature: the seal (uploaded or drawn), signer, time."""
+    _x, _y, width, height = SEAL_BOX_MM
+    return seal_image.stamp_image(
+        _seal(), signer=signer, signed_at=signed_at, width_mm=width, height_mm=height
+    )
+
+
 def _common_name(certificate: x509.Certificate) -> str:
     names = certificate.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
@@ -141,14 +150,7 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "湖北省武汉市") -
     except Exception as exc:  # pyHanko raises several types for broken input
         raise ValueError("无法签章：不是有效的 PDF 文件。") from exc
 
-    x, y, width, height = SEAL_BOX_MM
-    picture = seal_image.stamp_image(
-        _seal(),
-        signer=signer_name,
-        signed_at=timezone.localtime(),
-        width_mm=width,
-        height_mm=height,
-    )
+    picture = stamp_picture(signer_name, timezone.localtime())
     stamp = StaticStampStyle(
         background=PdfImage(picture),
         background_opacity=1.0,
@@ -159,6 +161,7 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "湖北省武汉市") -
             margins=Margins.uniform(0),
         ),
     )
+    x, y, width, height = SEAL_BOX_MM
     box = tuple(round(value * _PT_PER_MM, 2) for value in (x, y, x + width, y + height))
     field_name = f"Seal-{uuid.uuid4().hex[:12]}"
     pdf_signer = signers.PdfSigner(
@@ -227,7 +230,9 @@ def validate_pdf(pdf: bytes) -> SignatureCheck:
     last = statuses[-1]
     signer = _signer_name(last)
     signed_at = last.signer_reported_dt
-    intact = all(status.intact and status.valid for status in statuses)
+    intact = all(status.intact and status.valid for status in statuses) and all(
+        _contents_untouched(pdf, signature) for signature in signatures
+    )
     whole = last.coverage == SignatureCoverageLevel.ENTIRE_FILE
     trusted = all(status.trusted for status in statuses)
     if not intact:
@@ -247,6 +252,27 @@ def validate_pdf(pdf: bytes) -> SignatureCheck:
         signer=signer,
         signed_at=signed_at,
         problem=problem,
+    )
+
+
+def _contents_untouched(pdf: bytes, signature) -> bool:
+    """Whether the signature's /Contents, the one part of the file its digest leaves out,
+    is exactly the CMS blob in hex with zero padding: a changed padding digit or the case of
+    a hex digit would otherwise go unnoticed."""
+    try:
+        _zero, start, end, _length = (int(value) for value in signature.byte_range)
+        raw = pdf[start:end]
+        digits = raw[1:-1].decode("ascii")
+        blob = bytes.fromhex(digits)
+        _class, _method, _tag, header, contents, _trailer = asn1_parser.parse(blob)
+    except (TypeError, ValueError):
+        return False
+    used = len(header) + len(contents)
+    return (
+        raw[:1] == b"<"
+        and raw[-1:] == b">"
+        and digits in (digits.lower(), digits.upper())
+        and not any(blob[used:])
     )
 
 

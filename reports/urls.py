@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conformance, documents, printables
+from .views import conformance, documents, printables, seal
 
 app_name = "reports"
 
@@ -29,4 +29,7 @@ urlpatterns = [
     path("print/feedback/<int:pk>.pdf", printables.feedback_pdf, name="print_feedback"),
     path("print/application/<int:pk>.pdf", printables.application_pdf, name="print_application"),
     path("print/change/<int:pk>.pdf", printables.change_pdf, name="print_change"),
+    path("seal/", seal.seal_page, name="seal"),
+    path("seal/<int:pk>/image.png", seal.seal_png, name="seal_png"),
+    path("seal/preview.png", seal.stamp_preview, name="stamp_preview"),
 ]

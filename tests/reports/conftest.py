@@ -7,6 +7,7 @@ from tests.applications.factories import make_root
 from tests.portal.factories import ReviewerFactory
 
 from .passed_trial import build_passed_trial
+from .pdfs import tiny_pdf
 
 
 def grant_approver(user):
@@ -42,3 +43,14 @@ def passed(enterprise):
 @pytest.fixture
 def ca(db):
     return make_root()
+
+
+@pytest.fixture
+def root(db):
+    """The portal's CA (init_ca also issues the document-signing certificate)."""
+    return make_root()
+
+
+@pytest.fixture(scope="session")
+def pdf() -> bytes:
+    return tiny_pdf()

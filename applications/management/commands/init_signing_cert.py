@@ -2,7 +2,6 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from applications import pki_docsign
 from applications.models import CANotReady
 from applications.services.document_signing import issue_signing_certificate
 
@@ -19,7 +18,9 @@ class Command(BaseCommand):
             action="store_true",
             help="即使已有可用的签章证书也签发新证书并停用旧证书（续期、私钥疑似泄露时）",
         )
-        parser.add_argument("--days", type=int, default=pki_docsign.DEFAULT_DAYS)
+        parser.add_argument(
+            "--days", type=int, default=None, help="有效天数（默认取 SIGNING_CERT_DAYS，1825）"
+        )
 
     def handle(self, *args, **options):
         try:
