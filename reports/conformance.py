@@ -18,22 +18,15 @@ The institute sets the 测试依据 (``REPORT_TEST_BASIS``), the 测试单位
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.models import AccessApplication, DesignScheme, DeviceCertificate, SchemeState
-from portal.models import Region
-from telemetry.energy import current_energy_types
 from telemetry.models import (
     Connection,
     ConnectionState,
-    DataItemRevision,
-    EndDevice,
-    OutageNotice,
     RelayFlag,
     RelayFlagStatus,
     TrialRun,
@@ -42,13 +35,13 @@ from telemetry.models import (
 from telemetry.models.trial import percent
 from telemetry.services import energy_history
 from telemetry.services.relay import open_relay_flags
-from telemetry.timeslots import BEIJING, STAT_TYPE_LABELS, StatType
+
+from . import conformance_records as records
 
 TEMPLATE = "reports/pdf/conformance.html"
 SCHEMA = 1
 CONFORMS, NOT_CONFORMS = "符合", "不符合"
 DAY_FIELDS = ("expected", "on_time", "backfilled", "late", "missing", "suspect")
-OTHER_TYPE = "其他（非能源品种数据项）"
 
 
 def passed_trial(connection: Connection) -> TrialRun | None:
@@ -93,7 +86,7 @@ def refusal_to_draft(connection: Connection) -> str | None:
         RelayFlag.objects.filter(
             enterprise_id=connection.enterprise_id, status=RelayFlagStatus.CONFIRMED
         )
-        .filter(last_seen__gte=_start_of(run.started_on))
+        .filter(last_seen__gte=records.start_of(run.started_on))
         .first()
     )
     if confirmed is not None:
@@ -126,22 +119,22 @@ def freeze_figures(trial_run: TrialRun, display_confirmed: dict | None = None) -
     window_end = run.window_end or run.ends_on
     figures = {
         "schema": SCHEMA,
-        "frozen_at": _iso(timezone.now()),
+        "frozen_at": records.iso(timezone.now()),
         "trial": _trial(run),
         "enterprise": {
             "id": enterprise.pk,
             "name": enterprise.name,
             "uscc": enterprise.uscc,
             "region": enterprise.region,
-            "region_label": _zh_region(enterprise.region),
+            "region_label": records.zh_region(enterprise.region),
             "address": enterprise.address,
         },
-        **_scheme_and_application(enterprise),
+        **records.scheme_and_application(enterprise),
         "basis": list(settings.REPORT_TEST_BASIS),
         "testing_unit": settings.REPORT_TESTING_UNIT,
         "statement": list(settings.REPORT_STATEMENT),
-        "devices": _devices(enterprise),
-        "items": _items(enterprise, window_end),
+        "devices": records.devices(enterprise),
+        "items": records.items(enterprise, window_end),
         "window": _window(run),
         "days": [_day_row(day) for day in window_days(run)],
         "rates": _rates(run),
@@ -150,48 +143,17 @@ def freeze_figures(trial_run: TrialRun, display_confirmed: dict | None = None) -
             "required": settings.TELEMETRY_TRIAL_DAYS,
             "ok": run.consecutive_complete_days >= settings.TELEMETRY_TRIAL_DAYS,
         },
-        "relay": _relay(enterprise, run),
+        "relay": records.relay(enterprise, run),
         "display": _display(display_confirmed),
-        "energy_history": _history(enterprise),
+        "energy_history": records.history(enterprise),
     }
     figures["totals"] = _totals(figures["days"])
-    figures["backfill"] = _backfill(enterprise, run, figures["days"])
+    figures["backfill"] = records.backfill(enterprise, run, figures["days"])
     figures["conclusion"] = _conclusion(run, figures)
     return figures
 
 
 # --- The parts -------------------------------------------------------------------------------
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(BEIJING).isoformat()
-    return value.isoformat()
-
-
-def _plain(number) -> str:
-    """A decimal as people write it: 6000000, 10, 99.9 (never 6E+6)."""
-    return f"{Decimal(number).normalize():f}"
-
-
-def person(user) -> str:
-    """How a report names a person: the portal's full name, else the login name."""
-    if user is None:
-        return ""
-    return getattr(user, "full_name", "") or user.get_full_name() or user.get_username()
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=BEIJING)
-
-
-def _zh_region(code: str) -> str:
-    from django.utils import translation
-
-    with translation.override("zh-hans"):
-        return str(Region(code).label) if code in Region.values else code
 
 
 def _trial(run: TrialRun) -> dict:
@@ -200,134 +162,18 @@ def _trial(run: TrialRun) -> dict:
         "number": run.number,
         "status": run.status,
         "passed": run.status == TrialStatus.PASSED,
-        "started_on": _iso(run.started_on),
-        "counted_from": _iso(run.counted_from),
-        "finished_at": _iso(run.finished_at),
-        "evaluated_at": _iso(run.evaluated_at),
+        "started_on": records.iso(run.started_on),
+        "counted_from": records.iso(run.counted_from),
+        "finished_at": records.iso(run.finished_at),
+        "evaluated_at": records.iso(run.evaluated_at),
     }
-
-
-def _scheme_and_application(enterprise) -> dict:
-    application = AccessApplication.objects.select_related("design_scheme").approved_for(enterprise)
-    scheme = application.design_scheme if application else None
-    if scheme is None:
-        scheme = (
-            DesignScheme.objects.filter(enterprise=enterprise, state=SchemeState.FINALISED)
-            .order_by("-finalised_at", "-pk")
-            .first()
-        )
-    return {
-        "design_scheme": None
-        if scheme is None
-        else {
-            "number": scheme.number,
-            "revision": scheme.revision,
-            "finalised_at": _iso(scheme.finalised_at),
-        },
-        "application": None
-        if application is None
-        else {
-            "id": application.pk,
-            "application_date": _iso(application.application_date),
-            "approved_at": _iso(application.reviewed_at),
-            "builder_name": application.builder_name,
-            "declared_points": application.monitoring_points,
-            "declared_energy_types": list(application.energy_types or []),
-        },
-    }
-
-
-def _devices(enterprise) -> list[dict]:
-    devices = list(EndDevice.objects.filter(enterprise=enterprise, is_active=True))
-    now = timezone.now()
-    certificates: dict[str, DeviceCertificate] = {}
-    for cert in DeviceCertificate.objects.filter(
-        enterprise=enterprise,
-        device_serial__in=[d.serial for d in devices],
-        revoked_at__isnull=True,
-        not_after__gt=now,
-    ).order_by("issued_at", "pk"):
-        certificates[cert.device_serial] = cert  # the latest issued valid one wins
-    rows = []
-    for device in devices:
-        cert = certificates.get(device.serial)
-        rows.append(
-            {
-                "manufacturer": device.manufacturer,
-                "model": device.model,
-                "serial": device.serial,
-                "manufacture_date": _iso(device.manufacture_date),
-                "certificate_serial": cert.serial_hex if cert else "",
-                "certificate_not_after": _iso(cert.not_after) if cert else None,
-            }
-        )
-    return rows
-
-
-def _items(enterprise, on: date) -> dict:
-    """The data items as registered on ``on`` (their revisions), by energy type.
-
-    One row per energy type: the active items (监测点) and how many are real-time, daily,
-    monthly or yearly. Items without an energy type are grouped under OTHER_TYPE.
-    """
-    latest: dict[int, DataItemRevision] = {}
-    for revision in (
-        DataItemRevision.objects.filter(item__enterprise=enterprise, valid_from__lte=on)
-        .select_related("item__energy_type")
-        .order_by("item_id", "valid_from")
-    ):
-        latest[revision.item_id] = revision
-    types: dict[str, str] = {}
-    for energy_type in current_energy_types():  # a wire code names its first sub-type
-        types.setdefault(energy_type.code, energy_type.name)
-        types.setdefault(energy_type.wire_code, energy_type.name)
-    groups: dict[str, dict] = {}
-    for revision in latest.values():
-        if not revision.is_active:
-            continue
-        item = revision.item
-        code, name = _energy_of(item, types)
-        group = groups.setdefault(
-            code,
-            {"code": code, "name": name, "points": 0, **{k: 0 for k in STAT_KEYS.values()}},
-        )
-        group["points"] += 1
-        kind = STAT_KEYS.get(revision.stat_type, "other")
-        group[kind] = group.get(kind, 0) + 1
-    rows = sorted(groups.values(), key=lambda g: (g["code"] == "", g["code"]))
-    return {
-        "as_of": on.isoformat(),
-        "by_energy_type": rows,
-        "monitoring_points": sum(g["points"] for g in rows),
-    }
-
-
-STAT_KEYS = {
-    StatType.REALTIME: "realtime",
-    StatType.DAILY: "daily",
-    StatType.MONTHLY: "monthly",
-    StatType.YEARLY: "yearly",
-}
-STAT_LABELS = {STAT_KEYS[k]: v for k, v in STAT_TYPE_LABELS.items()}
-
-
-def _energy_of(item, types: dict[str, str]) -> tuple[str, str]:
-    if item.energy_type_id is not None:
-        return item.energy_type.code, item.energy_type.name
-    try:
-        code = item.code.energy_type_code
-    except ValueError:
-        code = None
-    if code:
-        return code, types.get(code, code)
-    return "", OTHER_TYPE
 
 
 def _window(run: TrialRun) -> dict:
     start, end = run.window_start, run.window_end
     return {
-        "start": _iso(start),
-        "end": _iso(end),
+        "start": records.iso(start),
+        "end": records.iso(end),
         "days": (end - start).days + 1 if start and end else 0,
     }
 
@@ -358,43 +204,13 @@ def _rates(run: TrialRun) -> dict:
 
     return {
         "required": str(required),
-        "required_display": f"{_plain(required * 100)}%",
+        "required_display": f"{records.plain(required * 100)}%",
         "basis": basis,
         "expected": run.expected,
         "successful": run.successful,
         "on_time": run.on_time,
         "success": rate(run.success_rate, "success"),
         "on_time_rate": rate(run.on_time_rate, "on_time"),
-    }
-
-
-def _relay(enterprise, run: TrialRun) -> dict:
-    flags = (
-        RelayFlag.objects.filter(enterprise=enterprise, last_seen__gte=_start_of(run.started_on))
-        .select_related("decided_by")
-        .order_by("first_seen", "pk")
-    )
-    rows = [
-        {
-            "source_ip": flag.source_ip or "未知地址",
-            "first_seen": _iso(flag.first_seen),
-            "last_seen": _iso(flag.last_seen),
-            "batch_count": flag.batch_count,
-            "status": flag.status,
-            "status_label": str(RelayFlagStatus(flag.status).label),
-            "reason": flag.reason,
-            "decided_by": person(flag.decided_by),
-            "decided_at": _iso(flag.decided_at),
-        }
-        for flag in flags
-    ]
-    statuses = {row["status"] for row in rows}
-    return {
-        "flags": rows,
-        "none": not rows,
-        "open": RelayFlagStatus.OPEN in statuses,
-        "confirmed": RelayFlagStatus.CONFIRMED in statuses,
-        "ok": not statuses & {RelayFlagStatus.OPEN, RelayFlagStatus.CONFIRMED},
     }
 
 
@@ -405,74 +221,6 @@ def _display(confirmed: dict | None) -> dict:
         "government": bool(confirmed.get("government")),
     }
     return {**shown, "ok": all(shown.values())}
-
-
-def _history(enterprise) -> dict:
-    view = energy_history.structure_for(enterprise)
-    if view is None:
-        return {"received": False}
-    structure = view.structure
-    return {
-        "received": True,
-        "file_name": view.source.original_name,
-        "uploaded_at": _iso(view.source.uploaded_at),
-        "first_month": f"{structure.first_month:%Y-%m}",
-        "last_month": f"{structure.last_month:%Y-%m}",
-        "months": len(energy_history.monthly_totals(view.source)),
-        "total_tce": str(structure.total_tce),
-        "structure": [
-            {
-                **{key: entry[key] for key in ("code", "name", "unit", "tce", "share")},
-                "quantity": _plain(entry["quantity"]),
-            }
-            for entry in structure.shares
-        ],
-        "main_share": _plain(structure.main_share * 100),
-        "missing_main": view.missing_main,
-    }
-
-
-def _backfill(enterprise, run: TrialRun, days: list[dict]) -> dict:
-    """断点续传: the backfilled slots of the window and the outages reported in it."""
-    start, end = run.window_start, run.window_end
-    outages = []
-    if start and end:
-        by_day = {row["day"]: row for row in days}
-        notices = (
-            OutageNotice.objects.filter(
-                enterprise=enterprise, starts_at__lt=_start_of(end + timedelta(days=1))
-            )
-            .exclude(resolved_at__lt=_start_of(start))
-            .select_related("device")
-            .order_by("starts_at", "pk")
-        )
-        for notice in notices:
-            first = max(notice.starts_at.astimezone(BEIJING).date(), start)
-            last_at = notice.resolved_at or notice.expected_end
-            last = min(max(last_at.astimezone(BEIJING).date(), first), end)
-            covered = [
-                by_day[d.isoformat()]
-                for d in (first + timedelta(days=n) for n in range((last - first).days + 1))
-                if d.isoformat() in by_day
-            ]
-            outages.append(
-                {
-                    "device_serial": notice.device.serial,
-                    "starts_at": _iso(notice.starts_at),
-                    "expected_end": _iso(notice.expected_end),
-                    "resolved_at": _iso(notice.resolved_at),
-                    "reason": notice.reason,
-                    "days": [row["day"] for row in covered],
-                    "backfilled": sum(row["backfilled"] for row in covered),
-                    "missing": sum(row["missing"] for row in covered),
-                    "complete": all(row["complete"] for row in covered),
-                }
-            )
-    return {
-        "backfilled_slots": sum(row["backfilled"] for row in days),
-        "days_with_backfill": [row["day"] for row in days if row["backfilled"]],
-        "outages": outages,
-    }
 
 
 def _conclusion(run: TrialRun, figures: dict) -> dict:

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from reports.conformance import freeze_figures, refusal_to_draft
 from telemetry.models import (
@@ -211,6 +212,14 @@ def test_an_explained_relay_flag_is_quoted_with_the_reviewers_explanation(passed
         "王审核",
     )
     assert (relay["none"], relay["ok"]) == (False, True)
+
+
+def test_the_figures_are_chinese_whatever_the_reviewers_language(passed):
+    relay_flag(passed.enterprise, reason="已核实")
+    with translation.override("en"):
+        figures = freeze_figures(passed.run, display_confirmed=SHOWN)
+    assert figures["enterprise"]["region_label"] == "武汉市"
+    assert figures["relay"]["flags"][0]["status_label"] == "已说明"
 
 
 def test_a_confirmed_relay_flag_makes_the_report_not_conforming(passed):
