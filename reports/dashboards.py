@@ -4,7 +4,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal import access
-from portal.dashboards import NAV_LINKS, REVIEWER_QUEUES, NavLink, WorkQueue
+from portal.dashboards import (
+    ENTERPRISE_PANELS,
+    NAV_LINKS,
+    REVIEWER_QUEUES,
+    NavLink,
+    Panel,
+    WorkQueue,
+)
 from telemetry.models import Connection, ConnectionState
 
 from .models import ACTIVE_STATES, DocumentKind, DocumentState, IssuedDocument
@@ -32,7 +39,22 @@ def documents_due() -> int:
     ).count()
 
 
+def panel(user, enterprise) -> dict:
+    """The enterprise's latest issued (or revoked) conformance test report."""
+    document = (
+        IssuedDocument.objects.filter(
+            enterprise=enterprise,
+            kind=DocumentKind.CONFORMANCE,
+            state__in=[DocumentState.ISSUED, DocumentState.REVOKED],
+        )
+        .order_by("-approved_at", "-pk")
+        .first()
+    )
+    return {"document": document}
+
+
 def register() -> None:
+    ENTERPRISE_PANELS.append(Panel("reports/_enterprise_panel.html", panel))
     REVIEWER_QUEUES.extend(
         [
             WorkQueue(_("待出具符合性测试报告"), "reports:conformance_queue", trials_due),

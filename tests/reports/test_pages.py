@@ -142,3 +142,9 @@ def test_the_list_takes_a_bounded_number_of_queries(
 def test_the_queue_is_on_the_reviewer_dashboard(passed, reviewer, client_for):
     page = client_for(reviewer).get(reverse("dashboard")).content.decode()
     assert "待出具符合性测试报告" in page
+
+
+def test_the_enterprise_dashboard_shows_its_report(issued, member, client_for):
+    page = client_for(member).get(reverse("dashboard")).content.decode()
+    assert issued.number in page
+    assert reverse("reports:document_download", args=[issued.pk]) in page
