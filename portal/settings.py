@@ -420,6 +420,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=30),
         "options": {"expires": 3600},
     },
+    # reports: PDFs of issued documents that were never rendered (broker down at approval)
+    # or whose rendering failed.
+    "reports-render-unrendered": {
+        "task": "reports.tasks.render_unrendered",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     # telemetry: backstop for the drain queued after each upload (a lost message, a worker
     # restart, a claim left stale by a killed worker).
     "telemetry-ingest-sweep": {

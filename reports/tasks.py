@@ -8,12 +8,16 @@ reviewer can also queue it again from the page.
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from portal.models import AuditEvent
+from portal.queueing import enqueue
 
 from .kinds import spec_of
 from .models import DocumentState, IssuedDocument, RenderStatus
@@ -21,6 +25,10 @@ from .printing import document_pdf
 from .signing import SigningUnavailable, sign_pdf
 
 logger = logging.getLogger(__name__)
+
+# The sweep leaves a queued rendering this long to its own message first.
+STALE_AFTER = timedelta(minutes=10)
+MAX_SWEEP_ATTEMPTS = 5
 
 
 def _progress(document_id: int, percent: int, **fields) -> None:
@@ -87,3 +95,22 @@ def render_document(self, document_id: int) -> str:
             raise self.retry(exc=exc, countdown=60 * (self.request.retries + 1)) from exc
         return "failed"
     return "done"
+
+
+@shared_task(expires=600, time_limit=120)
+def render_unrendered() -> int:
+    """Backstop: queue again issued documents whose PDF is missing because the broker took
+    no message at approval, or whose rendering failed fewer than MAX_SWEEP_ATTEMPTS times."""
+    stale = timezone.now() - STALE_AFTER
+    waiting = IssuedDocument.objects.filter(
+        state__in=[DocumentState.ISSUED, DocumentState.REVOKED], sha256=""
+    )
+    ids = list(
+        waiting.filter(
+            Q(render_status=RenderStatus.QUEUED, approved_at__lt=stale)
+            | Q(render_status=RenderStatus.FAILED, render_attempts__lt=MAX_SWEEP_ATTEMPTS)
+        ).values_list("pk", flat=True)
+    )
+    for document_id in ids:
+        enqueue(render_document, document_id)
+    return len(ids)

@@ -62,6 +62,7 @@ class RenderStatus(models.TextChoices):
 # What issuing fixes for good: save() refuses to change these once the row is issued.
 FROZEN_FIELDS = (
     "kind",
+    "title",
     "number",
     "enterprise_id",
     "connection_id",

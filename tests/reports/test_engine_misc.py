@@ -46,3 +46,23 @@ def test_the_admin_shows_documents_read_only(
     assert response.status_code == 403
     document.refresh_from_db()
     assert document.number != "HBJL-FH-2026-9999"
+
+
+def test_the_sweep_renders_what_was_never_rendered(
+    passed, drafter, checker, approver, ca, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import IssuedDocument
+    from reports.tasks import render_unrendered
+
+    document = issue(passed, drafter, checker, approver)  # its message never sent (no commit)
+    assert render_unrendered() == 0  # too fresh: its own message may still come
+    IssuedDocument.objects.filter(pk=document.pk).update(
+        approved_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert render_unrendered() == 1
+    document.refresh_from_db()
+    assert document.render_status == "done" and document.sha256
