@@ -21,9 +21,9 @@ from .models import DocumentKind, DocumentState
 from .permissions import can_download, documents_visible_to
 from .serializers import (
     ConformanceDraftSerializer,
+    DocumentRevokeSerializer,
+    DocumentStepSerializer,
     IssuedDocumentSerializer,
-    RevokeSerializer,
-    StepSerializer,
 )
 from .services import documents as engine
 from .services.conformance import draft_from_trial
@@ -70,47 +70,47 @@ class IssuedDocumentViewSet(
     def _step(self, request, operation):
         document = self.get_object()
         self._reviewer_only()
-        data = StepSerializer(data=request.data)
+        data = DocumentStepSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(operation(document, request.user, data.validated_data["comment"]))
 
-    @extend_schema(request=StepSerializer, responses=IssuedDocumentSerializer)
+    @extend_schema(request=DocumentStepSerializer, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"])
     def compile(self, request, pk=None):
         """编制 done."""
         return self._step(request, engine.compile_document)
 
-    @extend_schema(request=StepSerializer, responses=IssuedDocumentSerializer)
+    @extend_schema(request=DocumentStepSerializer, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """审核 done (not by the compiler)."""
         return self._step(request, engine.review_document)
 
-    @extend_schema(request=StepSerializer, responses=IssuedDocumentSerializer)
+    @extend_schema(request=DocumentStepSerializer, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """批准: issues the document with its number (approver permission; a third person)."""
         return self._step(request, engine.approve_document)
 
-    @extend_schema(request=StepSerializer, responses=IssuedDocumentSerializer)
+    @extend_schema(request=DocumentStepSerializer, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
         """Return a compiled or checked draft for correction (a comment is required)."""
         return self._step(request, engine.send_back)
 
-    @extend_schema(request=StepSerializer, responses=IssuedDocumentSerializer)
+    @extend_schema(request=DocumentStepSerializer, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Set a draft aside."""
         return self._step(request, engine.withdraw_document)
 
-    @extend_schema(request=RevokeSerializer, responses=IssuedDocumentSerializer)
+    @extend_schema(request=DocumentRevokeSerializer, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """Revoke an issued document (the reason is shown on the verification page)."""
         document = self.get_object()
         self._reviewer_only()
-        data = RevokeSerializer(data=request.data)
+        data = DocumentRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(
             engine.revoke_document(document, request.user, data.validated_data["reason"])

@@ -51,11 +51,11 @@ class IssuedDocumentSerializer(serializers.ModelSerializer):
         return reverse("issued-document-download", args=[document.pk])
 
 
-class StepSerializer(serializers.Serializer):
+class DocumentStepSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RevokeSerializer(serializers.Serializer):
+class DocumentRevokeSerializer(serializers.Serializer):
     reason = serializers.CharField(label=_("撤销原因"))
 
 

@@ -148,3 +148,44 @@ def test_the_enterprise_dashboard_shows_its_report(issued, member, client_for):
     page = client_for(member).get(reverse("dashboard")).content.decode()
     assert issued.number in page
     assert reverse("reports:document_download", args=[issued.pk]) in page
+
+
+def test_the_queue_and_the_draft_form_are_the_institutes(passed, member, viewer, client_for):
+    for user in (member, viewer):
+        browser = client_for(user)
+        assert browser.get(reverse("reports:conformance_queue")).status_code == 403
+        url = reverse("reports:conformance_draft", args=[passed.connection.pk])
+        assert browser.post(url, {"display_enterprise": "on"}).status_code == 403
+    assert not IssuedDocument.objects.exists()
+
+
+def test_the_queue_takes_a_bounded_number_of_queries(
+    passed, reviewer, client_for, django_assert_max_num_queries
+):
+    browser = client_for(reviewer)
+    with django_assert_max_num_queries(12):
+        assert browser.get(reverse("reports:conformance_queue")).status_code == 200
+
+
+def test_the_draft_form_says_why_a_trial_cannot_be_reported(enterprise, reviewer, client_for):
+    from datetime import date
+
+    from tests.telemetry.factories import trial_connection
+
+    connection = trial_connection(enterprise, date(2026, 3, 1))
+    page = client_for(reviewer).get(reverse("reports:conformance_draft", args=[connection.pk]))
+    assert "尚未通过" in page.content.decode()
+
+
+def test_the_detail_page_offers_the_next_steps(passed, drafter, checker, client_for):
+    from reports.services import documents as engine
+
+    from .chain import draft
+
+    document = engine.compile_document(draft(passed, drafter), drafter)
+    page = client_for(checker).get(reverse("reports:document_detail", args=[document.pk]))
+    html = page.content.decode()
+    assert reverse("reports:document_review", args=[document.pk]) in html
+    assert reverse("reports:document_withdraw", args=[document.pk]) in html
+    assert reverse("reports:document_approve", args=[document.pk]) not in html
+    assert reverse("reports:document_preview", args=[document.pk]) in html
