@@ -6,11 +6,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint renders PDFs through Pango and HarfBuzz; the CJK fonts print Chinese;
-# gettext compiles the message catalogues below.
+# WeasyPrint renders PDFs through Pango and HarfBuzz; the CJK fonts (Noto CJK) print
+# Chinese in the issued reports, and fontconfig's fc-list lets the system check
+# (reports.W001) find them; gettext compiles the message catalogues below.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-noto-cjk gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-noto-cjk fontconfig gettext \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

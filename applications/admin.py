@@ -22,6 +22,7 @@ from .models import (
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
+    DocumentSigningCertificate,
     RevocationReason,
     RootCertificate,
     VpnAccount,
@@ -100,6 +101,14 @@ class RootCertificateAdmin(ServiceMadeAdmin):
     list_display = ("fingerprint", "not_after", "is_active", "created_at", "crl_number")
     # The encrypted key never leaves the signing code; the CRL is served by its own URL.
     exclude = ("encrypted_key_pem", "crl_der")
+
+
+@admin.register(DocumentSigningCertificate)
+class DocumentSigningCertificateAdmin(ServiceMadeAdmin):
+    list_display = ("serial_hex", "not_before", "not_after", "is_active", "created_at")
+    list_filter = ("is_active",)
+    # Issued by `init_ca` / `init_signing_cert`; the encrypted key never leaves the signing code.
+    exclude = ("encrypted_key_pem",)
 
 
 @admin.register(VpnAccount)

@@ -62,6 +62,8 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "强", "军", "洋", "勇", "
 STAFF = [
     ("reviewer", Role.REVIEWER, "周建华", "湖北省计量测试技术研究院", ""),
     ("reviewer2", Role.REVIEWER, "林晓雯", "湖北省计量测试技术研究院", ""),
+    # Holds the approver permission (批准) of reports (granted by reports.demo).
+    ("approver", Role.REVIEWER, "陈立平", "湖北省计量测试技术研究院", ""),
     ("expert", Role.PANEL, "郭志远", "湖北省计量测试技术研究院", ""),
     ("expert2", Role.PANEL, "马丽", "武汉市发展和改革委员会", ""),
     ("expert3", Role.PANEL, "彭涛", "武汉市市场监督管理局", ""),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from applications.models import (
     ChangeRecord,
     DeviceCertificate,
+    DocumentSigningCertificate,
     RootCertificate,
     VpnAccount,
 )
@@ -67,6 +68,7 @@ class TestAdminPages(AdminPagesContract):
         "ChangeRecord",
         "DesignScheme",
         "DeviceCertificate",
+        "DocumentSigningCertificate",
         "RootCertificate",
         "VpnAccount",
     }
@@ -78,6 +80,9 @@ def test_keys_and_password_hashes_are_never_shown(records, operator, client_for)
     root = RootCertificate.current()
     page = client.get(admin_url(root, "change")).content.decode()
     assert "PRIVATE KEY" not in page and root.encrypted_key_pem[40:80] not in page
+    signing = DocumentSigningCertificate.objects.get(is_active=True)
+    page = client.get(admin_url(signing, "change")).content.decode()
+    assert "PRIVATE KEY" not in page and signing.encrypted_key_pem[40:80] not in page
     account = VpnAccount.objects.first()
     for url in (changelist_url(VpnAccount), admin_url(account, "change")):
         assert account.password_hash not in client.get(url).content.decode()
