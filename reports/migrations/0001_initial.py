@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('portal', '0003_alter_documentcounter_options'),
+        ('portal', '0004_alter_documentcounter_options'),
         ('telemetry', '0018_relay_flags'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

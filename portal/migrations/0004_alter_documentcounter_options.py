@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_document_counter'),
+        ('portal', '0003_notification_texts'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0002_scheme_numbers_in_document_counter'),
+        ('applications', '0003_draft_answers_may_be_empty'),
     ]
 
     operations = [
