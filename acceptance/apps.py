@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class AcceptanceConfig(AppConfig):
     name = "acceptance"
     verbose_name = _("验收与监督")
+
+    def ready(self):
+        from portal.dashboards import (
+            ENTERPRISE_PANELS,
+            NAV_LINKS,
+            REVIEWER_QUEUES,
+            NavLink,
+            Panel,
+            WorkQueue,
+        )
+        from portal.models import register_events
+        from portal.permissions import ATTACHMENT_OWNER_SCOPERS
+
+        from . import dashboards, permissions
+        from .events import EVENTS
+        from .models import AcceptanceApplication
+
+        register_events(EVENTS)
+        REVIEWER_QUEUES.append(
+            WorkQueue(_("待审查的验收申请"), "acceptance:application_list", dashboards.queue_count)
+        )
+        NAV_LINKS.append(NavLink(_("验收申请"), "acceptance:application_list", dashboards.insider))
+        ENTERPRISE_PANELS.append(Panel("acceptance/_enterprise_panel.html", dashboards.panel))
+        ATTACHMENT_OWNER_SCOPERS[AcceptanceApplication] = permissions.acceptance_files_visible_to

@@ -100,6 +100,7 @@ urlpatterns = [
     path("inbox/read-all/", notifications.mark_all_read, name="notifications_read_all"),
     path("applications/", include("applications.urls")),
     path("telemetry/", include("telemetry.urls")),
+    path("acceptance/", include("acceptance.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api_schema"),
     path(
         "api/docs/",

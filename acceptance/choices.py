@@ -1,0 +1,90 @@
+"""The vocabulary of 附表2 and 表1 (seed 4.2, 5.3)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AcceptanceState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    MATERIALS_REVIEW = "materials_review", _("材料审查中")
+    RETURNED = "returned", _("退回补正")
+    ACCEPTED = "accepted", _("已受理，待现场验收")
+
+
+class Material(models.TextChoices):
+    """表1 验收申请材料: the eleven lines of the seed, plus the O&M plan 验收 item 4 needs."""
+
+    SCHEME = "01_scheme", _("系统设计方案")
+    CHANGE_RECORDS = "02_change_records", _("变更记录文件")
+    SERVICE_CONTRACT = "03_service_contract", _("实施服务合同")
+    ACCESS_APPLICATION = "04_access_application", _("企业端数据省平台对接测试申请表")
+    SCHEME_CONFIRMATION = "05_scheme_confirmation", _("设计方案确认单")
+    AUTHENTICITY_PLEDGE = "06_authenticity_pledge", _("企业数据真实性承诺书")
+    DEVICE_QUALIFICATIONS = "07_device_qualifications", _("端设备产品资质材料")
+    COMMISSIONING = "08_commissioning", _("现场调试凭证")
+    DEVICE_PHOTOS = "09_device_photos", _("端设备安装照片、设备铭牌及序列号")
+    ENERGY_HISTORY = "10_energy_history", _("2016年1月至正式接入省平台前1个月的历史能耗数据月报表")
+    CONFORMANCE_REPORT = "11_conformance_report", _("数据接入符合性测试报告")
+    OM_PLAN = "12_om_plan", _("后续运维方案或运维合同")
+
+
+class DeviceDocument(models.TextChoices):
+    """表1 item 7: five documents for every end-device model."""
+
+    MANUAL = "manual", _("产品说明书")
+    CERTIFICATE = "certificate", _("合格证")
+    EMC_REPORT = "emc_report", _("电磁兼容性检测报告")
+    ISOLATION_REPORT = (
+        "isolation_report",
+        _("信息安全技术网络和终端设备隔离部件安全技术要求检测报告"),
+    )
+    SALES_LICENCE = "sales_licence", _("公安部信息安全产品销售许可证")
+
+
+class CommissioningDocument(models.TextChoices):
+    """表1 item 8: three named documents, "等" allowing others."""
+
+    DRAWINGS = "drawings", _("施工图")
+    HANDOVER = "handover", _("设备交接清单")
+    OPERATION_MANUAL = "operation_manual", _("操作手册")
+    OTHER = "other", _("其他调试凭证")
+
+
+REQUIRED_COMMISSIONING = (
+    CommissioningDocument.DRAWINGS,
+    CommissioningDocument.HANDOVER,
+    CommissioningDocument.OPERATION_MANUAL,
+)
+
+
+class DevicePhoto(models.TextChoices):
+    """表1 item 9, per end device (the serial is checked against the registered device)."""
+
+    INSTALLATION = "installation", _("安装照片")
+    NAMEPLATE = "nameplate", _("设备铭牌照片")
+
+
+class CoverageEnergy(models.TextChoices):
+    """附表2 覆盖能源品种."""
+
+    ELECTRICITY = "electricity", _("电")
+    NATURAL_GAS = "natural_gas", _("天然气")
+    COAL = "coal", _("煤")
+    OIL = "oil", _("油")
+    OTHER = "other", _("其他")
+
+
+class MeteringLevel(models.TextChoices):
+    """附表2 能源计量等级 (several may apply)."""
+
+    LEVEL1 = "1", _("一级")
+    LEVEL2 = "2", _("二级")
+    LEVEL3 = "3", _("三级")
+
+
+class Verdict(models.TextChoices):
+    """A reviewer's finding on one material line (DESIGN §2 item 5)."""
+
+    ACCEPTABLE = "acceptable", _("合格")
+    NEEDS_CORRECTION = "needs_correction", _("需补正")

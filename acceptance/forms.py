@@ -1,0 +1,88 @@
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from portal.catalogue import CollectionMethod, EnergyCode
+
+from .models import (
+    AcceptanceApplication,
+    CoverageEnergy,
+    Material,
+    MeteringLevel,
+    Verdict,
+)
+from .services.applications import FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CHOOSE = [("", _("请选择"))]
+
+
+class CollectionRowForm(forms.Form):
+    """One 数据采集方式 row of 附表2: energy type → how its data reaches the platform."""
+
+    energy_type = forms.ChoiceField(label=_("能源品种"), choices=CHOOSE + list(EnergyCode.choices))
+    method = forms.ChoiceField(label=_("对接方式"), choices=CHOOSE + list(CollectionMethod.choices))
+
+
+CollectionFormSet = formset_factory(CollectionRowForm, extra=2, can_delete=True)
+
+
+def collection_rows(formset) -> list[dict]:
+    return [
+        {"energy_type": f.cleaned_data["energy_type"], "method": f.cleaned_data["method"]}
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class AcceptanceApplicationForm(forms.ModelForm):
+    energy_coverage = forms.MultipleChoiceField(
+        label=_("覆盖能源品种"), choices=CoverageEnergy.choices, widget=forms.CheckboxSelectMultiple
+    )
+    metering_levels = forms.MultipleChoiceField(
+        label=_("能源计量等级"), choices=MeteringLevel.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = AcceptanceApplication
+        fields = [f for f in FIELDS if f != "collection_rows"]
+        widgets = {
+            "started_on": DATE,
+            "completed_on": DATE,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "energy_coverage": _("按已登记数据采集项的能源品种预填，可修改。"),
+            "no_change_declared": _("实施过程中没有变更设计方案时勾选，代替表1第2项变更记录文件。"),
+        }
+
+    def __init__(self, *args, collection_formset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.collection_formset = collection_formset
+
+    def is_valid(self):
+        formset_ok = self.collection_formset is None or self.collection_formset.is_valid()
+        return super().is_valid() and formset_ok
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if self.collection_formset is not None:
+            data["collection_rows"] = collection_rows(self.collection_formset)
+        return data
+
+
+class MaterialFileForm(forms.Form):
+    material = forms.ChoiceField(choices=Material.choices)
+    part = forms.CharField(required=False, max_length=40)
+    device = forms.IntegerField(required=False)
+    file = forms.FileField(label=_("文件"))
+
+
+class VerdictForm(forms.Form):
+    material = forms.ChoiceField(choices=Material.choices, widget=forms.HiddenInput)
+    verdict = forms.ChoiceField(
+        label=_("审查结论"), choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("补正说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

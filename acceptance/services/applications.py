@@ -1,0 +1,445 @@
+"""The acceptance application (附表2): pre-filling, filing, materials and the review.
+
+Each operation is one transaction; transitions go through portal.workflow.run_transition.
+"""
+
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from applications.models import AccessApplication, DesignScheme, SchemeState
+from portal.attachments import DOCUMENTS, IMAGES, save_attachment
+from portal.catalogue import CollectionMethod, EnergyCode
+from portal.models import AuditEvent, Enterprise
+from portal.notifications import enterprise_users, reviewers, tell
+from portal.permissions import can_file_for
+from portal.workflow import RefusalReason, TransitionRefused, run_transition
+from telemetry.models import DataItem, EndDevice
+
+from ..materials import checklist, current_verdicts
+from ..models import (
+    AcceptanceApplication,
+    AcceptanceState,
+    CommissioningDocument,
+    CoverageEnergy,
+    DeviceDocument,
+    DevicePhoto,
+    Material,
+    MaterialFile,
+    MaterialVerdict,
+    MeteringLevel,
+    Verdict,
+)
+
+FIELDS = (
+    "project_location",
+    "investment",
+    "owner_name",
+    "owner_contact",
+    "owner_phone",
+    "builder_name",
+    "builder_contact",
+    "builder_phone",
+    "energy_coverage",
+    "energy_other",
+    "metering_levels",
+    "started_on",
+    "completed_on",
+    "summary",
+    "collection_rows",
+    "no_change_declared",
+)
+# The fields pre-filled from other records: a reviewer sees where the enterprise differs.
+PREFILLED = tuple(f for f in FIELDS if f not in ("summary", "energy_other", "no_change_declared"))
+
+# 附表2 覆盖能源品种 from the national energy codes (docs/acceptance.md): 电 = 3300;
+# 天然气 = 1500 / 1600 / 1700; 煤 = 0100-1000; 油 = 1800-3100; everything else 其他.
+GAS_CODES = {"1500", "1600", "1700"}
+
+
+def coverage_of(code: str) -> CoverageEnergy:
+    if code == EnergyCode.ELECTRICITY:
+        return CoverageEnergy.ELECTRICITY
+    if code in GAS_CODES:
+        return CoverageEnergy.NATURAL_GAS
+    if code.isdigit() and 100 <= int(code) <= 1000:
+        return CoverageEnergy.COAL
+    if code.isdigit() and 1800 <= int(code) <= 3100:
+        return CoverageEnergy.OIL
+    return CoverageEnergy.OTHER
+
+
+def application_link(application) -> str:
+    return reverse("acceptance:application_detail", args=[application.pk])
+
+
+def refused(detail, field="state") -> TransitionRefused:
+    return TransitionRefused(RefusalReason.CONDITION_UNMET, field=field, detail=detail)
+
+
+# --- pre-filling --------------------------------------------------------------------------
+
+
+def prefill(enterprise: Enterprise) -> dict:
+    """附表2 as the portal's records fill it: the enterprise, 附表1, the scheme, the items."""
+    access = AccessApplication.objects.approved_for(enterprise)
+    scheme = (
+        DesignScheme.objects.filter(enterprise=enterprise, state=SchemeState.FINALISED)
+        .order_by("-finalised_at")
+        .first()
+    )
+    items = DataItem.objects.filter(enterprise=enterprise, is_active=True)
+    item_codes = set(items.exclude(energy_type=None).values_list("energy_type__code", flat=True))
+    codes = item_codes or set(access.energy_types if access else [])
+    rows = sorted(
+        {
+            (code, method)
+            for code, method in items.exclude(energy_type=None).values_list(
+                "energy_type__code", "collection_method"
+            )
+        }
+    ) or [
+        (row.get("energy_type"), row.get("collection_method"))
+        for row in (scheme.energy_types if scheme else [])
+    ]
+    data = {
+        "project_location": enterprise.address,
+        "investment": scheme_budget(scheme),
+        "owner_name": enterprise.name,
+        "owner_contact": access.contact_person if access else enterprise.contact_person,
+        "owner_phone": access.contact_phone if access else enterprise.contact_phone,
+        "builder_name": access.builder_name if access else "",
+        "builder_contact": access.builder_manager if access else "",
+        "builder_phone": access.builder_phone if access else "",
+        "energy_coverage": sorted(
+            {coverage_of(code).value for code in codes},
+            key=[c.value for c in CoverageEnergy].index,
+        ),
+        "metering_levels": sorted(
+            {str(level) for level in items.values_list("metering_level", flat=True)}
+        ),
+        "started_on": access.project_start if access else None,
+        "completed_on": access.project_end if access else None,
+        "collection_rows": [
+            {"energy_type": code, "method": method}
+            for code, method in rows
+            if code in EnergyCode.values and method in CollectionMethod.values
+        ],
+    }
+    return data
+
+
+def scheme_budget(scheme) -> Decimal | None:
+    if scheme is None or not scheme.budget_items:
+        return None
+    try:
+        return sum(
+            (Decimal(str(row.get("amount") or 0)) for row in scheme.budget_items), Decimal(0)
+        )
+    except InvalidOperation:
+        return None
+
+
+def as_json(value):
+    """A field value as stored in ``sources`` (JSON)."""
+    if value is None or isinstance(value, (str, bool, int, list, dict)):
+        return value
+    return str(value)
+
+
+def differences(application) -> list[dict]:
+    """The pre-filled fields the enterprise changed: [{field, label, source, value}]."""
+    changed = []
+    for name in PREFILLED:
+        if name not in application.sources:
+            continue
+        value = as_json(getattr(application, name))
+        if value != application.sources[name]:
+            changed.append(
+                {
+                    "field": name,
+                    "label": AcceptanceApplication._meta.get_field(name).verbose_name,
+                    "source": application.sources[name],
+                    "value": value,
+                }
+            )
+    return changed
+
+
+# --- filing -------------------------------------------------------------------------------
+
+
+def check_data(data: dict) -> None:
+    """Rules of 附表2 that one field cannot check alone."""
+    errors = {}
+    started, completed = data.get("started_on"), data.get("completed_on")
+    if started and completed and completed < started:
+        errors["completed_on"] = _("完工日期不能早于开工日期。")
+    if completed and completed > timezone.localdate():
+        errors["completed_on"] = _("完工日期不能晚于今天：验收申请须在系统建成后提交。")
+    coverage = data.get("energy_coverage")
+    if coverage is not None:
+        if not coverage:
+            errors["energy_coverage"] = _("请至少选择一种覆盖能源品种。")
+        elif not set(coverage) <= set(CoverageEnergy.values):
+            errors["energy_coverage"] = _("未知的能源品种。")
+        elif CoverageEnergy.OTHER in coverage and not (data.get("energy_other") or "").strip():
+            errors["energy_other"] = _("选择“其他”时请写明能源品种。")
+    levels = data.get("metering_levels")
+    if levels is not None:
+        if not levels:
+            errors["metering_levels"] = _("请至少选择一个能源计量等级。")
+        elif not set(levels) <= set(MeteringLevel.values):
+            errors["metering_levels"] = _("未知的能源计量等级。")
+    rows = data.get("collection_rows")
+    if rows is not None:
+        if not rows:
+            errors["collection_rows"] = _("请至少填写一行数据采集方式。")
+        for row in rows:
+            if (
+                row.get("energy_type") not in EnergyCode.values
+                or row.get("method") not in CollectionMethod.values
+            ):
+                errors["collection_rows"] = _("数据采集方式每行须选择能源品种和对接方式。")
+                break
+        pairs = [(r.get("energy_type"), r.get("method")) for r in rows]
+        if len(pairs) != len(set(pairs)):
+            errors["collection_rows"] = _("数据采集方式有重复的行。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def open_application(enterprise):
+    return (
+        AcceptanceApplication.objects.filter(enterprise=enterprise)
+        .exclude(state=AcceptanceState.ACCEPTED)
+        .first()
+    )
+
+
+def create_application(actor, enterprise, data: dict) -> AcceptanceApplication:
+    if not can_file_for(actor, enterprise):
+        raise PermissionDenied(_("只有已审核通过企业的成员可以提交验收申请。"))
+    check_data(data)
+    with transaction.atomic():
+        # Lock the enterprise: with no application yet there is no row of ours to lock.
+        Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+        existing = open_application(enterprise)
+        if existing is not None:
+            raise refused(
+                _("本企业已有未完成的验收申请（状态：%(s)s），不能重复创建。")
+                % {"s": existing.get_state_display()}
+            )
+        sources = {name: as_json(value) for name, value in prefill(enterprise).items()}
+        application = AcceptanceApplication.objects.create(
+            enterprise=enterprise,
+            created_by=actor,
+            sources=sources,
+            **{name: data[name] for name in FIELDS if name in data},
+        )
+        AuditEvent.record(application, actor, "acceptance_created", to_state=application.state)
+    return application
+
+
+def _locked_editable(application, actor) -> AcceptanceApplication:
+    locked = AcceptanceApplication.objects.select_for_update().get(pk=application.pk)
+    if not can_file_for(actor, locked.enterprise):
+        raise TransitionRefused(RefusalReason.NOT_PERMITTED)
+    if not locked.is_editable:
+        raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+    return locked
+
+
+def update_application(application, actor, data: dict) -> AcceptanceApplication:
+    with transaction.atomic():
+        locked = _locked_editable(application, actor)
+        kept = {name: getattr(locked, name) for name in FIELDS}
+        check_data({**kept, **data})
+        changed = [n for n in FIELDS if n in data and getattr(locked, n) != data[n]]
+        for name in changed:
+            setattr(locked, name, data[name])
+        locked.save()
+        AuditEvent.record(
+            locked, actor, "acceptance_updated", to_state=locked.state, context={"fields": changed}
+        )
+    return locked
+
+
+# --- materials ----------------------------------------------------------------------------
+
+PARTS = {
+    Material.SERVICE_CONTRACT: {""},
+    Material.AUTHENTICITY_PLEDGE: {""},
+    Material.OM_PLAN: {""},
+    Material.ACCESS_APPLICATION: {"stamped"},
+    Material.SCHEME_CONFIRMATION: {"stamped"},
+    Material.DEVICE_QUALIFICATIONS: set(DeviceDocument.values),
+    Material.COMMISSIONING: set(CommissioningDocument.values),
+    Material.DEVICE_PHOTOS: set(DevicePhoto.values),
+}
+PER_DEVICE = {Material.DEVICE_QUALIFICATIONS, Material.DEVICE_PHOTOS}
+
+
+def add_material_file(application, actor, material: str, part: str, upload, device_id=None):
+    """Store one file for a 表1 line; refused with a reason for a line the portal fills."""
+    if material not in PARTS:
+        raise ValidationError({"material": _("该材料由省平台自动附上，无需上传。")})
+    if part not in PARTS[material]:
+        raise ValidationError({"part": _("该材料没有这一分项。")})
+    with transaction.atomic():
+        locked = _locked_editable(application, actor)
+        device = None
+        if material in PER_DEVICE:
+            device = EndDevice.objects.filter(
+                enterprise=locked.enterprise, is_active=True, pk=device_id
+            ).first()
+            if device is None:
+                raise ValidationError({"device": _("请选择本企业已登记的端设备。")})
+        allowed = IMAGES if material == Material.DEVICE_PHOTOS else DOCUMENTS
+        attachment = save_attachment(
+            upload,
+            actor=actor,
+            enterprise=locked.enterprise,
+            owner=locked,
+            kind=f"acceptance:{material}",
+            allowed=allowed,
+        )
+        return MaterialFile.objects.create(
+            application=locked, material=material, part=part, device=device, attachment=attachment
+        )
+
+
+def remove_material_file(application, actor, material_file) -> None:
+    with transaction.atomic():
+        locked = _locked_editable(application, actor)
+        if material_file.application_id != locked.pk:
+            raise PermissionDenied
+        attachment = material_file.attachment
+        AuditEvent.record(
+            locked,
+            actor,
+            "acceptance_material_removed",
+            comment=attachment.original_name,
+            context={"material": material_file.material, "sha256": attachment.sha256},
+        )
+        attachment.delete()  # cascades to the MaterialFile row
+        transaction.on_commit(partial(attachment.file.delete, save=False))
+
+
+# --- transitions --------------------------------------------------------------------------
+
+
+def _tell_enterprise(title):
+    return tell(lambda a: enterprise_users(a.enterprise), title, application_link)
+
+
+def submit_application(application, actor) -> AcceptanceApplication:
+    if application.is_editable:
+        missing = checklist(application).missing
+        if missing:
+            raise refused(
+                _("验收申请材料不齐全，缺少或有问题：%(m)s")
+                % {"m": pgettext("list separator", "；").join(str(line.label) for line in missing)},
+                field="materials",
+            )
+    return run_transition(
+        application,
+        "submit",
+        actor,
+        event="acceptance_submitted",
+        notify=tell(
+            lambda a: reviewers(),
+            _("新的验收申请待审查：%(n)s") % {"n": application.owner_name},
+            application_link,
+        ),
+    ).obj
+
+
+def start_review(application, actor) -> AcceptanceApplication:
+    return run_transition(
+        application,
+        "start_review",
+        actor,
+        event="acceptance_review_started",
+        notify=_tell_enterprise(_("验收申请已进入材料审查")),
+    ).obj
+
+
+def record_verdict(application, actor, material: str, verdict: str, note: str = ""):
+    """The reviewer's 合格 / 需补正 on one line of the current submission."""
+    if material not in Material.values:
+        raise ValidationError({"material": _("未知的材料。")})
+    if verdict not in Verdict.values:
+        raise ValidationError({"verdict": _("请选择“合格”或“需补正”。")})
+    if verdict == Verdict.NEEDS_CORRECTION and not note.strip():
+        raise ValidationError({"note": _("需补正时请写明补正要求。")})
+    with transaction.atomic():
+        locked = AcceptanceApplication.objects.select_for_update().get(pk=application.pk)
+        if locked.state != AcceptanceState.MATERIALS_REVIEW:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        row, _created = MaterialVerdict.objects.update_or_create(
+            application=locked,
+            material=material,
+            submitted_at=locked.submitted_at,
+            defaults={"verdict": verdict, "note": note.strip(), "decided_by": actor},
+        )
+    return row
+
+
+def composed_reason(application) -> str:
+    """The return reason written from the lines marked 需补正, in 表1 order."""
+    notes = dict(
+        MaterialVerdict.objects.filter(
+            application=application,
+            submitted_at=application.submitted_at,
+            verdict=Verdict.NEEDS_CORRECTION,
+        ).values_list("material", "note")
+    )
+    return "\n".join(
+        f"{material.label}：{notes[material.value]}" for material in Material if material in notes
+    )
+
+
+def return_application(application, actor, comment="") -> AcceptanceApplication:
+    """Back to the enterprise; the reason is composed from the material verdicts, with the
+    reviewer's own words after it."""
+    reason = "\n".join(part for part in (composed_reason(application), comment.strip()) if part)
+    return run_transition(
+        application,
+        "return_for_correction",
+        actor,
+        event="acceptance_returned",
+        comment=reason,
+        require_comment=True,
+        opinion=reason,
+        notify=_tell_enterprise(_("验收申请被退回补正，请按审查意见补正后重新提交")),
+    ).obj
+
+
+def accept_application(application, actor, comment="") -> AcceptanceApplication:
+    verdicts = current_verdicts(application)
+    undecided = [m for m in Material if m.value not in verdicts]
+    if undecided:
+        raise refused(
+            _("还有 %(n)s 项材料未给出审查结论：%(m)s")
+            % {
+                "n": len(undecided),
+                "m": pgettext("list separator", "；").join(str(m.label) for m in undecided),
+            },
+            field="materials",
+        )
+    return run_transition(
+        application,
+        "accept",
+        actor,
+        event="acceptance_accepted",
+        comment=comment,
+        opinion=comment,
+        notify=_tell_enterprise(_("验收申请材料审查通过，请组织现场验收")),
+    ).obj
