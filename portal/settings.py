@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "ConnectionStateEnum": "telemetry.models.connection.ConnectionState",
         "TrialStatusEnum": "telemetry.models.trial.TrialStatus",
         "RevocationReasonEnum": "applications.models.credentials.RevocationReason",
+        "EnergyCodeEnum": "portal.catalogue.EnergyCode",
+        "AcceptanceStateEnum": "acceptance.choices.AcceptanceState",
     },
 }
 

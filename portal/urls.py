@@ -61,6 +61,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="api_me"),
     path("auth/token/", api.ObtainTokenView.as_view(), name="api_token"),
     path("", include("applications.api_urls")),
+    path("", include("acceptance.api_urls")),
     path("", include(router.urls)),
 ]
 
