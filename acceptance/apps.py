@@ -16,16 +16,24 @@ class AcceptanceConfig(AppConfig):
             WorkQueue,
         )
         from portal.models import register_events
-        from portal.permissions import ATTACHMENT_OWNER_SCOPERS
+        from portal.permissions import ATTACHMENT_OWNER_SCOPERS, PANEL_ENTERPRISE_SCOPERS
 
         from . import dashboards, permissions
         from .events import EVENTS
-        from .models import AcceptanceApplication
+        from .models import AcceptanceApplication, OnSiteAcceptance
 
         register_events(EVENTS)
         REVIEWER_QUEUES.append(
             WorkQueue(_("待审查的验收申请"), "acceptance:application_list", dashboards.queue_count)
         )
-        NAV_LINKS.append(NavLink(_("验收申请"), "acceptance:application_list", dashboards.insider))
+        NAV_LINKS.extend(
+            [
+                NavLink(_("验收申请"), "acceptance:application_list", dashboards.insider),
+                NavLink(_("现场验收"), "acceptance:onsite_list", dashboards.onsite_viewer),
+            ]
+        )
         ENTERPRISE_PANELS.append(Panel("acceptance/_enterprise_panel.html", dashboards.panel))
         ATTACHMENT_OWNER_SCOPERS[AcceptanceApplication] = permissions.acceptance_files_visible_to
+        ATTACHMENT_OWNER_SCOPERS[OnSiteAcceptance] = permissions.onsite_files_visible_to
+        if permissions.panel_enterprise_ids not in PANEL_ENTERPRISE_SCOPERS:
+            PANEL_ENTERPRISE_SCOPERS.append(permissions.panel_enterprise_ids)

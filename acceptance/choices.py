@@ -88,3 +88,43 @@ class Verdict(models.TextChoices):
 
     ACCEPTABLE = "acceptable", _("合格")
     NEEDS_CORRECTION = "needs_correction", _("需补正")
+
+
+class OnSiteState(models.TextChoices):
+    PROPOSED = "proposed", _("企业已提议，待确认")
+    SCHEDULED = "scheduled", _("已确认，待现场验收")
+    RECORDED = "recorded", _("现场验收已记录")
+
+
+class PanelRole(models.TextChoices):
+    """现场验收小组 (seed 5.4): the institute, the region's two bodies, and experts ("等")."""
+
+    INSTITUTE = "institute", _("省计量院代表")
+    NDRC = "ndrc", _("当地发改委代表")
+    SAMR = "samr", _("当地市场监管部门代表")
+    EXPERT = "expert", _("专家")
+
+
+REQUIRED_PANEL_ROLES = (PanelRole.INSTITUTE, PanelRole.NDRC, PanelRole.SAMR)
+
+
+class ReportContent(models.TextChoices):
+    """企业汇报 (seed 5.4(1)): the nine contents of the enterprise's presentation."""
+
+    BASIC_INFO = "basic_info", _("企业的基本情况")
+    ENERGY_STRUCTURE = "energy_structure", _("企业能源结构组成")
+    ENERGY_FLOW = "energy_flow", _("能源流向图")
+    METERING_LEVELS = "metering_levels", _("能源计量等级")
+    METERING_NETWORK = "metering_network", _("能源计量网络图")
+    POINT_MAP = "point_map", _("计量点位分布图")
+    METER_LEDGER = "meter_ledger", _("计量器具台账")
+    COLLECTION = "collection", _("数据采集方式")
+    OPERATION = "operation", _("运行情况")
+
+
+# Contents the portal already holds (shown pre-filled, an upload optional).
+HELD_REPORT_CONTENTS = (
+    ReportContent.ENERGY_STRUCTURE,
+    ReportContent.METERING_LEVELS,
+    ReportContent.COLLECTION,
+)

@@ -9,6 +9,10 @@ def insider(user) -> bool:
     return access.enterprise_user(user) or access.reviewer(user) or access.government(user)
 
 
+def onsite_viewer(user) -> bool:
+    return insider(user) or access.panel_member(user)
+
+
 def queue_count() -> int:
     """Applications waiting for a reviewer (submitted or under materials review)."""
     return AcceptanceApplication.objects.filter(

@@ -10,4 +10,13 @@ EVENTS = {
     "acceptance_review_started": _("开始审查验收申请材料"),
     "acceptance_returned": _("验收申请退回补正"),
     "acceptance_accepted": _("验收申请材料审查通过"),
+    "onsite_proposed": _("企业提议现场验收安排"),
+    "onsite_updated": _("修改现场验收安排"),
+    "onsite_panel_named": _("确定验收小组成员"),
+    "onsite_confirmed": _("确认现场验收安排"),
+    "onsite_rescheduled": _("现场验收改期"),
+    "onsite_conflict_declared": _("验收小组成员声明无利益冲突"),
+    "onsite_steps_recorded": _("记录现场验收环节"),
+    "onsite_comparison_added": _("记录现场比对读数"),
+    "onsite_recorded": _("现场验收记录完成"),
 }

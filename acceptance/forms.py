@@ -3,15 +3,21 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue import CollectionMethod, EnergyCode
+from portal.models import User
+from telemetry.models import DataItem
 
 from .models import (
     AcceptanceApplication,
     CoverageEnergy,
     Material,
     MeteringLevel,
+    OnSiteAcceptance,
+    PanelRole,
+    ReportContent,
     Verdict,
 )
 from .services.applications import FIELDS
+from .services.onsite import PROPOSAL_FIELDS, STEP_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHOOSE = [("", _("请选择"))]
@@ -86,3 +92,67 @@ class VerdictForm(forms.Form):
     note = forms.CharField(
         label=_("补正说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class OnSiteProposalForm(forms.ModelForm):
+    class Meta:
+        model = OnSiteAcceptance
+        fields = list(PROPOSAL_FIELDS)
+        widgets = {"scheduled_for": DATETIME}
+        help_texts = {
+            "scheduled_for": _("现场验收由用能单位组织，省计量院确认后通知验收小组。"),
+        }
+
+
+class PanelSeatForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("成员"), queryset=User.objects.none())
+    role = forms.ChoiceField(label=_("身份"), choices=CHOOSE + list(PanelRole.choices))
+    body = forms.CharField(label=_("所在单位"), max_length=200, required=False)
+    is_leader = forms.BooleanField(label=_("组长"), required=False)
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates if candidates is not None else User.objects.none()
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username} · {u.get_role_display()}"
+        )
+
+
+PanelFormSet = formset_factory(PanelSeatForm, extra=1, can_delete=True)
+
+
+def panel_seats(formset) -> list[dict]:
+    return [
+        {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class StepsForm(forms.ModelForm):
+    class Meta:
+        model = OnSiteAcceptance
+        fields = list(STEP_FIELDS)
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in STEP_FIELDS}
+
+
+class ComparisonForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("数据采集项"), queryset=DataItem.objects.none())
+    meter = forms.CharField(label=_("计量器具"), max_length=200, required=False)
+    read_at = forms.DateTimeField(label=_("现场读数时间"), widget=DATETIME)
+    site_value = forms.DecimalField(label=_("现场读数"), max_digits=20, decimal_places=4)
+
+    def __init__(self, *args, enterprise=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if enterprise is not None:
+            self.fields["item"].queryset = DataItem.objects.filter(
+                enterprise=enterprise, is_active=True
+            ).order_by("data_code")
+
+
+class ReportFileForm(forms.Form):
+    content = forms.ChoiceField(label=_("汇报内容"), choices=ReportContent.choices)
+    file = forms.FileField(label=_("文件"))

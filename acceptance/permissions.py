@@ -1,16 +1,22 @@
 """Scopers and predicates for acceptance records (DESIGN §1 roles).
 
-Enterprise members see their own applications; institute reviewers all; a government viewer
-the applications of its region (not their files: materials stay between the enterprise and
-the institute); everyone else none.
+Enterprise members see their own records; institute reviewers all; a government viewer the
+records of its region, but not their files; a member of an on-site panel the panels they sit
+on, and the application and its files only once they have declared no conflict of interest.
+Everyone else sees none.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from portal.permissions import scope_to_enterprises
 from portal.roles import is_enterprise_user, is_government_viewer, is_staff_reviewer
 
-from .models import AcceptanceApplication
+from .models import AcceptanceApplication, OnSiteAcceptance
+
+
+def _declared(user) -> Q:
+    """Applications on whose panel `user` sits and has declared no conflict of interest."""
+    return Q(onsite__seats__user=user, onsite__seats__declared_at__isnull=False)
 
 
 def acceptance_applications_visible_to(user) -> QuerySet[AcceptanceApplication]:
@@ -19,16 +25,55 @@ def acceptance_applications_visible_to(user) -> QuerySet[AcceptanceApplication]:
         return qs.none()
     if is_staff_reviewer(user):
         return qs
-    if is_enterprise_user(user) or is_government_viewer(user):
+    if is_enterprise_user(user):
         return scope_to_enterprises(qs, user)
-    return qs.none()
+    if is_government_viewer(user):
+        region = Q(enterprise__region=user.region) if user.region else Q(pk__in=[])
+        return qs.filter(region | _declared(user)).distinct()
+    return qs.filter(_declared(user)).distinct()
 
 
 def acceptance_files_visible_to(user) -> QuerySet[AcceptanceApplication]:
-    """Owners whose material files `user` may open (ATTACHMENT_OWNER_SCOPERS)."""
-    if is_government_viewer(user):
+    """Owners whose material files `user` may open (ATTACHMENT_OWNER_SCOPERS): a viewer
+    only as a declared panel member."""
+    if is_staff_reviewer(user) or is_enterprise_user(user):
+        return acceptance_applications_visible_to(user)
+    if not user.is_authenticated:
         return AcceptanceApplication.objects.none()
-    return acceptance_applications_visible_to(user)
+    return AcceptanceApplication.objects.filter(_declared(user)).distinct()
+
+
+def onsites_visible_to(user) -> QuerySet[OnSiteAcceptance]:
+    qs = OnSiteAcceptance.objects.select_related("application", "application__enterprise")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_reviewer(user):
+        return qs
+    if is_enterprise_user(user):
+        return scope_to_enterprises(qs, user, "application__enterprise")
+    seated = Q(seats__user=user)
+    if is_government_viewer(user) and user.region:
+        seated |= Q(application__enterprise__region=user.region)
+    return qs.filter(seated).distinct()
+
+
+def onsite_files_visible_to(user) -> QuerySet[OnSiteAcceptance]:
+    if is_staff_reviewer(user) or is_enterprise_user(user):
+        return onsites_visible_to(user)
+    if not user.is_authenticated:
+        return OnSiteAcceptance.objects.none()
+    return OnSiteAcceptance.objects.filter(
+        seats__user=user, seats__declared_at__isnull=False
+    ).distinct()
+
+
+def panel_enterprise_ids(user) -> list[int]:
+    """PANEL_ENTERPRISE_SCOPERS: the enterprises whose panels `user` sits on, declared."""
+    return list(
+        OnSiteAcceptance.objects.filter(
+            seats__user=user, seats__declared_at__isnull=False
+        ).values_list("application__enterprise_id", flat=True)
+    )
 
 
 def can_file(user, application) -> bool:

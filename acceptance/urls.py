@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications
+from .views import applications, onsite
 
 app_name = "acceptance"
 
@@ -32,5 +32,31 @@ urlpatterns = [
             name=f"application_{action}",
         )
         for action in applications.ACTIONS
+    ],
+]
+
+urlpatterns += [
+    path("onsite/", onsite.onsite_list, name="onsite_list"),
+    path(
+        "applications/<int:application_pk>/onsite/new/",
+        onsite.onsite_propose,
+        name="onsite_propose",
+    ),
+    path("onsite/<int:pk>/", onsite.onsite_detail, name="onsite_detail"),
+    path("onsite/<int:pk>/edit/", onsite.onsite_edit, name="onsite_edit"),
+    path("onsite/<int:pk>/panel/", onsite.onsite_panel, name="onsite_panel"),
+    path("onsite/<int:pk>/declare/", onsite.onsite_declare, name="onsite_declare"),
+    path("onsite/<int:pk>/steps/", onsite.onsite_steps, name="onsite_steps"),
+    path("onsite/<int:pk>/comparisons/", onsite.onsite_comparison, name="onsite_comparison"),
+    path("onsite/<int:pk>/files/", onsite.onsite_report_file, name="onsite_report_file"),
+    path("onsite/<int:pk>/calendar.ics", onsite.onsite_calendar, name="onsite_calendar"),
+    *[
+        path(
+            f"onsite/<int:pk>/{action}/",
+            onsite.onsite_action,
+            {"action": action},
+            name=f"onsite_{action}",
+        )
+        for action in onsite.ACTIONS
     ],
 ]

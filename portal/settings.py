@@ -98,6 +98,13 @@ DEVICE_CERT_DAYS = env_int("DEVICE_CERT_DAYS", 730)
 VPN_TUNNEL_POOL = env("VPN_TUNNEL_POOL", "10.88.0.0/16")
 VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 
+# Acceptance (acceptance app): the institute that sits on every panel, and how far a meter
+# read on site may differ from the platform's value for the same slot (现场考察).
+ACCEPTANCE_INSTITUTE_NAME = env("ACCEPTANCE_INSTITUTE_NAME", "湖北省计量测试技术研究院")
+ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT = env_decimal(
+    "ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT", "2"
+)
+
 # Telemetry, the regulatory rules: how data is judged (SPEC sections 3 and 9, DESIGN
 # section 4). The institute sets these; the trial and alarm pages state them in words.
 TELEMETRY_BACKFILL_CYCLES = env_int("TELEMETRY_BACKFILL_CYCLES", 1)

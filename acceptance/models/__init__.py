@@ -7,9 +7,13 @@ from ..choices import (
     DevicePhoto,
     Material,
     MeteringLevel,
+    OnSiteState,
+    PanelRole,
+    ReportContent,
     Verdict,
 )
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
+from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 
 __all__ = [
     "PROJECT_NAME",
@@ -17,6 +21,7 @@ __all__ = [
     "AcceptanceApplication",
     "AcceptanceState",
     "CommissioningDocument",
+    "ComparisonReading",
     "CoverageEnergy",
     "DeviceDocument",
     "DevicePhoto",
@@ -24,5 +29,11 @@ __all__ = [
     "MaterialFile",
     "MaterialVerdict",
     "MeteringLevel",
+    "OnSiteAcceptance",
+    "OnSiteState",
+    "PanelRole",
+    "PanelSeat",
+    "ReportContent",
+    "ReportFile",
     "Verdict",
 ]

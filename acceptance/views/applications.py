@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
-from portal.access import enterprise_user, government, grant_access, reviewer
+from portal.access import enterprise_user, government, grant_access, panel_member, reviewer
 from portal.attachments import AttachmentRejected
 from portal.forms import DecisionForm
 from portal.models import AuditEvent
@@ -154,7 +154,7 @@ def application_edit(request, pk):
     )
 
 
-@grant_access(enterprise_user, reviewer, government)
+@grant_access(enterprise_user, reviewer, government, panel_member)
 def application_detail(request, pk):
     application = _application_or_404(request, pk)
     items = checklist(application)
@@ -188,6 +188,7 @@ def application_detail(request, pk):
             if can_edit
             else [],
             "can_edit": can_edit,
+            "can_organise": can_file_for(request.user, application.enterprise),
             "reviewing": reviewing,
             "show_files": not _is_viewer(request),
             "differences": differences(application) if is_staff_reviewer(request.user) else [],

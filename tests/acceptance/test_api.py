@@ -3,22 +3,16 @@
 import pytest
 from rest_framework.test import APIClient
 
-from acceptance import materials
 from acceptance.models import AcceptanceApplication, AcceptanceState, Material
 from portal.models import Region
 
 from ..applications.factories import pdf
 from ..portal.factories import GovernmentViewerFactory, ReviewerFactory, member_of
-from .factories import fake_report, form_data, ready_enterprise, upload_every_material
+from .factories import form_data, ready_enterprise, upload_every_material
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/acceptance-applications/"
-
-
-@pytest.fixture(autouse=True)
-def report(monkeypatch):
-    monkeypatch.setattr(materials, "conformance_report_for", lambda enterprise: fake_report())
 
 
 def api_as(user) -> APIClient:

@@ -26,24 +26,12 @@ from ..portal.factories import ReviewerFactory
 from ..telemetry.factories import EndDeviceFactory
 from .factories import (
     AcceptanceApplicationFactory,
-    fake_report,
     form_data,
     ready_enterprise,
     upload_every_material,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def report(monkeypatch):
-    """An issued conformance report stands for the enterprise (the reports engine's)."""
-    monkeypatch.setattr(materials, "conformance_report_for", lambda enterprise: fake_report())
-
-
-@pytest.fixture
-def no_report(monkeypatch):
-    monkeypatch.setattr(materials, "conformance_report_for", lambda enterprise: None)
 
 
 @pytest.fixture

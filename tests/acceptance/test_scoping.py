@@ -3,14 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from acceptance import materials
 from acceptance.models import AcceptanceState
 from portal.models import Region
 
 from ..portal.factories import GovernmentViewerFactory, PanelMemberFactory, member_of
 from .factories import (
     AcceptanceApplicationFactory,
-    fake_report,
     ready_enterprise,
     upload_every_material,
 )
@@ -19,8 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def filed(monkeypatch):
-    monkeypatch.setattr(materials, "conformance_report_for", lambda enterprise: fake_report())
+def filed():
     ready = ready_enterprise()
     application = AcceptanceApplicationFactory(
         enterprise=ready.enterprise, state=AcceptanceState.DRAFT
