@@ -128,3 +128,49 @@ HELD_REPORT_CONTENTS = (
     ReportContent.METERING_LEVELS,
     ReportContent.COLLECTION,
 )
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("起草中")
+    SIGNING = "signing", _("签字中")
+    SIGNED = "signed", _("五方已签字，待出具")
+    ISSUED = "issued", _("已出具")
+
+
+class ItemResult(models.TextChoices):
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+class FailureCondition(models.TextChoices):
+    """Seed 5.5: the four situations that make an acceptance 不合格."""
+
+    NOT_TO_STANDARD = "1", _("没有按照国家标准技术规范建设实施")
+    ENERGY_INCOMPLETE = (
+        "2",
+        _(
+            "能源采集品种不完整，缺少一项或多项主要用能品种且缺少的能源种类在综合能耗中占比较大，"
+            "不能满足“双控”分析要求"
+        ),
+    )
+    NOT_DIRECT = "3", _("未通过端设备直接上传数据或经过第三方服务器中转")
+    MATERIALS_INCOMPLETE = "4", _("未按要求提供关键设备相关资料或材料不完整")
+
+
+class SignatureRole(models.TextChoices):
+    """附件2's five signatures."""
+
+    INSTITUTE = "institute", _("省计量院代表")
+    NDRC = "ndrc", _("当地发改委代表")
+    SAMR = "samr", _("当地市场监管部门代表")
+    ENTERPRISE = "enterprise", _("用能单位代表")
+    CONTRACTOR = "contractor", _("项目承建方代表")
+
+
+# The four items of 附件2 (field prefix, label).
+REPORT_ITEMS = (
+    ("materials", _("验收材料完整度")),
+    ("consistency", _("项目实施效果与设计方案一致性")),
+    ("data", _("上传数据与现场计量器具一致性")),
+    ("om", _("后续运维规划完整性")),
+)

@@ -19,4 +19,11 @@ EVENTS = {
     "onsite_steps_recorded": _("记录现场验收环节"),
     "onsite_comparison_added": _("记录现场比对读数"),
     "onsite_recorded": _("现场验收记录完成"),
+    "report_drafted": _("起草验收报告"),
+    "report_updated": _("修改验收报告"),
+    "report_put_for_signature": _("验收报告提交签字"),
+    "report_signatures_voided": _("验收报告修改，已有签字作废"),
+    "report_signed": _("验收报告签字"),
+    "report_fully_signed": _("验收报告五方签字齐全"),
+    "report_issued": _("出具验收报告"),
 }

@@ -6,8 +6,10 @@ from portal.catalogue import CollectionMethod, EnergyCode
 from portal.models import User
 from telemetry.models import DataItem
 
+from .choices import REPORT_ITEMS, FailureCondition, ItemResult, SignatureRole
 from .models import (
     AcceptanceApplication,
+    AcceptanceReport,
     CoverageEnergy,
     Material,
     MeteringLevel,
@@ -18,6 +20,7 @@ from .models import (
 )
 from .services.applications import FIELDS
 from .services.onsite import PROPOSAL_FIELDS, STEP_FIELDS
+from .services.report import EDITABLE as REPORT_EDITABLE
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHOOSE = [("", _("请选择"))]
@@ -156,3 +159,53 @@ class ComparisonForm(forms.Form):
 class ReportFileForm(forms.Form):
     content = forms.ChoiceField(label=_("汇报内容"), choices=ReportContent.choices)
     file = forms.FileField(label=_("文件"))
+
+
+class ReportForm(forms.ModelForm):
+    """附件2's fields; a 不合格 names the seed's fail conditions, each explained."""
+
+    class Meta:
+        model = AcceptanceReport
+        fields = [f for f in REPORT_EDITABLE if f != "fail_conditions"]
+        widgets = {
+            "held_on": DATE,
+            "overall_opinion": forms.Textarea(attrs={"rows": 3}),
+            **{f"{key}_remark": forms.Textarea(attrs={"rows": 2}) for key, _label in REPORT_ITEMS},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.fail_conditions or {}
+        for condition in FailureCondition:
+            self.fields[f"fail_{condition.value}"] = forms.CharField(
+                label=_("不合格情形 %(n)s：%(t)s") % {"n": condition.value, "t": condition.label},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=stored.get(condition.value, ""),
+                help_text=_("适用时填写说明；不适用留空。"),
+            )
+
+    def clean(self):
+        data = super().clean()
+        conditions = {
+            c.value: data.get(f"fail_{c.value}", "").strip()
+            for c in FailureCondition
+            if data.get(f"fail_{c.value}", "").strip()
+        }
+        if data.get("result") == ItemResult.FAIL and not conditions:
+            raise forms.ValidationError(_("验收结论为不合格时，须至少说明一种不合格情形。"))
+        data["fail_conditions"] = conditions
+        return data
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in REPORT_EDITABLE}
+
+
+class SignForm(forms.Form):
+    role = forms.ChoiceField(choices=SignatureRole.choices, widget=forms.HiddenInput)
+    password = forms.CharField(label=_("请输入您的登录密码以确认签字"), widget=forms.PasswordInput)
+
+
+class LinkSignForm(forms.Form):
+    name = forms.CharField(label=_("签字人姓名"), max_length=50)
+    agree = forms.BooleanField(label=_("本人已核对验收报告内容，代表项目承建方签字确认。"))

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from portal.permissions import scope_to_enterprises
 from portal.roles import is_enterprise_user, is_government_viewer, is_staff_reviewer
 
-from .models import AcceptanceApplication, OnSiteAcceptance
+from .models import AcceptanceApplication, AcceptanceReport, OnSiteAcceptance
 
 
 def _declared(user) -> Q:
@@ -86,3 +86,20 @@ def can_file(user, application) -> bool:
             ).exists()
         )
     )
+
+
+def acceptance_reports_visible_to(user) -> QuerySet[AcceptanceReport]:
+    """Reports follow their on-site acceptance; a panel member sees it once declared."""
+    qs = AcceptanceReport.objects.select_related("onsite", "onsite__application__enterprise")
+    visible = onsites_visible_to(user).values("pk")
+    if is_staff_reviewer(user) or is_enterprise_user(user):
+        return qs.filter(onsite__in=visible)
+    if not user.is_authenticated:
+        return qs.none()
+    declared = Q(onsite__seats__user=user, onsite__seats__declared_at__isnull=False)
+    region = (
+        Q(onsite__application__enterprise__region=user.region)
+        if is_government_viewer(user) and user.region
+        else Q(pk__in=[])
+    )
+    return qs.filter(declared | region).distinct()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, onsite
+from .views import applications, onsite, report
 
 app_name = "acceptance"
 
@@ -59,4 +59,13 @@ urlpatterns += [
         )
         for action in onsite.ACTIONS
     ],
+]
+
+urlpatterns += [
+    path("onsite/<int:onsite_pk>/report/", report.report_draft, name="report_draft"),
+    path("reports/<int:pk>/", report.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", report.report_edit, name="report_edit"),
+    path("reports/<int:pk>/put/", report.report_put, name="report_put"),
+    path("reports/<int:pk>/sign/", report.report_sign, name="report_sign"),
+    path("sign/<str:token>/", report.report_sign_link, name="report_sign_link"),
 ]

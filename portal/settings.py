@@ -89,6 +89,7 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
 RATE_LIMITS = {
     "register": env("RATE_LIMIT_REGISTER", "20/h"),
     "verify": env("RATE_LIMIT_VERIFY", "60/m"),
+    "sign_link": env("RATE_LIMIT_SIGN_LINK", "30/m"),
 }
 
 # Internal CA and VPN accounts (applications app). The CA private key is stored encrypted

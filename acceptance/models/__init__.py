@@ -14,14 +14,17 @@ from ..choices import (
 )
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
+from .report import AcceptanceReport, ContractorLink, ReportSignature
 
 __all__ = [
     "PROJECT_NAME",
     "REQUIRED_COMMISSIONING",
     "AcceptanceApplication",
+    "AcceptanceReport",
     "AcceptanceState",
     "CommissioningDocument",
     "ComparisonReading",
+    "ContractorLink",
     "CoverageEnergy",
     "DeviceDocument",
     "DevicePhoto",
@@ -35,5 +38,6 @@ __all__ = [
     "PanelSeat",
     "ReportContent",
     "ReportFile",
+    "ReportSignature",
     "Verdict",
 ]

@@ -146,6 +146,7 @@ def onsite_detail(request, pk):
             "seats": seats,
             "seat": seat,
             "recording": recording,
+            "recording_allowed": can_record(onsite, user),
             "is_owner": is_owner,
             "can_name_panel": is_staff_reviewer(user) and onsite.state == OnSiteState.PROPOSED,
             "report_contents": [
