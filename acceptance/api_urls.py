@@ -10,4 +10,7 @@ router.register(
     "acceptance-applications", api.AcceptanceApplicationViewSet, basename="acceptance-application"
 )
 
+router.register("onsite-acceptances", api.OnSiteViewSet, basename="onsite-acceptance")
+router.register("acceptance-reports", api.AcceptanceReportViewSet, basename="acceptance-report")
+
 urlpatterns = [path("", include(router.urls))]

@@ -4,15 +4,23 @@ from rest_framework import serializers
 from portal.catalogue import CollectionMethod, EnergyCode
 
 from . import materials
+from .choices import SignatureRole
 from .models import (
     AcceptanceApplication,
+    AcceptanceReport,
+    ComparisonReading,
     CoverageEnergy,
     Material,
     MaterialFile,
     MeteringLevel,
+    OnSiteAcceptance,
+    PanelSeat,
+    ReportSignature,
     Verdict,
 )
 from .services.applications import FIELDS
+from .services.onsite import PROPOSAL_FIELDS, STEP_FIELDS
+from .services.report import EDITABLE as REPORT_EDITABLE
 
 
 class CollectionRowSerializer(serializers.Serializer):
@@ -131,3 +139,102 @@ class VerdictSerializer(serializers.Serializer):
     material = serializers.ChoiceField(choices=Material.choices)
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PanelSeatSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = PanelSeat
+        fields = ["id", "user", "user_name", "role", "body", "is_leader", "declared_at"]
+        read_only_fields = ["declared_at"]
+
+
+class ComparisonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComparisonReading
+        fields = [
+            "id",
+            "item",
+            "meter",
+            "read_at",
+            "site_value",
+            "slot",
+            "platform_value",
+            "deviation_percent",
+            "tolerance_percent",
+            "within",
+        ]
+        read_only_fields = [
+            "slot",
+            "platform_value",
+            "deviation_percent",
+            "tolerance_percent",
+            "within",
+        ]
+
+
+class OnSiteSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    seats = PanelSeatSerializer(many=True, read_only=True)
+    comparisons = ComparisonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OnSiteAcceptance
+        fields = [
+            "id",
+            "application",
+            "state",
+            "state_label",
+            *PROPOSAL_FIELDS,
+            *STEP_FIELDS,
+            "seats",
+            "comparisons",
+            "confirmed_at",
+            "recorded_at",
+        ]
+        read_only_fields = ["application", "state", "confirmed_at", "recorded_at"]
+
+
+class PanelSerializer(serializers.Serializer):
+    seats = PanelSeatSerializer(many=True)
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportSignature
+        fields = ["role", "signer_name", "method", "content_sha256", "signed_at"]
+
+
+class AcceptanceReportSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    signatures = SignatureSerializer(many=True, read_only=True)
+    fail_conditions = serializers.DictField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = AcceptanceReport
+        fields = [
+            "id",
+            "onsite",
+            "state",
+            "state_label",
+            "project_name",
+            "owner_name",
+            *REPORT_EDITABLE,
+            "content_sha256",
+            "signatures",
+            "issued_at",
+        ]
+        read_only_fields = [
+            "onsite",
+            "state",
+            "project_name",
+            "owner_name",
+            "content_sha256",
+            "issued_at",
+        ]
+
+
+class SignSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=SignatureRole.choices)
+    password = serializers.CharField(write_only=True)

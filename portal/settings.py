@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
         "RevocationReasonEnum": "applications.models.credentials.RevocationReason",
         "EnergyCodeEnum": "portal.catalogue.EnergyCode",
         "AcceptanceStateEnum": "acceptance.choices.AcceptanceState",
+        "ItemResultEnum": "acceptance.choices.ItemResult",
+        "PanelRoleEnum": "acceptance.choices.PanelRole",
+        "SignatureRoleEnum": "acceptance.choices.SignatureRole",
     },
 }
 

@@ -7,7 +7,12 @@ from acceptance.models import AcceptanceApplication, AcceptanceState, Material
 from portal.models import Region
 
 from ..applications.factories import pdf
-from ..portal.factories import GovernmentViewerFactory, ReviewerFactory, member_of
+from ..portal.factories import (
+    EnterpriseFactory,
+    GovernmentViewerFactory,
+    ReviewerFactory,
+    member_of,
+)
 from .factories import form_data, ready_enterprise, upload_every_material
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +93,99 @@ def test_a_viewer_of_the_region_reads_but_cannot_act():
     assert viewer.get(f"{BASE}{pk}/").status_code == 200
     assert viewer.post(f"{BASE}{pk}/submit/").status_code in (403, 409)
     assert AcceptanceApplication.objects.get(pk=pk).state == AcceptanceState.DRAFT
+
+
+def test_on_site_and_report_through_the_api(django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acceptance.models import OnSiteAcceptance, PanelRole
+    from telemetry.models import DataItem
+
+    from ..portal.factories import PanelMemberFactory
+    from .factories import AcceptanceApplicationFactory
+
+    enterprise = ready_enterprise().enterprise
+    owner = member_of(enterprise)
+    owner.set_password("pw-123456")
+    owner.save()
+    application = AcceptanceApplicationFactory(
+        enterprise=enterprise, state=AcceptanceState.ACCEPTED
+    )
+    institute, expert = ReviewerFactory(), PanelMemberFactory()
+    ndrc = GovernmentViewerFactory(region=enterprise.region)
+    samr = GovernmentViewerFactory(region=enterprise.region)
+    when = (timezone.now() + timedelta(days=3)).isoformat()
+    proposed = api_as(owner).post(
+        f"{BASE}{application.pk}/onsite/",
+        {
+            "scheduled_for": when,
+            "place": "会议室",
+            "owner_representative": "李四",
+            "owner_representative_title": "主管",
+            "owner_representative_phone": "13800000000",
+            "contractor_company": "承建公司",
+            "contractor_representative": "王五",
+            "contractor_phone": "13900000000",
+            "contractor_email": "wang@example.cn",
+        },
+        format="json",
+    )
+    assert proposed.status_code == 201, proposed.json()
+    onsite_url = f"/api/v1/onsite-acceptances/{proposed.json()['id']}/"
+    reviewer = api_as(institute)
+    seats = [
+        {"user": institute.pk, "role": PanelRole.INSTITUTE, "body": "省计量院"},
+        {"user": ndrc.pk, "role": PanelRole.NDRC, "body": "发改委"},
+        {"user": samr.pk, "role": PanelRole.SAMR, "body": "市场监管局"},
+        {"user": expert.pk, "role": PanelRole.EXPERT, "body": "大学"},
+    ]
+    assert reviewer.post(f"{onsite_url}panel/", {"seats": seats}, format="json").status_code == 200
+    assert reviewer.post(f"{onsite_url}confirm/").json()["state"] == "scheduled"
+    for user in (institute, ndrc, samr, expert):
+        assert api_as(user).post(f"{onsite_url}declare/").status_code == 200
+    steps = {
+        "qa_minutes": "问答",
+        "findings_layout": "合理",
+        "findings_devices": "符合",
+        "findings_collection": "正常",
+        "panel_evaluation": "同意",
+    }
+    assert reviewer.patch(onsite_url, steps, format="json").status_code == 200
+    item = DataItem.objects.create(
+        enterprise=enterprise, data_code="000012340233000000", name="全厂电耗", unit="kWh"
+    )
+    comparison = reviewer.post(
+        f"{onsite_url}comparisons/",
+        {"item": item.pk, "meter": "1#", "read_at": timezone.now().isoformat(), "site_value": "1"},
+        format="json",
+    )
+    assert comparison.status_code == 201, comparison.json()
+    assert reviewer.post(f"{onsite_url}finish/").json()["state"] == "recorded"
+    report = reviewer.post(f"{onsite_url}report/").json()
+    report_url = f"/api/v1/acceptance-reports/{report['id']}/"
+    written = {
+        "materials_result": "pass",
+        "consistency_result": "pass",
+        "data_result": "pass",
+        "om_result": "pass",
+        "overall_opinion": "同意通过",
+        "result": "pass",
+    }
+    assert reviewer.patch(report_url, written, format="json").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        put = reviewer.post(f"{report_url}put-for-signature/")
+    assert put.json()["state"] == "signing"
+    bad = api_as(owner).post(f"{report_url}sign/", {"role": "enterprise", "password": "x"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "password"
+    good = api_as(owner).post(f"{report_url}sign/", {"role": "enterprise", "password": "pw-123456"})
+    assert [s["role"] for s in good.json()["signatures"]] == ["enterprise"]
+    stranger = api_as(member_of(EnterpriseFactory()))
+    assert stranger.get(onsite_url).status_code == 404
+    assert stranger.get(report_url).status_code == 404
+    assert (
+        stranger.post(f"{report_url}sign/", {"role": "enterprise", "password": "x"}).status_code
+        == 404
+    )
+    assert OnSiteAcceptance.objects.get().state == "recorded"
