@@ -7,9 +7,11 @@ class AcceptanceConfig(AppConfig):
     verbose_name = _("验收与监督")
 
     def ready(self):
+        from portal import access
         from portal.dashboards import (
             ENTERPRISE_PANELS,
             NAV_LINKS,
+            PUBLIC_LINKS,
             REVIEWER_QUEUES,
             NavLink,
             Panel,
@@ -32,6 +34,7 @@ class AcceptanceConfig(AppConfig):
                 NavLink(_("现场验收"), "acceptance:onsite_list", dashboards.onsite_viewer),
             ]
         )
+        PUBLIC_LINKS.append(NavLink(_("验收结果与整改公告"), "acceptance:results", access.public))
         ENTERPRISE_PANELS.append(Panel("acceptance/_enterprise_panel.html", dashboards.panel))
         ATTACHMENT_OWNER_SCOPERS[AcceptanceApplication] = permissions.acceptance_files_visible_to
         ATTACHMENT_OWNER_SCOPERS[OnSiteAcceptance] = permissions.onsite_files_visible_to

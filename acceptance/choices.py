@@ -10,6 +10,8 @@ class AcceptanceState(models.TextChoices):
     MATERIALS_REVIEW = "materials_review", _("材料审查中")
     RETURNED = "returned", _("退回补正")
     ACCEPTED = "accepted", _("已受理，待现场验收")
+    PASSED = "passed", _("验收合格")
+    FAILED = "failed", _("验收不合格")
 
 
 class Material(models.TextChoices):
@@ -174,3 +176,20 @@ REPORT_ITEMS = (
     ("data", _("上传数据与现场计量器具一致性")),
     ("om", _("后续运维规划完整性")),
 )
+
+
+class PublicationKind(models.TextChoices):
+    """What the 公众子系统 shows (seed 5.5, 6.2)."""
+
+    ACCEPTANCE_RESULT = "acceptance_result", _("验收结果")
+    RECTIFICATION = "rectification", _("整改公告")
+
+
+class NoticeState(models.TextChoices):
+    ISSUED = "issued", _("已下达")
+    ACKNOWLEDGED = "acknowledged", _("企业已签收")
+
+
+class Occasion(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("验收申请")
+    ANNUAL_AUDIT = "annual_audit", _("年度审核")

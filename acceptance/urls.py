@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, onsite, report
+from .views import applications, onsite, public, report
 
 app_name = "acceptance"
 
@@ -68,4 +68,10 @@ urlpatterns += [
     path("reports/<int:pk>/put/", report.report_put, name="report_put"),
     path("reports/<int:pk>/sign/", report.report_sign, name="report_sign"),
     path("sign/<str:token>/", report.report_sign_link, name="report_sign_link"),
+]
+
+urlpatterns += [
+    path("results/", public.results, name="results"),
+    path("results.json", public.results_json, name="results_json"),
+    path("results.atom", public.results_atom, name="results_atom"),
 ]

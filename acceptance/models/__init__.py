@@ -7,13 +7,18 @@ from ..choices import (
     DevicePhoto,
     Material,
     MeteringLevel,
+    NoticeState,
+    Occasion,
     OnSiteState,
     PanelRole,
+    PublicationKind,
     ReportContent,
     Verdict,
 )
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
+from .publication import Publication
+from .rectification import RectificationNotice
 from .report import AcceptanceReport, ContractorLink, ReportSignature
 
 __all__ = [
@@ -32,10 +37,15 @@ __all__ = [
     "MaterialFile",
     "MaterialVerdict",
     "MeteringLevel",
+    "NoticeState",
+    "Occasion",
     "OnSiteAcceptance",
     "OnSiteState",
     "PanelRole",
     "PanelSeat",
+    "Publication",
+    "PublicationKind",
+    "RectificationNotice",
     "ReportContent",
     "ReportFile",
     "ReportSignature",

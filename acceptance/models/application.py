@@ -200,6 +200,25 @@ class AcceptanceApplication(FSMModelMixin, models.Model):
         """Every material is acceptable: the on-site acceptance can be organised."""
         self._decide(actor, opinion)
 
+    @transition(
+        state,
+        source=AcceptanceState.ACCEPTED,
+        target=AcceptanceState.PASSED,
+        permission=staff_reviewer_permission,
+    )
+    def record_pass(self, actor=None):
+        """The acceptance report was issued with 合格 (service: stage 06, published)."""
+
+    @transition(
+        state,
+        source=AcceptanceState.ACCEPTED,
+        target=AcceptanceState.FAILED,
+        permission=staff_reviewer_permission,
+    )
+    def record_fail(self, actor=None):
+        """The acceptance report was issued with 不合格 (service: rectification notice,
+        announcement; the enterprise files a new 附表2 linked to this one)."""
+
     def _decide(self, actor, opinion):
         self.reviewer = actor
         self.review_comment = opinion
