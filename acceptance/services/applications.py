@@ -16,9 +16,10 @@ from django.utils.translation import pgettext
 from applications.models import AccessApplication, DesignScheme, SchemeState
 from portal.attachments import DOCUMENTS, IMAGES, save_attachment
 from portal.catalogue import CollectionMethod, EnergyCode
-from portal.models import AuditEvent, Enterprise
+from portal.models import AuditEvent, Enterprise, Stage
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.permissions import can_file_for
+from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from telemetry.models import DataItem, EndDevice
 
@@ -434,12 +435,16 @@ def accept_application(application, actor, comment="") -> AcceptanceApplication:
             },
             field="materials",
         )
-    return run_transition(
-        application,
-        "accept",
-        actor,
-        event="acceptance_accepted",
-        comment=comment,
-        opinion=comment,
-        notify=_tell_enterprise(_("验收申请材料审查通过，请组织现场验收")),
-    ).obj
+    with transaction.atomic():
+        accepted = run_transition(
+            application,
+            "accept",
+            actor,
+            event="acceptance_accepted",
+            comment=comment,
+            opinion=comment,
+            notify=_tell_enterprise(_("验收申请材料审查通过，请组织现场验收")),
+        ).obj
+        # Stage 05 专家评审和验收报告 begins with the on-site acceptance.
+        advance_stage(accepted.enterprise, Stage.PANEL_REVIEW)
+    return accepted

@@ -18,7 +18,7 @@ from acceptance.services.applications import (
     submit_application,
     update_application,
 )
-from portal.models import Notification
+from portal.models import Notification, Stage
 from portal.workflow import TransitionRefused
 
 from ..applications.factories import pdf, png
@@ -250,6 +250,8 @@ def test_accepting_needs_a_verdict_on_every_line(ready, report):
     for material in Material:
         record_verdict(application, reviewer, material, Verdict.ACCEPTABLE)
     assert accept_application(application, reviewer).state == AcceptanceState.ACCEPTED
+    ready.enterprise.refresh_from_db()
+    assert ready.enterprise.stage == Stage.PANEL_REVIEW
 
 
 def test_one_line_needing_correction_blocks_acceptance_and_writes_the_return_reason(ready, report):
