@@ -26,4 +26,7 @@ EVENTS = {
     "report_signed": _("验收报告签字"),
     "report_fully_signed": _("验收报告五方签字齐全"),
     "report_issued": _("出具验收报告"),
+    "acceptance_passed": _("验收合格"),
+    "acceptance_failed": _("验收不合格"),
+    "notice_acknowledged": _("企业签收整改通知"),
 }

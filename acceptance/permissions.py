@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from portal.permissions import scope_to_enterprises
 from portal.roles import is_enterprise_user, is_government_viewer, is_staff_reviewer
 
-from .models import AcceptanceApplication, AcceptanceReport, OnSiteAcceptance
+from .models import AcceptanceApplication, AcceptanceReport, OnSiteAcceptance, RectificationNotice
 
 
 def _declared(user) -> Q:
@@ -103,3 +103,15 @@ def acceptance_reports_visible_to(user) -> QuerySet[AcceptanceReport]:
         else Q(pk__in=[])
     )
     return qs.filter(declared | region).distinct()
+
+
+def notices_visible_to(user) -> QuerySet[RectificationNotice]:
+    """The enterprise its own, reviewers all, a government viewer its region's."""
+    qs = RectificationNotice.objects.select_related("enterprise")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_reviewer(user):
+        return qs
+    if is_enterprise_user(user) or is_government_viewer(user):
+        return scope_to_enterprises(qs, user)
+    return qs.none()

@@ -27,3 +27,11 @@ def send_contractor_link(link_id: int, token: str) -> str:
         [link.email],
     )
     return "sent"
+
+
+@shared_task
+def send_rectification_reminders() -> int:
+    """Daily: remind enterprises before their rectification deadline, reviewers after it."""
+    from .services.rectification import send_reminders
+
+    return send_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, onsite, public, report
+from .views import applications, notices, onsite, public, report
 
 app_name = "acceptance"
 
@@ -74,4 +74,10 @@ urlpatterns += [
     path("results/", public.results, name="results"),
     path("results.json", public.results_json, name="results_json"),
     path("results.atom", public.results_atom, name="results_atom"),
+]
+
+urlpatterns += [
+    path("notices/", notices.notice_list, name="notice_list"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice_acknowledge"),
 ]

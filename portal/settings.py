@@ -102,6 +102,9 @@ VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 # Acceptance (acceptance app): the institute that sits on every panel, and how far a meter
 # read on site may differ from the platform's value for the same slot (现场考察).
 ACCEPTANCE_INSTITUTE_NAME = env("ACCEPTANCE_INSTITUTE_NAME", "湖北省计量测试技术研究院")
+# 整改通知: days given to rectify, and the reminders (days before the deadline).
+RECTIFICATION_DAYS = env_int("RECTIFICATION_DAYS", 90)
+RECTIFICATION_REMINDER_DAYS = [int(d) for d in env_list("RECTIFICATION_REMINDER_DAYS", "30,7,1")]
 ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT = env_decimal(
     "ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT", "2"
 )
@@ -364,6 +367,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Every periodic task of every app, here and nowhere else (ADR 0008).
 CELERY_BEAT_SCHEDULE = {
+    "rectification-reminders": {
+        "task": "acceptance.tasks.send_rectification_reminders",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 3600},
+    },
     "purge-read-notifications": {
         "task": "portal.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=17),

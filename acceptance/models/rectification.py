@@ -9,7 +9,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from portal.roles import member_permission
 
-from ..choices import NoticeState, Occasion
+from ..choices import FailureCondition, NoticeState, Occasion
 
 CONSEQUENCES = {
     Occasion.ACCEPTANCE: "验收申请驳回",
@@ -63,6 +63,15 @@ class RectificationNotice(FSMModelMixin, models.Model):
 
     requirement = REQUIREMENT
     reserved_right = RESERVED_RIGHT
+
+    @property
+    def situation_rows(self) -> list[dict]:
+        """The situations with the seed's wording (acceptance fail conditions for now)."""
+        labels = dict(FailureCondition.choices)
+        return [
+            {"code": code, "label": labels.get(code, code), "explanation": text}
+            for code, text in sorted(self.situations.items())
+        ]
 
     @transition(
         state,

@@ -216,10 +216,14 @@ def check_data(data: dict) -> None:
         raise ValidationError(errors)
 
 
+CLOSED = (AcceptanceState.PASSED, AcceptanceState.FAILED)
+
+
 def open_application(enterprise):
+    """The application still in progress (at most one at a time)."""
     return (
         AcceptanceApplication.objects.filter(enterprise=enterprise)
-        .exclude(state=AcceptanceState.ACCEPTED)
+        .exclude(state__in=CLOSED)
         .first()
     )
 
@@ -237,10 +241,15 @@ def create_application(actor, enterprise, data: dict) -> AcceptanceApplication:
                 _("本企业已有未完成的验收申请（状态：%(s)s），不能重复创建。")
                 % {"s": existing.get_state_display()}
             )
+        latest = AcceptanceApplication.objects.filter(enterprise=enterprise, state__in=CLOSED)
+        latest = latest.order_by("-submitted_at", "-pk").first()
+        if latest is not None and latest.state == AcceptanceState.PASSED:
+            raise refused(_("本企业已通过验收，无需再次申请。"))
         sources = {name: as_json(value) for name, value in prefill(enterprise).items()}
         application = AcceptanceApplication.objects.create(
             enterprise=enterprise,
             created_by=actor,
+            previous=latest,  # a new 附表2 after a failed acceptance links to that one
             sources=sources,
             **{name: data[name] for name in FIELDS if name in data},
         )
