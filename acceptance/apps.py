@@ -32,6 +32,8 @@ class AcceptanceConfig(AppConfig):
             [
                 NavLink(_("验收申请"), "acceptance:application_list", dashboards.insider),
                 NavLink(_("现场验收"), "acceptance:onsite_list", dashboards.onsite_viewer),
+                NavLink(_("年度审核"), "acceptance:audit_list", dashboards.insider),
+                NavLink(_("整改通知"), "acceptance:notice_list", dashboards.insider),
             ]
         )
         PUBLIC_LINKS.append(NavLink(_("验收结果与整改公告"), "acceptance:results", access.public))

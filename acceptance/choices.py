@@ -193,3 +193,37 @@ class NoticeState(models.TextChoices):
 class Occasion(models.TextChoices):
     ACCEPTANCE = "acceptance", _("验收申请")
     ANNUAL_AUDIT = "annual_audit", _("年度审核")
+
+
+class AuditState(models.TextChoices):
+    PLANNED = "planned", _("待企业提交书面材料")
+    SUBMITTED = "submitted", _("书面审核中")
+    PASSED = "passed", _("通过")
+    FAILED = "failed", _("不通过")
+
+
+class AuditSituation(models.TextChoices):
+    """Seed 6.2: the situations that make an audit 不通过."""
+
+    NOT_AS_DESIGNED = (
+        "1",
+        _("未按设计方案执行且未申请变更设计方案，或在验收申请材料中存在弄虚作假行为"),
+    )
+    NOT_STABLE = "2", _("能耗在线监测数据不能持续稳定上传省（市）级平台")
+    NOT_DIRECT = (
+        "3",
+        _(
+            "能耗在线监测数据未经能耗在线监测端设备直接报送省（市）级平台，"
+            "或通过第三方服务机构的平台进行数据处理后转发"
+        ),
+    )
+
+
+# The checklist every year's plan starts from; the institute adds items during the year.
+DEFAULT_AUDIT_CHECKLIST = (
+    _("企业接入端系统按确认的设计方案运行，变更均已申请并经确认"),
+    _("能耗在线监测数据持续稳定上传，未出现长时间中断"),
+    _("数据经端设备直接报送省平台，未经第三方平台转发"),
+    _("计量器具在检定/校准有效期内"),
+    _("运维合同或运维方案有效，运维记录完整"),
+)

@@ -29,4 +29,10 @@ EVENTS = {
     "acceptance_passed": _("验收合格"),
     "acceptance_failed": _("验收不合格"),
     "notice_acknowledged": _("企业签收整改通知"),
+    "audit_plan_created": _("制定年度审核计划"),
+    "audit_item_added": _("追加年度审核内容"),
+    "audit_submitted": _("提交年度书面审核材料"),
+    "audit_graded": _("作出年度审核结论"),
+    "audit_sample_drawn": _("抽取现场抽查企业"),
+    "audit_spot_checked": _("记录现场抽查情况"),
 }

@@ -11,7 +11,13 @@ from django.db.models import Q, QuerySet
 from portal.permissions import scope_to_enterprises
 from portal.roles import is_enterprise_user, is_government_viewer, is_staff_reviewer
 
-from .models import AcceptanceApplication, AcceptanceReport, OnSiteAcceptance, RectificationNotice
+from .models import (
+    AcceptanceApplication,
+    AcceptanceReport,
+    AnnualAudit,
+    OnSiteAcceptance,
+    RectificationNotice,
+)
 
 
 def _declared(user) -> Q:
@@ -108,6 +114,18 @@ def acceptance_reports_visible_to(user) -> QuerySet[AcceptanceReport]:
 def notices_visible_to(user) -> QuerySet[RectificationNotice]:
     """The enterprise its own, reviewers all, a government viewer its region's."""
     qs = RectificationNotice.objects.select_related("enterprise")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_reviewer(user):
+        return qs
+    if is_enterprise_user(user) or is_government_viewer(user):
+        return scope_to_enterprises(qs, user)
+    return qs.none()
+
+
+def audits_visible_to(user) -> QuerySet[AnnualAudit]:
+    """The enterprise its own, reviewers all, a government viewer its region's."""
+    qs = AnnualAudit.objects.select_related("plan", "enterprise")
     if not user.is_authenticated:
         return qs.none()
     if is_staff_reviewer(user):

@@ -35,3 +35,14 @@ def send_rectification_reminders() -> int:
     from .services.rectification import send_reminders
 
     return send_reminders()
+
+
+@shared_task
+def create_annual_audit_plan() -> int | None:
+    """Daily: make this year's audit plan once the configured date has come."""
+    from .services.audits import create_plan, plan_due
+
+    year = plan_due()
+    if year is not None:
+        create_plan(year)
+    return year

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, notices, onsite, public, report
+from .views import applications, audits, notices, onsite, public, report
 
 app_name = "acceptance"
 
@@ -80,4 +80,18 @@ urlpatterns += [
     path("notices/", notices.notice_list, name="notice_list"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice_acknowledge"),
+]
+
+urlpatterns += [
+    path("audits/", audits.audit_list, name="audit_list"),
+    path("audits/plans/new/", audits.plan_create, name="plan_create"),
+    path("audits/plans/<int:pk>/", audits.plan_detail, name="plan_detail"),
+    path("audits/plans/<int:pk>/items/", audits.plan_add_item, name="plan_add_item"),
+    path("audits/plans/<int:pk>/sample/", audits.plan_sample, name="plan_sample"),
+    path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
+    path("audits/<int:pk>/answers/", audits.audit_answer, name="audit_answer"),
+    path("audits/<int:pk>/grades/", audits.audit_grade_line, name="audit_grade_line"),
+    path("audits/<int:pk>/grade/", audits.audit_grade, name="audit_grade"),
+    path("audits/<int:pk>/spot/", audits.audit_spot, name="audit_spot"),
+    path("audits/<int:pk>/evidence.xlsx", audits.audit_evidence_xlsx, name="audit_evidence_xlsx"),
 ]

@@ -102,6 +102,12 @@ VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
 # Acceptance (acceptance app): the institute that sits on every panel, and how far a meter
 # read on site may differ from the platform's value for the same slot (现场考察).
 ACCEPTANCE_INSTITUTE_NAME = env("ACCEPTANCE_INSTITUTE_NAME", "湖北省计量测试技术研究院")
+# 年度审核 (seed 6.1): the day each year's plan is made (MM-DD), the days given for the
+# written submission, the line grades, and the share of audited systems checked on site.
+AUDIT_PLAN_DATE = tuple(int(p) for p in env("AUDIT_PLAN_DATE", "01-15").split("-"))
+AUDIT_SUBMISSION_DAYS = env_int("AUDIT_SUBMISSION_DAYS", 30)
+AUDIT_GRADE_SCALE = env_list("AUDIT_GRADE_SCALE", "符合,基本符合,不符合")
+AUDIT_SPOT_CHECK_PERCENT = env_int("AUDIT_SPOT_CHECK_PERCENT", 10)
 # 整改通知: days given to rectify, and the reminders (days before the deadline).
 RECTIFICATION_DAYS = env_int("RECTIFICATION_DAYS", 90)
 RECTIFICATION_REMINDER_DAYS = [int(d) for d in env_list("RECTIFICATION_REMINDER_DAYS", "30,7,1")]
@@ -367,6 +373,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Every periodic task of every app, here and nowhere else (ADR 0008).
 CELERY_BEAT_SCHEDULE = {
+    "annual-audit-plan": {
+        "task": "acceptance.tasks.create_annual_audit_plan",
+        "schedule": crontab(hour=7, minute=10),
+        "options": {"expires": 3600},
+    },
     "rectification-reminders": {
         "task": "acceptance.tasks.send_rectification_reminders",
         "schedule": crontab(hour=8, minute=30),

@@ -1,6 +1,8 @@
 from ..choices import (
     REQUIRED_COMMISSIONING,
     AcceptanceState,
+    AuditSituation,
+    AuditState,
     CommissioningDocument,
     CoverageEnergy,
     DeviceDocument,
@@ -16,6 +18,7 @@ from ..choices import (
     Verdict,
 )
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
+from .audit import AnnualAudit, AuditAnswer, AuditGrade, AuditPlan, ChecklistItem
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from .publication import Publication
 from .rectification import RectificationNotice
@@ -27,6 +30,13 @@ __all__ = [
     "AcceptanceApplication",
     "AcceptanceReport",
     "AcceptanceState",
+    "AnnualAudit",
+    "AuditAnswer",
+    "AuditGrade",
+    "AuditPlan",
+    "AuditSituation",
+    "AuditState",
+    "ChecklistItem",
     "CommissioningDocument",
     "ComparisonReading",
     "ContractorLink",
