@@ -23,6 +23,7 @@ EVENTS = {
     "application_rejected": _("对接申请不予通过"),
     "application_approved": _("对接申请审核通过"),
     "ca_initialised": _("初始化 CA 根证书"),
+    "signing_certificate_issued": _("签发文件签章证书"),
     "certificate_issued": _("签发端设备证书"),
     "certificate_revoked": _("吊销端设备证书"),
     "certificate_expiry_warned": _("证书即将到期提醒"),

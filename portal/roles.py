@@ -39,6 +39,14 @@ def is_panel_member(user) -> bool:
     return user.is_authenticated and user.role == Role.PANEL
 
 
+APPROVER_PERMISSION = "portal.approve_documents"
+
+
+def is_document_approver(user) -> bool:
+    """An institute reviewer the admin granted 批准 of numbered documents (reports)."""
+    return is_institute_reviewer(user) and user.has_perm(APPROVER_PERMISSION)
+
+
 def is_member(user, enterprise) -> bool:
     """An enterprise user who belongs to `enterprise` (an instance or its id)."""
     enterprise_id = getattr(enterprise, "pk", enterprise)

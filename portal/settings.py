@@ -154,6 +154,47 @@ TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
 
+# Reports: the conformance test report (附件1, reports.conformance). The institute sets its
+# own wording; these defaults follow the seed and the usual frame of a test report.
+REPORT_TESTING_UNIT = env("REPORT_TESTING_UNIT", "湖北省计量测试技术研究院")
+# Numbers of issued documents per kind: {year} and {seq} (the gapless counter of the kind
+# and year). The institute sets its own patterns.
+REPORT_NUMBER_PATTERNS = {
+    "conformance": env("REPORT_NUMBER_PATTERN_CONFORMANCE", "HBJL-FH-{year}-{seq:04d}"),
+}
+# Days after receipt within which objections to a report are accepted (statement page).
+REPORT_OBJECTION_DAYS = env_int("REPORT_OBJECTION_DAYS", 15)
+# 注意事项 on the statement page, one item a line ("|" separates them in the environment).
+REPORT_STATEMENT = [
+    line.strip()
+    for line in env(
+        "REPORT_STATEMENT",
+        "本报告无本单位“检验检测专用章”或公章无效。|"
+        "本报告无编制、审核、批准人签字无效。|"
+        "本报告涂改、增删无效；未经本单位书面批准，部分复制本报告无效。|"
+        f"对本报告若有异议，应于收到报告之日起 {REPORT_OBJECTION_DAYS} 日内向本单位书面提出，"
+        "逾期不予受理。|"
+        "本报告仅对测试期间内用能单位上报省平台的数据负责。",
+    ).split("|")
+    if line.strip()
+]
+# 测试依据: the documents the test applies, one a line ("|" separates them in the environment).
+REPORT_TEST_BASIS = [
+    line.strip()
+    for line in env(
+        "REPORT_TEST_BASIS",
+        "湖北省计量测试技术研究院企业数据接入要求|"
+        "《湖北省企业端CA证书集成及数据对接资料》|"
+        "《湖北省重点用能单位能耗在线监测系统能耗监测端设备测试技术规范》|"
+        "DB42/T 1845.2-2022《湖北省重点用能单位能耗在线监测系统 第2部分：重点用能单位端系统"
+        "验收指南》|"
+        "GB/T 37947.1-2019《信息技术 用能单位能耗在线监测系统 第1部分：端设备数据传输接口》|"
+        "GB/T 38692-2020《用能单位能耗在线监测技术要求》|"
+        "GB/T 2589-2020《综合能耗计算通则》",
+    ).split("|")
+    if line.strip()
+]
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -62,3 +62,10 @@ def advance_stage(enterprise: Enterprise, stage: Stage) -> None:
     enterprise.stage = max(enterprise.stage, stage)
     for hook in ON_STAGE[stage]:
         hook(enterprise)
+
+
+def return_to_stage(enterprise: Enterprise, stage: Stage) -> None:
+    """Move an enterprise back to `stage` when it is past it (a revoked conformance report
+    returns it to the connection stage); no hooks run. Called by workflow services."""
+    Enterprise.objects.filter(pk=enterprise.pk, stage__gt=stage).update(stage=stage)
+    enterprise.stage = min(enterprise.stage, stage)

@@ -61,6 +61,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="api_me"),
     path("auth/token/", api.ObtainTokenView.as_view(), name="api_token"),
     path("", include("applications.api_urls")),
+    path("", include("reports.api_urls")),
     path("", include("acceptance.api_urls")),
     path("", include(router.urls)),
 ]
@@ -101,6 +102,8 @@ urlpatterns = [
     path("inbox/read-all/", notifications.mark_all_read, name="notifications_read_all"),
     path("applications/", include("applications.urls")),
     path("telemetry/", include("telemetry.urls")),
+    path("reports/", include("reports.urls")),
+    path("", include("reports.verify_urls")),
     path("acceptance/", include("acceptance.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api_schema"),
     path(

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import pki
+from .. import pki, pki_docsign
 
 
 class CANotReady(Exception):
@@ -54,6 +54,68 @@ class RootCertificate(models.Model):
     def authority(self) -> pki.CertificateAuthority:
         return pki.load_authority(
             self.certificate_pem.encode(),
+            self.encrypted_key_pem.encode(),
+            settings.CA_KEY_PASSPHRASE.encode(),
+        )
+
+
+class DocumentSigningCertificate(models.Model):
+    """The certificate issued PDFs are signed with (文件签章), an end entity of the root.
+
+    Its key is stored encrypted with settings.CA_KEY_PASSPHRASE like the root's and is only
+    decrypted in this process to sign. One is active at a time; renewing (or replacing the
+    root) issues a new one and keeps the old row, so earlier signatures can still be read.
+    """
+
+    root = models.ForeignKey(
+        RootCertificate,
+        verbose_name=_("签发根证书"),
+        on_delete=models.PROTECT,
+        related_name="signing_certificates",
+    )
+    certificate_pem = models.TextField(_("签章证书"))
+    encrypted_key_pem = models.TextField(_("加密的签章私钥"))
+    serial_hex = models.CharField(_("证书序列号"), max_length=40, unique=True)
+    fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
+    not_before = models.DateTimeField(_("生效时间"))
+    not_after = models.DateTimeField(_("有效期至"))
+    is_active = models.BooleanField(_("当前使用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文件签章证书")
+        verbose_name_plural = _("文件签章证书")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="one_active_signing_certificate",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.certificate().subject.rfc4514_string()} ({self.serial_hex})"
+
+    @classmethod
+    def usable(cls) -> "DocumentSigningCertificate | None":
+        """The active certificate, if it was issued by the active root and has not expired."""
+        return (
+            cls.objects.select_related("root")
+            .filter(is_active=True, root__is_active=True, not_after__gt=timezone.now())
+            .first()
+        )
+
+    @cached_property
+    def _parsed(self) -> x509.Certificate:
+        return pki.load_certificate(self.certificate_pem.encode())
+
+    def certificate(self) -> x509.Certificate:
+        return self._parsed
+
+    def private_key(self):
+        return pki_docsign.load_signing_key(
+            self.certificate(),
             self.encrypted_key_pem.encode(),
             settings.CA_KEY_PASSPHRASE.encode(),
         )

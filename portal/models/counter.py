@@ -16,6 +16,9 @@ class DocumentCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "year"], name="one_counter_per_kind_and_year")
         ]
+        # Who may approve (批准) a numbered document such as the conformance test report:
+        # granted per reviewer in the admin (portal.roles.is_document_approver).
+        permissions = [("approve_documents", _("批准出具编号文书（报告批准人）"))]
 
     def __str__(self):
         return f"{self.kind} {self.year}: {self.last}"

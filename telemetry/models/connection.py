@@ -116,6 +116,15 @@ class Connection(FSMModelMixin, models.Model):
     def issue_report(self, actor=None):
         """The conformance test report was issued (reports app)."""
 
+    @transition(
+        state,
+        source=ConnectionState.REPORT_ISSUED,
+        target=ConnectionState.TRIAL_PASSED,
+        permission=staff_reviewer_permission,
+    )
+    def revoke_report(self, actor=None):
+        """The conformance test report was revoked (reports app): a new one may be issued."""
+
     def _set_failure(self, reason: str, code: str, params: dict) -> None:
         self.failure_reason, self.failure_code, self.failure_params = reason, code, params
 

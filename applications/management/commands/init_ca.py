@@ -1,4 +1,9 @@
-"""Create the portal's root CA, or import an existing one; the key is stored encrypted."""
+"""Create the portal's root CA, or import an existing one; the key is stored encrypted.
+
+It also issues the document-signing certificate (文件签章) from the root, and with
+--if-missing on an existing root issues it when missing, so an install script that runs
+`init_ca --if-missing` on every deploy gets one. Renewal: `init_signing_cert --replace`.
+"""
 
 import os
 from pathlib import Path
@@ -10,6 +15,7 @@ from django.db import transaction
 
 from applications import pki
 from applications.models import RootCertificate
+from applications.services.document_signing import issue_signing_certificate
 from portal.models import AuditEvent
 
 
@@ -34,6 +40,7 @@ class Command(BaseCommand):
         existing = RootCertificate.objects.filter(is_active=True).first()
         if existing and options["if_missing"]:
             self.stdout.write(f"CA 已存在：{existing.fingerprint}")
+            self._signing_certificate()
             return
         if existing and not options["replace"]:
             raise CommandError(
@@ -59,6 +66,13 @@ class Command(BaseCommand):
                 context={"imported": bool(options["import_cert"]), "fingerprint": root.fingerprint},
             )
         self.stdout.write(self.style.SUCCESS(f"CA 根证书就绪，SHA-256 指纹：{root.fingerprint}"))
+        self._signing_certificate()
+
+    def _signing_certificate(self):
+        signing = issue_signing_certificate()
+        self.stdout.write(
+            f"文件签章证书：序列号 {signing.serial_hex}，有效期至 {signing.not_after:%Y-%m-%d}"
+        )
 
     def _create(self, options):
         return pki.create_root(common_name=options["common_name"], days=options["days"])
