@@ -25,6 +25,7 @@ class AcceptanceConfig(AppConfig):
         from .models import AcceptanceApplication, OnSiteAcceptance
 
         register_events(EVENTS)
+        self.register_documents()
         REVIEWER_QUEUES.append(
             WorkQueue(_("待审查的验收申请"), "acceptance:application_list", dashboards.queue_count)
         )
@@ -42,3 +43,26 @@ class AcceptanceConfig(AppConfig):
         ATTACHMENT_OWNER_SCOPERS[OnSiteAcceptance] = permissions.onsite_files_visible_to
         if permissions.panel_enterprise_ids not in PANEL_ENTERPRISE_SCOPERS:
             PANEL_ENTERPRISE_SCOPERS.append(permissions.panel_enterprise_ids)
+
+    @staticmethod
+    def register_documents():
+        """The acceptance report (附件2) and the rectification notice print through the
+        reports engine from their frozen content."""
+        from reports.kinds import KindSpec, register_kind
+        from reports.models import DocumentKind
+
+        register_kind(
+            DocumentKind.ACCEPTANCE,
+            KindSpec(
+                template="acceptance/pdf/acceptance_report.html",
+                sign_reason="湖北省计量测试技术研究院出具验收报告",
+            ),
+        )
+        register_kind(
+            DocumentKind.RECTIFICATION,
+            KindSpec(
+                template="acceptance/pdf/rectification_notice.html",
+                number_label="通知编号",
+                sign_reason="湖北省计量测试技术研究院下达整改通知",
+            ),
+        )

@@ -33,10 +33,10 @@ def monthly_rates(enterprise, start: date, end: date) -> list[dict]:
         .annotate(month=TruncMonth("day"))
         .values("item_id", "item__data_code", "item__name", "month")
         .annotate(
-            expected=Sum("expected"),
-            on_time=Sum("on_time"),
-            received=Sum(F("on_time") + F("backfilled")),
-            suspect=Sum("suspect"),
+            n_expected=Sum("expected"),
+            n_on_time=Sum("on_time"),
+            n_received=Sum(F("on_time") + F("backfilled")),
+            n_suspect=Sum("suspect"),
         )
         .order_by("item__data_code", "month")
     )
@@ -45,12 +45,12 @@ def monthly_rates(enterprise, start: date, end: date) -> list[dict]:
             "item": row["item__data_code"],
             "name": row["item__name"],
             "month": row["month"].strftime("%Y-%m"),
-            "expected": row["expected"],
-            "received": row["received"],
-            "on_time": row["on_time"],
-            "completeness": rate(row["received"], row["expected"]),
-            "success": rate(row["received"] - row["suspect"], row["expected"]),
-            "on_time_rate": rate(row["on_time"], row["expected"]),
+            "expected": row["n_expected"],
+            "received": row["n_received"],
+            "on_time": row["n_on_time"],
+            "completeness": rate(row["n_received"], row["n_expected"]),
+            "success": rate(row["n_received"] - row["n_suspect"], row["n_expected"]),
+            "on_time_rate": rate(row["n_on_time"], row["n_expected"]),
         }
         for row in rows
     ]
@@ -63,8 +63,8 @@ def silent_periods(enterprise, start: date, end: date) -> tuple[int, list[dict]]
     with_data = set(
         DailyRollup.objects.filter(enterprise=enterprise, day__gte=start, day__lte=end)
         .values("day")
-        .annotate(received=Sum(F("on_time") + F("backfilled")))
-        .filter(received__gt=0)
+        .annotate(n_received=Sum(F("on_time") + F("backfilled")))
+        .filter(n_received__gt=0)
         .values_list("day", flat=True)
     )
     silent, runs, run_start, day = 0, [], None, start
@@ -95,12 +95,13 @@ def evidence_pack(audit, accepted_on: date | None = None) -> dict:
     totals = DailyRollup.objects.filter(
         enterprise=enterprise, day__gte=start, day__lte=end
     ).aggregate(
-        expected=Sum("expected"),
-        received=Sum(F("on_time") + F("backfilled")),
-        on_time=Sum("on_time"),
-        suspect=Sum("suspect"),
+        n_expected=Sum("expected"),
+        n_received=Sum(F("on_time") + F("backfilled")),
+        n_on_time=Sum("on_time"),
+        n_suspect=Sum("suspect"),
     )
-    expected = totals["expected"] or 0
+    expected = totals["n_expected"] or 0
+    received = totals["n_received"] or 0
     silent_days, silent_runs = silent_periods(enterprise, start, end) if start <= end else (0, [])
     year_start, year_end = date(year, 1, 1), date(year, 12, 31)
     flags = RelayFlag.objects.filter(
@@ -119,9 +120,9 @@ def evidence_pack(audit, accepted_on: date | None = None) -> dict:
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "totals": {
             "expected": expected,
-            "completeness": rate(totals["received"] or 0, expected),
-            "success": rate((totals["received"] or 0) - (totals["suspect"] or 0), expected),
-            "on_time_rate": rate(totals["on_time"] or 0, expected),
+            "completeness": rate(received, expected),
+            "success": rate(received - (totals["n_suspect"] or 0), expected),
+            "on_time_rate": rate(totals["n_on_time"] or 0, expected),
         },
         "months": months,
         "silent_days": silent_days,

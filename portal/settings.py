@@ -161,6 +161,8 @@ REPORT_TESTING_UNIT = env("REPORT_TESTING_UNIT", "湖北省计量测试技术研
 # and year). The institute sets its own patterns.
 REPORT_NUMBER_PATTERNS = {
     "conformance": env("REPORT_NUMBER_PATTERN_CONFORMANCE", "HBJL-FH-{year}-{seq:04d}"),
+    "acceptance": env("REPORT_NUMBER_PATTERN_ACCEPTANCE", "HBJL-YS-{year}-{seq:04d}"),
+    "rectification": env("REPORT_NUMBER_PATTERN_RECTIFICATION", "HBJL-ZG-{year}-{seq:04d}"),
 }
 # Days after receipt within which objections to a report are accepted (statement page).
 REPORT_OBJECTION_DAYS = env_int("REPORT_OBJECTION_DAYS", 15)

@@ -29,7 +29,9 @@ from .services import documents as engine
 from .services.conformance import draft_from_trial
 
 
-class IssuedDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IssuedDocumentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """出具文书: numbered, signed PDFs (the conformance test report) and their steps."""
 
     serializer_class = IssuedDocumentSerializer
@@ -110,7 +112,9 @@ class IssuedDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         self._reviewer_only()
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(engine.revoke_document(document, request.user, data.validated_data["reason"]))
+        return self._respond(
+            engine.revoke_document(document, request.user, data.validated_data["reason"])
+        )
 
     @extend_schema(request=None, responses=IssuedDocumentSerializer)
     @action(detail=True, methods=["post"])

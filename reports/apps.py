@@ -7,7 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("报告与文书")
 
     def ready(self):
-        from portal import access
         from portal.dashboards import NAV_LINKS, REVIEWER_QUEUES, NavLink, WorkQueue
         from portal.models import register_events
 
@@ -24,7 +23,9 @@ class ReportsConfig(AppConfig):
                 WorkQueue(
                     _("待出具符合性测试报告"), "reports:conformance_queue", dashboards.trials_due
                 ),
-                WorkQueue(_("待审核、批准的报告"), "reports:document_list", dashboards.documents_due),
+                WorkQueue(
+                    _("待审核、批准的报告"), "reports:document_list", dashboards.documents_due
+                ),
             ]
         )
         NAV_LINKS.append(NavLink(_("报告"), "reports:document_list", dashboards.readers))

@@ -76,7 +76,9 @@ def render_document(self, document_id: int) -> str:
         _progress(document_id, 85)
         store_pdf(document_id, pdf)
     except Exception as exc:
-        message = exc.reason if isinstance(exc, SigningUnavailable) else f"{type(exc).__name__}: {exc}"
+        message = (
+            exc.reason if isinstance(exc, SigningUnavailable) else f"{type(exc).__name__}: {exc}"
+        )
         logger.exception("rendering document %s failed", document_id)
         _progress(document_id, 0, render_status=RenderStatus.FAILED, render_error=message[:2000])
         AuditEvent.record(document, None, "document_render_failed", context={"error": message})

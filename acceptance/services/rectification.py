@@ -9,11 +9,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reports.models import DocumentKind
-from reports.services.documents import issue_signed_off
 
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.workflow import run_transition
+from reports.models import DocumentKind
+from reports.services.documents import issue_signed_off
 
 from ..choices import Occasion
 from ..models import RectificationNotice
@@ -108,7 +108,8 @@ def due_reminders(today=None) -> list[tuple[RectificationNotice, int]]:
         deadline__gte=today - timedelta(days=1), deadline__lte=horizon
     ).select_related("enterprise"):
         left = (notice.deadline - today).days
-        wanted = -1 if left < 0 else next((d for d in days if left <= d), None)
+        # The nearest reminder point at or after today: 7 days left → the 7-day one.
+        wanted = -1 if left < 0 else min((d for d in days if left <= d), default=None)
         if wanted is not None and wanted not in notice.reminded_days:
             due.append((notice, wanted))
     return due

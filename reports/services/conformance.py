@@ -47,7 +47,8 @@ def draft_from_trial(connection: Connection, actor, display_confirmed: dict) -> 
         ]
         if missing:
             raise _refused(
-                _("请先确认企业数据在%(where)s中显示正确。") % {"where": "、".join(map(str, missing))},
+                _("请先确认企业数据在%(where)s中显示正确。")
+                % {"where": "、".join(map(str, missing))},
                 field="display_confirmed",
             )
         run = passed_trial(connection)

@@ -9,6 +9,7 @@ and signed by ``reports.tasks.render_document`` after the commit.
 """
 
 from dataclasses import replace
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ from portal.queueing import enqueue_on_commit
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..kinds import spec_of
-from ..models import DocumentState, IssuedDocument, RenderStatus
+from ..models import DocumentKind, DocumentState, IssuedDocument, RenderStatus
 from ..rendering import frame_for, render_pdf
 
 
@@ -70,9 +71,7 @@ def compile_document(document, actor, comment=""):
 
 
 def review_document(document, actor, comment=""):
-    return run_transition(
-        document, "review", actor, event="document_reviewed", comment=comment
-    ).obj
+    return run_transition(document, "review", actor, event="document_reviewed", comment=comment).obj
 
 
 def send_back(document, actor, comment):
@@ -181,3 +180,42 @@ def document_pdf(document, *, preview: bool = False) -> bytes:
     spec = spec_of(document.kind)
     frame = replace(frame_for(document, preview=preview), number_label=spec.number_label)
     return render_pdf(spec.template, {"document": document, **spec.context(document)}, frame)
+
+
+def issue_signed_off(kind, enterprise, actor, *, title, content):
+    """Draft and issue at once a kind whose sign-off happened in its owning app: the number
+    from the gapless counter, the owner's effects and the PDF queued, all in the caller's
+    transaction."""
+    from ..tasks import render_document  # the task renders through this module
+
+    with transaction.atomic():
+        document = IssuedDocument.objects.create(
+            kind=kind, enterprise=enterprise, title=title, content=content, created_by=actor
+        )
+        year = timezone.localdate().year
+        number = format_number(kind, year, next_number(counter_kind(kind), year))
+        issued = run_transition(
+            document,
+            "issue_signed_off",
+            actor,
+            event="document_issued",
+            number=number,
+        ).obj
+        enqueue_on_commit(render_document, issued.pk)
+    return issued
+
+
+def valid_conformance_report(enterprise):
+    """The enterprise's issued, unrevoked conformance report (附件1), or None."""
+    return (
+        IssuedDocument.objects.filter(
+            enterprise=enterprise, kind=DocumentKind.CONFORMANCE, state=DocumentState.ISSUED
+        )
+        .order_by("-approved_at")
+        .first()
+    )
+
+
+def verify_path(document) -> str:
+    """The public verification page of an issued document, with its check code."""
+    return f"{reverse('verify', args=[document.number])}?{urlencode({'code': document.check_code})}"

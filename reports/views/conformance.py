@@ -17,11 +17,7 @@ from ..services.conformance import draft_from_trial
 
 @grant_access(reviewer)
 def conformance_queue(request):
-    connections = (
-        connections_due()
-        .select_related("enterprise")
-        .order_by("trial_finished_at", "pk")
-    )
+    connections = connections_due().select_related("enterprise").order_by("trial_finished_at", "pk")
     page = Paginator(connections, 25).get_page(request.GET.get("page"))
     return render(request, "reports/conformance_queue.html", {"page": page})
 

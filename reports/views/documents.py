@@ -33,7 +33,9 @@ def document_list(request):
     if kind:
         documents = documents.filter(kind=kind)
     if query:
-        documents = documents.filter(Q(number__icontains=query) | Q(enterprise__name__icontains=query))
+        documents = documents.filter(
+            Q(number__icontains=query) | Q(enterprise__name__icontains=query)
+        )
     page = Paginator(documents, 25).get_page(request.GET.get("page"))
     return render(
         request,

@@ -1,7 +1,7 @@
 """An enterprise ready to apply for acceptance, and applications in each state."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import factory
@@ -141,3 +141,18 @@ def upload_every_material(application, actor, device) -> None:
         add_material_file(application, actor, Material.COMMISSIONING, document, pdf())
     for photo in DevicePhoto:
         add_material_file(application, actor, Material.DEVICE_PHOTOS, photo, png(), device.pk)
+
+
+def proposal(**changes) -> dict:
+    return {
+        "scheduled_for": timezone.now() + timedelta(days=7),
+        "place": "武汉市东湖新技术开发区 1 号楼会议室",
+        "owner_representative": "李四",
+        "owner_representative_title": "能源主管",
+        "owner_representative_phone": "13800000000",
+        "contractor_company": "武汉某某自动化有限公司",
+        "contractor_representative": "王五",
+        "contractor_phone": "13900000000",
+        "contractor_email": "wang@example.cn",
+        **changes,
+    }

@@ -36,24 +36,9 @@ from ..portal.factories import (
     member_of,
 )
 from ..telemetry.factories import stored_readings
-from .factories import AcceptanceApplicationFactory
+from .factories import AcceptanceApplicationFactory, proposal
 
 pytestmark = pytest.mark.django_db
-
-
-def proposal(**changes) -> dict:
-    return {
-        "scheduled_for": timezone.now() + timedelta(days=7),
-        "place": "武汉市东湖新技术开发区 1 号楼会议室",
-        "owner_representative": "李四",
-        "owner_representative_title": "能源主管",
-        "owner_representative_phone": "13800000000",
-        "contractor_company": "武汉某某自动化有限公司",
-        "contractor_representative": "王五",
-        "contractor_phone": "13900000000",
-        "contractor_email": "wang@example.cn",
-        **changes,
-    }
 
 
 @pytest.fixture

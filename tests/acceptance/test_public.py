@@ -42,7 +42,7 @@ def published():
 
 
 def test_anyone_reads_the_results_without_private_details(client, published):
-    enterprise, passed, notice = published
+    enterprise, passed, _notice = published
     body = client.get(reverse("acceptance:results")).content.decode()
     assert enterprise.name in body and "HBJL-YS-2026-0001" in body and "2027-02-21" in body
     assert passed.verify_url.replace("&", "&amp;") in body
