@@ -139,8 +139,9 @@ def put_for_signature(report, actor) -> AcceptanceReport:
     return sent
 
 
-def issue_contractor_link(report) -> ContractorLink:
-    """A fresh one-time link for the contractor's representative, e-mailed after commit."""
+def issue_contractor_link(report) -> str:
+    """A fresh one-time link for the contractor's representative, e-mailed after commit;
+    returns the token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     report.links.filter(used_at__isnull=True).update(expires_at=timezone.now())
     link = ContractorLink.objects.create(
@@ -150,7 +151,7 @@ def issue_contractor_link(report) -> ContractorLink:
         expires_at=timezone.now() + timedelta(days=LINK_DAYS),
     )
     enqueue_on_commit(send_contractor_link, link.pk, token)
-    return link
+    return token
 
 
 def may_sign_as(report, user, role: str) -> str | None:
