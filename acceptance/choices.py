@@ -15,8 +15,11 @@ class AcceptanceState(models.TextChoices):
 
 
 class Material(models.TextChoices):
-    """表1 验收申请材料: the eleven lines of the seed, plus the O&M plan 验收 item 4 needs."""
+    """表1 验收申请材料: the eleven lines of the seed, plus the stamped 附表2 (说明 1) and the
+    O&M plan that 验收 item 4 needs."""
 
+    # 附表2 itself, stamped by both parties (说明 1); first, since everything else follows it.
+    STAMPED_FORM = "00_stamped_form", _("加盖公章的验收申请表（附表2）")
     SCHEME = "01_scheme", _("系统设计方案")
     CHANGE_RECORDS = "02_change_records", _("变更记录文件")
     SERVICE_CONTRACT = "03_service_contract", _("实施服务合同")

@@ -50,6 +50,7 @@ def _file(application, member, material, part="", device=None, image=False):
 
 
 def _upload_materials(application, member) -> None:
+    _file(application, member, Material.STAMPED_FORM)
     _file(application, member, Material.OM_PLAN)
     _file(application, member, Material.ACCESS_APPLICATION, "stamped")
     _file(application, member, Material.SCHEME_CONFIRMATION, "stamped")

@@ -148,6 +148,7 @@ def checklist(application) -> Checklist:
         EndDevice.objects.filter(enterprise=enterprise, is_active=True).order_by("serial")
     )
     lines = [
+        _stamped_form_line(application, files),
         _scheme_line(scheme),
         _change_line(application, scheme),
         _single_line(Material.SERVICE_CONTRACT, files, access, access_files),
@@ -172,6 +173,18 @@ def _files(files, material, part="", device_id=None) -> list:
         and f.part == part
         and (device_id is None or f.device_id == device_id)
     ]
+
+
+def _stamped_form_line(application, files) -> Line:
+    """附表2 printed, stamped by both parties and uploaded; a scan of an older version of the
+    form (the form changed since) no longer counts."""
+    part = Part("", _("双方盖章的附表2扫描件"))
+    current = application.form_sha256()
+    part.files = [f for f in _files(files, Material.STAMPED_FORM) if f.stamps_sha256 == current]
+    line = Line(Material.STAMPED_FORM, [part])
+    if not part.files and _files(files, Material.STAMPED_FORM):
+        line.problems.append(_("申请表在盖章后有修改，请重新打印盖章后上传。"))
+    return line
 
 
 def _scheme_line(scheme) -> Line:

@@ -1,5 +1,7 @@
 """验收申请 (seed 5.3, 附表2 验收申请表, 表1 materials)."""
 
+import hashlib
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +20,24 @@ from .. import materials
 from ..choices import AcceptanceState, CoverageEnergy, Material, MeteringLevel, Verdict
 
 PROJECT_NAME = "能耗在线监测企业接入端系统"  # 附表2 项目名称, fixed by the seed
+# The fields printed on 附表2, in the form's order.
+FORM_FIELDS = (
+    "project_location",
+    "investment",
+    "owner_name",
+    "owner_contact",
+    "owner_phone",
+    "builder_name",
+    "builder_contact",
+    "builder_phone",
+    "energy_coverage",
+    "energy_other",
+    "metering_levels",
+    "started_on",
+    "completed_on",
+    "summary",
+    "collection_rows",
+)
 REVIEWED_MATERIALS = tuple(Material)
 
 
@@ -136,6 +156,12 @@ class AcceptanceApplication(FSMModelMixin, models.Model):
     def is_editable(self) -> bool:
         return self.state in (AcceptanceState.DRAFT, AcceptanceState.RETURNED)
 
+    def form_sha256(self) -> str:
+        """The version of 附表2 a stamped scan stamps: the hash of its printed fields."""
+        printed = {name: str(getattr(self, name)) for name in FORM_FIELDS}
+        text = json.dumps(printed, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     # --- guards (they read other apps' records through acceptance.materials; nothing is
     # written) -------------------------------------------------------
 
@@ -247,6 +273,8 @@ class MaterialFile(models.Model):
     attachment = models.OneToOneField(
         "portal.Attachment", on_delete=models.CASCADE, related_name="acceptance_material"
     )
+    # For the stamped 附表2: the version of the form it stamps (AcceptanceApplication.form_sha256).
+    stamps_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("验收申请材料文件")

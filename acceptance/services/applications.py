@@ -37,25 +37,9 @@ from ..models import (
     MeteringLevel,
     Verdict,
 )
+from ..models.application import FORM_FIELDS
 
-FIELDS = (
-    "project_location",
-    "investment",
-    "owner_name",
-    "owner_contact",
-    "owner_phone",
-    "builder_name",
-    "builder_contact",
-    "builder_phone",
-    "energy_coverage",
-    "energy_other",
-    "metering_levels",
-    "started_on",
-    "completed_on",
-    "summary",
-    "collection_rows",
-    "no_change_declared",
-)
+FIELDS = (*FORM_FIELDS, "no_change_declared")
 # The fields pre-filled from other records: a reviewer sees where the enterprise differs.
 PREFILLED = tuple(f for f in FIELDS if f not in ("summary", "energy_other", "no_change_declared"))
 
@@ -284,6 +268,7 @@ def update_application(application, actor, data: dict) -> AcceptanceApplication:
 # --- materials ----------------------------------------------------------------------------
 
 PARTS = {
+    Material.STAMPED_FORM: {""},
     Material.SERVICE_CONTRACT: {""},
     Material.AUTHENTICITY_PLEDGE: {""},
     Material.OM_PLAN: {""},
@@ -320,8 +305,14 @@ def add_material_file(application, actor, material: str, part: str, upload, devi
             kind=f"acceptance:{material}",
             allowed=allowed,
         )
+        stamps = locked.form_sha256() if material == Material.STAMPED_FORM else ""
         return MaterialFile.objects.create(
-            application=locked, material=material, part=part, device=device, attachment=attachment
+            application=locked,
+            material=material,
+            part=part,
+            device=device,
+            attachment=attachment,
+            stamps_sha256=stamps,
         )
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,11 +18,12 @@ from portal.permissions import can_file_for, own_enterprise
 from portal.roles import is_staff_reviewer
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused, available_transitions
+from reports.rendering import render_pdf
 
 from .. import materials
 from ..forms import AcceptanceApplicationForm, CollectionFormSet, MaterialFileForm, VerdictForm
 from ..materials import checklist, device_models
-from ..models import AcceptanceState, Material, MaterialVerdict
+from ..models import AcceptanceState, CoverageEnergy, Material, MaterialVerdict, MeteringLevel
 from ..permissions import acceptance_applications_visible_to
 from ..services.applications import (
     accept_application,
@@ -290,3 +292,22 @@ def application_action(request, pk, action):
     comment = form.cleaned_data.get("comment", "")
     attempt(request, lambda: operation(application, request.user, comment), str(done))
     return redirect("acceptance:application_detail", pk=application.pk)
+
+
+@grant_access(enterprise_user, reviewer)
+def application_pdf(request, pk):
+    """附表2 printed as the seed lays it out, to be stamped by both parties and uploaded."""
+    application = _application_or_404(request, pk)
+    pdf = render_pdf(
+        "acceptance/pdf/application_form.html",
+        {
+            "application": application,
+            "coverage": CoverageEnergy.choices,
+            "levels": MeteringLevel.choices,
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="acceptance-application-{application.pk}.pdf"'
+    )
+    return response

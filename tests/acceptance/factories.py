@@ -126,6 +126,7 @@ class AcceptanceApplicationFactory(DjangoModelFactory):
 
 def upload_every_material(application, actor, device) -> None:
     """What the enterprise uploads itself: every part the portal does not hold."""
+    add_material_file(application, actor, Material.STAMPED_FORM, "", pdf("form2.pdf"))
     add_material_file(application, actor, Material.OM_PLAN, "", pdf("om.pdf"))
     add_material_file(application, actor, Material.ACCESS_APPLICATION, "stamped", pdf("fb1.pdf"))
     add_material_file(application, actor, Material.SCHEME_CONFIRMATION, "stamped", pdf("71.pdf"))

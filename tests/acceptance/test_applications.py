@@ -267,10 +267,10 @@ def test_one_line_needing_correction_blocks_acceptance_and_writes_the_return_rea
     assert returned.state == AcceptanceState.RETURNED
     assert "后续运维方案或运维合同：运维合同已过期" in returned.review_comment
     assert "请一并更新联系人" in returned.review_comment
-    # Resubmitted, the reviewer starts a fresh set of verdicts.
-    resubmitted = submit_application(
-        update_application(returned, ready.member, {"summary": "已更新"}), ready.member
-    )
+    # Edited (so stamped again) and resubmitted, the reviewer starts a fresh set of verdicts.
+    edited = update_application(returned, ready.member, {"summary": "已更新"})
+    add_material_file(edited, ready.member, Material.STAMPED_FORM, "", pdf("form2-v2.pdf"))
+    resubmitted = submit_application(edited, ready.member)
     assert materials.current_verdicts(resubmitted) == {}
 
 
@@ -300,7 +300,7 @@ def test_the_whole_path_through_the_pages(client, ready, report):
     application = complete(ready)
     client.force_login(ready.member)
     detail = reverse("acceptance:application_detail", args=[application.pk])
-    assert "已齐 12/12" in client.get(detail).content.decode()
+    assert "已齐 13/13" in client.get(detail).content.decode()
     client.post(reverse("acceptance:application_submit", args=[application.pk]))
     reviewer = ReviewerFactory()
     client.force_login(reviewer)
@@ -325,3 +325,27 @@ def test_the_reviewer_list_costs_the_same_for_many_applications(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("acceptance:application_list"))
     assert response.content.decode().count("acceptance/applications/") >= 8
+
+
+def test_a_stamped_form_counts_only_for_the_version_it_stamps(ready):
+    application = complete(ready)
+    assert materials.checklist(application).line(Material.STAMPED_FORM).complete
+    application = update_application(application, ready.member, {"summary": "修改了项目简述"})
+    line = materials.checklist(application).line(Material.STAMPED_FORM)
+    assert not line.complete and "重新打印盖章" in line.problems[0]
+
+
+def test_the_form_prints_as_the_seed_lays_it_out(client, ready):
+    import shutil
+    import subprocess
+
+    application = draft(ready)
+    client.force_login(ready.member)
+    response = client.get(reverse("acceptance:application_pdf", args=[application.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "验收申请表" in text.replace(" ", "") or "附表2" in text
