@@ -32,13 +32,8 @@ from .serializers import (
     VerdictSerializer,
 )
 from .services.applications import (
-    accept_application,
     add_material_file,
     create_application,
-    record_verdict,
-    return_application,
-    start_review,
-    submit_application,
     update_application,
 )
 from .services.onsite import (
@@ -55,6 +50,13 @@ from .services.onsite import (
     update_proposal,
 )
 from .services.report import draft_report, put_for_signature, sign_report, update_report
+from .services.review import (
+    accept_application,
+    record_verdict,
+    return_application,
+    start_review,
+    submit_application,
+)
 
 
 def _comment(request) -> str:

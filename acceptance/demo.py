@@ -26,7 +26,7 @@ from .choices import (
     Verdict,
 )
 from .models import AcceptanceApplication, OnSiteAcceptance
-from .services import applications, onsite, outcome, report
+from .services import applications, onsite, outcome, report, review
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -206,14 +206,14 @@ def seed(context, log=print):
         if not materials.checklist(application).complete:
             log(f"acceptance demo: {enterprise.name} lacks materials, left as a draft")
             continue
-        application = applications.submit_application(application, member)
+        application = review.submit_application(application, member)
         if stage == "submitted":
             counts[stage] = counts.get(stage, 0) + 1
             continue
-        application = applications.start_review(application, reviewer)
+        application = review.start_review(application, reviewer)
         for material in Material:
-            applications.record_verdict(application, reviewer, material, Verdict.ACCEPTABLE)
-        application = applications.accept_application(
+            review.record_verdict(application, reviewer, material, Verdict.ACCEPTABLE)
+        application = review.accept_application(
             application, reviewer, "材料齐全，同意组织现场验收。"
         )
         seats = _panel(enterprise)

@@ -26,19 +26,21 @@ from ..materials import checklist, device_models
 from ..models import AcceptanceState, CoverageEnergy, Material, MaterialVerdict, MeteringLevel
 from ..permissions import acceptance_applications_visible_to
 from ..services.applications import (
-    accept_application,
     add_material_file,
-    composed_reason,
     create_application,
     differences,
     open_application,
     prefill,
-    record_verdict,
     remove_material_file,
+    update_application,
+)
+from ..services.review import (
+    accept_application,
+    composed_reason,
+    record_verdict,
     return_application,
     start_review,
     submit_application,
-    update_application,
 )
 
 WAITING = (AcceptanceState.SUBMITTED, AcceptanceState.MATERIALS_REVIEW)

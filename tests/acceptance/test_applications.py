@@ -8,15 +8,17 @@ from django.urls import reverse
 from acceptance import materials
 from acceptance.models import AcceptanceApplication, AcceptanceState, Material, Verdict
 from acceptance.services.applications import (
-    accept_application,
     add_material_file,
     coverage_of,
     create_application,
+    update_application,
+)
+from acceptance.services.review import (
+    accept_application,
     record_verdict,
     return_application,
     start_review,
     submit_application,
-    update_application,
 )
 from portal.models import Notification, Stage
 from portal.workflow import TransitionRefused
