@@ -153,6 +153,20 @@ TELEMETRY_REFUSALS_SHOWN_DAYS = env_int("TELEMETRY_REFUSALS_SHOWN_DAYS", 7)
 TELEMETRY_ITEM_CACHE_SECONDS = env_int("TELEMETRY_ITEM_CACHE_SECONDS", 3600)
 # Stored upload batches one ingestion task claims and writes at once.
 TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
+# A worker's claim on batches lasts this long unless the worker renews it (its heartbeat);
+# a killed worker's batches are taken over by the next drain after it (ADR 0006).
+TELEMETRY_INGEST_CLAIM_LEASE_SECONDS = env_int("TELEMETRY_INGEST_CLAIM_LEASE_SECONDS", 30)
+
+# Imported spreadsheets (data items, energy history): checked before parsing, parsed in a
+# separate process inside these limits (portal.spreadsheets, ADR 0010).
+SPREADSHEET_MAX_BYTES = env_int("SPREADSHEET_MAX_BYTES", 5 * 1024 * 1024)
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 20_000)
+SPREADSHEET_MAX_COLUMNS = env_int("SPREADSHEET_MAX_COLUMNS", 64)
+SPREADSHEET_MAX_UNCOMPRESSED_BYTES = env_int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 30 * 1024 * 1024)
+SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 100)
+SPREADSHEET_MAX_ZIP_ENTRIES = env_int("SPREADSHEET_MAX_ZIP_ENTRIES", 200)
+SPREADSHEET_SECONDS = env_int("SPREADSHEET_SECONDS", 20)
+SPREADSHEET_MEMORY_MB = env_int("SPREADSHEET_MEMORY_MB", 512)
 
 # Reports: the conformance test report (附件1, reports.conformance). The institute sets its
 # own wording; these defaults follow the seed and the usual frame of a test report.
@@ -454,11 +468,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
     # telemetry: backstop for the drain queued after each upload (a lost message, a worker
-    # restart, a claim left stale by a killed worker).
+    # restart, a claim left by a killed worker: taken over once its lease has run out, so
+    # lease + this interval is the longest such a batch waits, under a minute by default).
     "telemetry-ingest-sweep": {
         "task": "telemetry.tasks.ingest.ingest_pending",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": 20.0,
+        "options": {"expires": 18},
     },
     # telemetry: trial evaluation and data-quality alarms.
     "telemetry-evaluate-trials": {

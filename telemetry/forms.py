@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.spreadsheets import SpreadsheetRefused, check_size
+
 from .datacode import ENERGY_TYPE_CLASSES, SEGMENTS, DataCode, DataCodeError
 from .energy import current_energy_types
 from .models import DataItem, EndDevice, StatTypeChoice
@@ -242,12 +244,24 @@ class ItemChangeTermsForm(forms.Form):
     )
 
 
+def check_import_size(upload):
+    """An import file over SPREADSHEET_MAX_BYTES is refused before it is read."""
+    try:
+        check_size(upload.size)
+    except SpreadsheetRefused as refused:
+        raise forms.ValidationError(refused.reason) from None
+    return upload
+
+
 class ItemImportForm(ItemChangeTermsForm):
     file = forms.FileField(
         label=_("采集项清单文件"),
         help_text=_("XLSX 或 CSV，列与导出的清单相同；任何一行有误则整份不导入"),
     )
     field_order = ["file", "effective_on", "reason"]
+
+    def clean_file(self):
+        return check_import_size(self.cleaned_data["file"])
 
 
 class ChangeDecisionForm(forms.Form):
@@ -362,6 +376,9 @@ class HistoryImportForm(forms.Form):
             "任何一行有误则整份不导入；再次导入将替代上一次导入的数据"
         ),
     )
+
+    def clean_file(self):
+        return check_import_size(self.cleaned_data["file"])
 
 
 class AnalysisForm(forms.Form):

@@ -23,33 +23,36 @@ its readings as an upload does and takes the same path.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from . import bulk, corrections, rollups
-from .models import BatchStatus, DataItem, EndDevice, Reading, UploadBatch
-from .protocol import EnvelopeError, ParsedReading, band_text, parse_envelope, validate_records
+from . import bulk, claims, corrections, rollups
+from .models import BatchStatus, DataItem, DataItemRevision, EndDevice, Reading, UploadBatch
+from .protocol import (
+    FUTURE_MARK,
+    EnvelopeError,
+    ItemSpec,
+    ParsedReading,
+    band_text,
+    before_registration_reason,
+    future_reason,
+    parse_envelope,
+    timing_reason,
+    validate_records,
+)
 from .services.connection import record_connected, start_trials
-from .staging import item_specs, specs_by_id, stage
+from .staging import clock_skew, item_specs, registered_from, specs_by_id, stage
 
 logger = logging.getLogger(__name__)
-
-# A claim older than this (a worker killed mid-batch) may be taken over; it is longer than
-# the ingestion task's hard time limit.
-CLAIM_STALE_AFTER = timedelta(minutes=10)
-
-
-def claim_size() -> int:
-    return settings.TELEMETRY_INGEST_CLAIM_BATCHES
 
 
 @dataclass
@@ -101,31 +104,6 @@ def store_readings(enterprise, parsed_readings: Sequence[ParsedReading], receive
 # --- Batches -------------------------------------------------------------------------------
 
 
-def claim_batches(limit: int | None = None, now: datetime | None = None) -> list[int]:
-    """Claim up to ``limit`` queued batches for this worker; returns their ids.
-
-    On PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers take
-    disjoint sets; the conditional UPDATE (and its row count) makes the claim safe on other
-    databases too.
-    """
-    limit = limit or claim_size()
-    now = now or timezone.now()
-    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_STALE_AFTER)
-    queued = UploadBatch.objects.filter(claimable, status=BatchStatus.QUEUED)
-    with transaction.atomic():
-        candidates = queued.order_by("received_at")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return []
-        claimed = queued.filter(pk__in=ids).update(claimed_at=now)
-    if claimed == len(ids):
-        return ids
-    # Someone else took part of the set between our read and our update (not on PostgreSQL).
-    return list(UploadBatch.objects.filter(pk__in=ids, claimed_at=now).values_list("pk", flat=True))
-
-
 def ingest_batches(batch_ids: Sequence[int]) -> StoreResult:
     """Store the readings of the claimed batches in one write and mark the batches stored."""
     with transaction.atomic():
@@ -173,7 +151,9 @@ def _parse_unstaged(batches: list[UploadBatch]) -> dict[int, tuple[list[list], l
         except EnvelopeError as exc:  # cannot happen for a body the API accepted
             parsed[batch.pk] = ([], [exc.to_rejection().to_dict()])
             continue
-        readings, rejections = validate_records(envelope, table)
+        readings, rejections = validate_records(
+            envelope, table, received_at=batch.received_at, skew=clock_skew()
+        )
         known = {r.get("index") for r in batch.rejections}
         # An item changed or retired between the upload and now.
         late = [r.to_dict() for r in rejections if r.index not in known]
@@ -200,6 +180,7 @@ def _write(sources: list[_Source]) -> StoreResult:
     # a stored reading (its old roll-up bits are cleared).
     slots: dict[tuple[int, int], tuple[int, bool, bool]] = {}
     first_at: dict[int, datetime] = {}  # per enterprise, its earliest valid upload here
+    registered = functools.cache(lambda item_id: specs_by_id([item_id])[item_id].registered_from)
 
     def take(batch_id, item_id, epoch, arrival, valid, enterprise_id, stat_type, interval):
         if item_id not in shapes:
@@ -218,7 +199,8 @@ def _write(sources: list[_Source]) -> StoreResult:
             counts[batch_id][0] += 1
         else:
             counts[batch_id][1] += 1
-            refusals.setdefault(batch_id, []).append(_late_refusal(item_id, rest))
+            refusal = _late_refusal(item_id, rest, received[batch_id], registered)
+            refusals.setdefault(batch_id, []).append(refusal)
     settled = sum(c[0] + c[1] for c in counts.values())
     if settled < sum(s.count for s in sources):
         # Some readings met a stored slot (or one stored by an earlier source just now).
@@ -283,14 +265,35 @@ WITH source AS (
            (r->>4)::boolean AS valid, (r->>5)::smallint AS arrival,
            (r->>6)::smallint AS stat_type, (r->>7)::smallint AS interval_minutes
     FROM source s CROSS JOIN LATERAL jsonb_array_elements(s.rows) AS e(r)
+), timed AS (
+    -- The end of each reading's period, in Beijing wall time (a month is a calendar month).
+    SELECT s.*, CASE WHEN s.stat_type = 0
+                     THEN s.slot + make_interval(mins => s.interval_minutes::int)
+                     ELSE ((s.slot AT TIME ZONE 'Asia/Shanghai') + CASE s.stat_type
+                           WHEN 1 THEN interval '1 day' WHEN 2 THEN interval '1 month'
+                           ELSE interval '1 year' END) AT TIME ZONE 'Asia/Shanghai'
+                END AS slot_end
+    FROM staged s
+), facts AS (
+    SELECT s.*, d.id AS known_item, d.enterprise_id, d.is_active,
+           d.stat_type AS item_stat_type, d.interval_minutes AS item_interval,
+           d.value_min, d.value_max,
+           -- protocol.timing_reason: a future period, or one ended before registration.
+           s.slot > s.received_at + (s.slot_end - s.slot) + %(skew)s AS future,
+           coalesce(s.slot_end <= coalesce(
+               (SELECT min(r.valid_from) FROM {DataItemRevision._meta.db_table} r
+                WHERE r.item_id = d.id)::timestamp AT TIME ZONE 'Asia/Shanghai',
+               date_trunc('day', d.created_at AT TIME ZONE 'Asia/Shanghai')
+                   AT TIME ZONE 'Asia/Shanghai'
+           ), false) AS early
+    FROM timed s LEFT JOIN {DataItem._meta.db_table} d ON d.id = s.item_id
 ), checked AS (
-    SELECT s.*, d.id IS NOT NULL AND d.is_active AND d.stat_type = s.stat_type
-               AND d.interval_minutes = s.interval_minutes
-               AND (d.value_min IS NULL OR s.value >= d.value_min)
-               AND (d.value_max IS NULL OR s.value <= d.value_max) AS ok,
-           d.enterprise_id, d.is_active, d.stat_type AS item_stat_type,
-           d.interval_minutes AS item_interval, d.value_min, d.value_max
-    FROM staged s LEFT JOIN {DataItem._meta.db_table} d ON d.id = s.item_id
+    SELECT f.*, f.known_item IS NOT NULL AND f.is_active AND f.item_stat_type = f.stat_type
+               AND f.item_interval = f.interval_minutes
+               AND (f.value_min IS NULL OR f.value >= f.value_min)
+               AND (f.value_max IS NULL OR f.value <= f.value_max)
+               AND NOT f.future AND NOT f.early AS ok
+    FROM facts f
 )"""
 
 _STAGED_INSERT = (
@@ -303,14 +306,15 @@ _STAGED_INSERT = (
     RETURNING item_id, slot, arrival, valid, batch_id
 )
 SELECT true, s.batch_id, s.item_id, extract(epoch FROM s.slot)::bigint, s.arrival, s.valid,
-       c.enterprise_id, c.stat_type, c.interval_minutes, NULL, NULL, NULL
+       c.enterprise_id, c.stat_type, c.interval_minutes, NULL, NULL, NULL, NULL, NULL, NULL
 FROM stored s
 -- Readings filed by hand have no batch (NULL): coalesce keeps the join a hash join.
 JOIN checked c ON coalesce(c.batch_id, 0) = coalesce(s.batch_id, 0)
     AND c.item_id = s.item_id AND c.slot = s.slot
 UNION ALL
 SELECT false, batch_id, item_id, idx, stat_type, is_active, enterprise_id, item_stat_type,
-       item_interval, value, value_min, value_max
+       item_interval, value, value_min, value_max, extract(epoch FROM slot)::bigint,
+       future, early
 FROM checked WHERE NOT ok
 """.replace("{reading}", Reading._meta.db_table)
 )
@@ -325,6 +329,7 @@ def _staged_params(sources: list[_Source]) -> dict:
         "parsed_ids": [s.batch_id for s in parsed],
         "parsed_received": [s.received_at for s in parsed],
         "parsed_rows": [Jsonb(s.rows) for s in parsed],
+        "skew": clock_skew(),
     }
 
 
@@ -352,36 +357,58 @@ def _check_portable(sources: list[_Source]) -> tuple[list[tuple], list[tuple]]:
         for source in sources
         for row in (source.rows if source.rows is not None else in_db.get(source.batch_id) or [])
     ]
-    item_rows = DataItem.objects.filter(pk__in={row[1] for _source, row in staged}).values_list(
-        "pk",
-        "enterprise_id",
-        "is_active",
-        "stat_type",
-        "interval_minutes",
-        "value_min",
-        "value_max",
+    first_revision = (
+        DataItemRevision.objects.filter(item=OuterRef("pk"))
+        .order_by("valid_from")
+        .values("valid_from")[:1]
+    )
+    item_rows = (
+        DataItem.objects.filter(pk__in={row[1] for _source, row in staged})
+        .annotate(first_revision=Subquery(first_revision))
+        .values_list(
+            "pk",
+            "enterprise_id",
+            "is_active",
+            "stat_type",
+            "interval_minutes",
+            "value_min",
+            "value_max",
+            "created_at",
+            "first_revision",
+        )
     )
     items = {pk: facts for pk, *facts in item_rows}
+    skew = clock_skew()
     passed: list[tuple] = []
     refused: list[tuple] = []
     for source, (index, item_id, epoch, value, valid, arrival, stat_type, interval) in staged:
         value = Decimal(value)
-        enterprise_id, is_active, item_stat_type, item_interval, low, high = items.get(
-            item_id, (None,) * 6
+        enterprise_id, is_active, item_stat_type, item_interval, low, high, *dates = items.get(
+            item_id, (None,) * 8
         )
+        timing = None
+        if enterprise_id is not None:
+            spec = ItemSpec(item_id, stat_type, interval, low, high, registered_from(*dates))
+            slot = datetime.fromtimestamp(epoch, UTC)
+            timing = timing_reason(spec, stat_type, slot, source.received_at, skew)
         if (
             is_active
             and item_stat_type == stat_type
             and item_interval == interval
             and (low is None or value >= low)
             and (high is None or value <= high)
+            and timing is None
         ):
             passed.append(
                 (source, item_id, epoch, value, valid, arrival, enterprise_id, stat_type, interval)
             )
         else:
             facts = (index, stat_type, is_active, enterprise_id, item_stat_type, item_interval)
-            refused.append((False, source.batch_id, item_id, *facts, value, low, high))
+            future = timing is not None and timing.startswith(FUTURE_MARK)
+            early = timing is not None and not future
+            refused.append(
+                (False, source.batch_id, item_id, *facts, value, low, high, epoch, future, early)
+            )
     return passed, refused
 
 
@@ -423,15 +450,18 @@ def _insert_portable(sources: list[_Source], checked=None) -> list[tuple]:
     result = list(refused)
     for (epoch, item_id), (source, _i, _e, _v, valid, arrival, *facts) in new.items():
         enterprise_id, stat_type, interval = facts
-        row = (epoch, arrival, valid, enterprise_id, stat_type, interval, None, None, None)
+        row = (epoch, arrival, valid, enterprise_id, stat_type, interval, *(None,) * 6)
         result.append((True, source.batch_id, item_id, *row))
     return result
 
 
-def _late_refusal(item_id: int, facts: list) -> dict:
-    """Why a staged reading is refused now (see ``_STAGED_INSERT``), as a rejection."""
+def _late_refusal(item_id: int, facts: list, received_at: datetime, registered) -> dict:
+    """Why a staged reading is refused now (see ``_STAGED_INSERT``), as a rejection.
+
+    ``registered(item_id)``: the item's registration day start, for the wording.
+    """
     index, stat_type, is_active, _enterprise, item_stat_type, item_interval = facts[:6]
-    value, value_min, value_max = facts[6:]
+    value, value_min, value_max, epoch, future, early = facts[6:12]
     field = "dataCode"
     if is_active is None:
         reason = f"采集项（id={item_id}）在上传后已被删除"
@@ -445,6 +475,13 @@ def _late_refusal(item_id: int, facts: list) -> dict:
         field = "dataValue"
         band = band_text(value_min, value_max)
         reason = f"数值 {value} 超出该采集项在上传后修改的合理范围 {band}"
+    elif future or early:
+        field = "statDate"
+        slot = datetime.fromtimestamp(epoch, UTC)
+        if future:
+            reason = future_reason(slot, received_at, clock_skew())
+        else:
+            reason = before_registration_reason(slot, registered(item_id))
     else:
         reason = f"该采集项在上传后改为 {item_interval} 分钟间隔，本条读数不再适用"
     return {"index": index, "field": field, "reason": reason}
@@ -488,20 +525,26 @@ def _finish(batches, result: StoreResult) -> None:
 
 
 def ingest_pending(max_rounds: int = 100) -> dict:
-    """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims)."""
+    """Claim and ingest queued batches until none is left (at most ``max_rounds`` claims).
+
+    The claims are leases (``telemetry.claims``) that a heartbeat renews while this runs.
+    """
     batches = stored = duplicates = corrected = 0
-    limit = claim_size()
-    for _round in range(max_rounds):
-        ids = claim_batches(limit)
-        if not ids:
-            break
-        result = ingest_batches(ids)
-        batches += len(ids)
-        stored += result.stored
-        duplicates += result.duplicates
-        corrected += result.corrected
-        if len(ids) < limit:
-            # Everything queued when the claim looked was taken; a batch committed since
-            # has queued a drain of its own (schedule_ingestion), so no need to look again.
-            break
+    limit = claims.claim_size()
+    with claims.Heartbeat() as heartbeat:
+        for _round in range(max_rounds):
+            held = claims.claim(limit)
+            if not held.ids:
+                break
+            heartbeat.hold(held)
+            result = ingest_batches(held.ids)
+            heartbeat.hold(None)
+            batches += len(held.ids)
+            stored += result.stored
+            duplicates += result.duplicates
+            corrected += result.corrected
+            if len(held.ids) < limit:
+                # Everything queued when the claim looked was taken; a batch committed since
+                # has queued a drain of its own (schedule_ingestion), so no need to look again.
+                break
     return {"batches": batches, "stored": stored, "duplicates": duplicates, "corrected": corrected}

@@ -73,8 +73,15 @@ def can_edit_registry(user, enterprise) -> bool:
 
 
 def can_import_energy_history(user, enterprise) -> bool:
-    """Members import their enterprise's historical monthly energy data (表1 material 10)."""
-    return is_member(user, enterprise)
+    """Members of an approved enterprise import its historical monthly energy data (表1
+    material 10)."""
+    return can_import_files(user, enterprise)
+
+
+def can_import_files(user, enterprise) -> bool:
+    """Spreadsheet imports (items, energy history) are for members of an approved enterprise:
+    one still awaiting approval has no business sending files the portal must parse."""
+    return enterprise.is_approved and is_member(user, enterprise)
 
 
 def can_restart_trial(user, connection: Connection) -> bool:

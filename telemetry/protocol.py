@@ -37,6 +37,7 @@ from telemetry.timeslots import (
     StatType,
     alignment_error,
     format_wire_time,
+    next_slot,
     normalised_slot,
     parse_wire_time,
 )
@@ -78,6 +79,9 @@ class ItemSpec:
     interval_minutes: int
     value_min: Decimal | None
     value_max: Decimal | None
+    # Start (Beijing midnight) of the day the item was registered: its first revision's
+    # day, else its creation day. None: not known (no check against it).
+    registered_from: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -207,12 +211,18 @@ def canonical_body(envelope_dict: Mapping[str, Any]) -> bytes:
 
 
 def validate_records(
-    envelope: Envelope, items: Mapping[str, ItemSpec]
+    envelope: Envelope,
+    items: Mapping[str, ItemSpec],
+    *,
+    received_at: datetime | None = None,
+    skew: timedelta = timedelta(0),
 ) -> tuple[list[ParsedReading], list[Rejection]]:
     """Check every record; return the accepted readings and one rejection per refused record.
 
     A record is refused for the first failing field, in wire order. Of two records naming the
     same data item and slot, the later one is refused as a duplicate within the batch.
+    With ``received_at``, a slot in the future (:func:`timing_reason`) or before the item's
+    registration is refused too.
     """
     readings: list[ParsedReading] = []
     rejections: list[Rejection] = []
@@ -225,6 +235,12 @@ def validate_records(
         if type(outcome) is Rejection:
             rejections.append(outcome)
             continue
+        if received_at is not None:
+            spec = items[record["dataCode"]]
+            reason = timing_reason(spec, spec.stat_type, outcome.slot, received_at, skew)
+            if reason is not None:
+                rejections.append(Rejection(index, "statDate", reason))
+                continue
         key = (outcome.item_id, outcome.slot)
         first = first_index.setdefault(key, index)
         if first != index:
@@ -329,6 +345,48 @@ def _parse_record(
 
     return ParsedReading(
         index, spec.item_id, slot, value, valid, convert_ration, upload_date, backfill
+    )
+
+
+def timing_reason(
+    spec: ItemSpec, stat_type: int, slot: datetime, received_at: datetime, skew: timedelta
+) -> str | None:
+    """Why a reading of ``slot`` cannot be taken, received at ``received_at``; else None.
+
+    A slot that starts later than the receipt time plus the slot's length plus the allowed
+    clock skew is in the future; a slot that ends on or before the day the item was
+    registered predates it. ``telemetry.ingest`` refuses the same readings (its SQL and its
+    portable check) with these sentences.
+    """
+    try:
+        if slot > received_at + skew:  # a reading of a past slot (nearly all) skips this
+            end = next_slot(stat_type, slot, spec.interval_minutes)
+            if slot > received_at + (end - slot) + skew:
+                return future_reason(slot, received_at, skew)
+        registered = spec.registered_from
+        if registered is not None and slot < registered:
+            if next_slot(stat_type, slot, spec.interval_minutes) <= registered:
+                return before_registration_reason(slot, registered)
+    except (OverflowError, ValueError):  # year 9999 has no next slot
+        return future_reason(slot, received_at, skew)
+    return None
+
+
+FUTURE_MARK = "statDate 是未来的时段"
+
+
+def future_reason(slot: datetime, received_at: datetime, skew: timedelta) -> str:
+    return (
+        f"{FUTURE_MARK}（{format_wire_time(slot)}）：晚于服务器接收时间 "
+        f"{format_wire_time(received_at)} 加一个统计周期和允许的 "
+        f"{int(skew.total_seconds())} 秒时钟偏差，不接受未来的数据"
+    )
+
+
+def before_registration_reason(slot: datetime, registered_from: datetime) -> str:
+    return (
+        f"statDate {format_wire_time(slot)} 所属时段早于该采集项的登记日期 "
+        f"{format_wire_time(registered_from)[:10]}，不接受登记之前的数据"
     )
 
 

@@ -17,13 +17,15 @@ import time
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
-from .models import ArrivalClass, DataItem, UploadBatch
+from .models import ArrivalClass, DataItem, DataItemRevision, UploadBatch
 from .protocol import ItemSpec, ParsedReading
-from .timeslots import Arrival, ArrivalWindows, arrival_deadlines, classify_arrival
+from .timeslots import BEIJING, Arrival, ArrivalWindows, arrival_deadlines, classify_arrival
 
 ARRIVAL_CODES = {
     Arrival.ON_TIME: ArrivalClass.ON_TIME,
@@ -33,6 +35,11 @@ ARRIVAL_CODES = {
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
+
+
+def clock_skew() -> timedelta:
+    """The clock skew allowed to devices (their sentAt, and how far ahead a slot may be)."""
+    return timedelta(seconds=settings.TELEMETRY_MAX_SKEW_SECONDS)
 
 
 def arrival_windows() -> ArrivalWindows:
@@ -80,7 +87,12 @@ class DeviceContacts:
 
 def _specs(items) -> Iterable[tuple[int, str, ItemSpec]]:
     """(enterprise id, dataCode, ItemSpec) of every item of the queryset ``items``."""
-    for pk, enterprise_id, code, stat_type, interval, low, high in items.values_list(
+    first_revision = (
+        DataItemRevision.objects.filter(item=OuterRef("pk"))
+        .order_by("valid_from")
+        .values("valid_from")[:1]
+    )
+    rows = items.annotate(first_revision=Subquery(first_revision)).values_list(
         "pk",
         "enterprise_id",
         "data_code",
@@ -88,8 +100,20 @@ def _specs(items) -> Iterable[tuple[int, str, ItemSpec]]:
         "interval_minutes",
         "value_min",
         "value_max",
-    ):
-        yield enterprise_id, code, ItemSpec(pk, stat_type, interval, low, high)
+        "created_at",
+        "first_revision",
+    )
+    for pk, enterprise_id, code, stat_type, interval, low, high, created, first in rows:
+        registered = registered_from(created, first)
+        yield enterprise_id, code, ItemSpec(pk, stat_type, interval, low, high, registered)
+
+
+def registered_from(created_at: datetime | None, first_revision: date | None) -> datetime | None:
+    """Beijing midnight of the day an item was registered: its first revision's day (as the
+    trial counts it, ``telemetry.item_history``), else its creation day. Readings of periods
+    that end on or before it are refused (``protocol.timing_reason``)."""
+    day = first_revision or (created_at and created_at.astimezone(BEIJING).date())
+    return datetime.combine(day, dt_time(0), BEIJING) if day else None
 
 
 def item_specs(enterprise_ids: Iterable[int]) -> dict[int, dict[str, ItemSpec]]:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from portal.attachments import SPREADSHEETS, XLSX, AttachmentRejected, check_file, save_attachment
 from portal.models import AuditEvent, Enterprise
+from portal.spreadsheets import SpreadsheetRefused, check_size, safe_row
 
 from ..datacode import DataCode, DataCodeError
 from ..energy import current_energy_types
@@ -45,7 +46,7 @@ from ..models import (
 )
 from ..timeslots import BEIJING
 from .importexport import ImportRefused, RowError, cell_text, column_key, read_table
-from .registry import require_editor
+from .registry import require_importer
 
 FIRST_MONTH = date(2016, 1, 1)
 MAX_ROWS = 20_000
@@ -128,13 +129,15 @@ def history_cutoff(enterprise) -> tuple[date, bool]:
 def read_upload(upload) -> list[list]:
     """Rows of an uploaded XLSX or CSV (header first); the type is read from the content."""
     try:
+        check_size(upload.size)
         checked = check_file(upload, SPREADSHEETS)
-    except AttachmentRejected as refused:
+    except (AttachmentRejected, SpreadsheetRefused) as refused:
         raise ImportRefused([RowError(0, "file", refused.reason)]) from None
     upload.seek(0)
     content = upload.read()
     upload.seek(0)
-    return read_table("history.xlsx" if checked.mime_type == XLSX else "history.csv", content)
+    name = "history.xlsx" if checked.mime_type == XLSX else "history.csv"
+    return read_table(name, content, max_rows=MAX_ROWS)
 
 
 def _header_key(cell) -> str:
@@ -278,7 +281,7 @@ def check_rows(enterprise, rows: list[list]) -> tuple[list[MonthRow], list[RowEr
 
 def import_history(actor, enterprise, upload) -> HistoricalEnergyImport:
     """Import the file for ``enterprise``: all rows or none. Raises ImportRefused."""
-    require_editor(actor, enterprise)
+    require_importer(actor, enterprise)
     rows, errors = check_rows(enterprise, read_upload(upload))
     if errors:
         raise ImportRefused(errors)
@@ -562,7 +565,14 @@ def template_xlsx(enterprise) -> bytes:
     codes.append(["能源代码", "名称", "计量单位", "折标系数（kgce/单位）"])
     for energy_type in current_energy_types():
         codes.append(
-            [energy_type.code, energy_type.name, energy_type.unit, float(energy_type.kgce_per_unit)]
+            safe_row(
+                [
+                    energy_type.code,
+                    energy_type.name,
+                    energy_type.unit,
+                    float(energy_type.kgce_per_unit),
+                ]
+            )
         )
     for cell in codes["A"]:
         cell.number_format = "@"

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
+from portal.spreadsheets import SpreadsheetRefused, kind_of, read_rows, safe_row, unneutralised
 
 from ..datacode import LENGTH, SEGMENTS
 from ..energy import current_energy_types
 from ..forms import DataItemForm
 from ..models import DataItem, EndDevice
-from .registry import require_editor
+from .registry import require_importer
 
 # (column key, header label, form field or None)
 # The header labels are part of the file format, not of the page: an exported file has the
@@ -110,7 +111,7 @@ def export_csv(enterprise) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header(k, label) for k, label, _f in COLUMNS])
-    writer.writerows(item_rows(enterprise))
+    writer.writerows(safe_row(row) for row in item_rows(enterprise))
     # A BOM, so that Excel opens the Chinese text as UTF-8.
     return out.getvalue().encode("utf-8-sig")
 
@@ -123,7 +124,7 @@ def export_xlsx(enterprise) -> bytes:
     sheet.title = "data_items"
     sheet.append([header(k, label) for k, label, _f in COLUMNS])
     for row in item_rows(enterprise):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     for cell in sheet["A"][1:]:
         cell.number_format = "@"  # keep the leading zeros of dataCode
     out = io.BytesIO()
@@ -134,30 +135,16 @@ def export_xlsx(enterprise) -> bytes:
 # --- Import --------------------------------------------------------------------------------
 
 
-def read_table(name: str, content: bytes) -> list[list]:
-    """Rows of the uploaded file (header first), from XLSX or CSV."""
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportRefused([RowError(0, "file", _("无法读取 XLSX 文件：%s") % exc)]) from exc
-        rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-        book.close()
-        return rows
-    if name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")  # Excel on Chinese Windows saves CSV as GBK
-            except UnicodeDecodeError as exc:
-                raise ImportRefused(
-                    [RowError(0, "file", _("CSV 文件应为 UTF-8 或 GBK 编码"))]
-                ) from exc
-        return list(csv.reader(io.StringIO(text)))
-    raise ImportRefused([RowError(0, "file", _("只支持 .xlsx 或 .csv 文件"))])
+def read_table(name: str, content: bytes, *, max_rows: int = MAX_ROWS) -> list[list]:
+    """Rows of the uploaded file (header first), from XLSX or CSV, read inside the limits
+    of ``portal.spreadsheets`` (size, zip directory, rows, columns, time, memory)."""
+    kind = kind_of(name)
+    if kind is None:
+        raise ImportRefused([RowError(0, "file", _("只支持 .xlsx 或 .csv 文件"))])
+    try:
+        return read_rows(kind, content, max_rows=max_rows)
+    except SpreadsheetRefused as refused:
+        raise ImportRefused([RowError(0, "file", refused.reason)]) from None
 
 
 def column_key(cell) -> str:
@@ -171,7 +158,7 @@ def cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return unneutralised(str(value).strip())
 
 
 def import_items(
@@ -184,7 +171,7 @@ def import_items(
     Raises ImportRefused with every row error; returns {"created": n, "updated": m,
     "pending": k} (k rows waiting for a reviewer).
     """
-    require_editor(actor, enterprise)
+    require_importer(actor, enterprise)
     rows = read_table(name, content)
     if not rows:
         raise ImportRefused([RowError(1, "file", _("文件是空的"))])

@@ -13,12 +13,19 @@ from portal.attachments import save_attachment
 from portal.models import AuditEvent
 
 from ..models import EndDevice
-from ..permissions import can_edit_registry
+from ..permissions import can_edit_registry, can_import_files
 
 
 def require_editor(actor, enterprise) -> None:
     if not can_edit_registry(actor, enterprise):
         raise PermissionDenied(_("只有本企业的用户可以登记端设备和数据采集项。"))
+
+
+def require_importer(actor, enterprise) -> None:
+    """Imports (items, energy history): members of an approved enterprise only."""
+    require_editor(actor, enterprise)
+    if not can_import_files(actor, enterprise):
+        raise PermissionDenied(_("企业注册通过审核后才能导入文件。"))
 
 
 def save_device(actor, enterprise, form, test_report=None) -> EndDevice:

@@ -24,7 +24,7 @@ from ..auth import DeviceIdentity, relay_suspected
 from ..corrections import batch_corrections
 from ..models import BatchStatus, UploadBatch
 from ..protocol import Envelope, EnvelopeError, check_skew, parse_envelope, validate_records
-from ..staging import cached_item_specs, stage
+from ..staging import cached_item_specs, clock_skew, stage
 from ..timeslots import format_wire_time
 from .connection import awaits_integration, begin_integration
 from .relay import record_relay_upload
@@ -86,7 +86,7 @@ def receive_upload(identity: DeviceIdentity, body: bytes, source_ip: str | None)
         return _replay(earlier, digest) if earlier else refusal(400, skew.field, skew.reason)
 
     specs = cached_item_specs(identity.enterprise.pk, identity.items_version)
-    readings, rejections = validate_records(envelope, specs)
+    readings, rejections = validate_records(envelope, specs, received_at=now, skew=clock_skew())
     rejected = [r.to_dict() for r in rejections]
     batch = UploadBatch(
         enterprise=identity.enterprise,

@@ -26,7 +26,12 @@ from portal.views.outcomes import form_errors_from
 from ..forms import DataItemForm, EndDeviceForm, ItemChangeTermsForm, ItemImportForm
 from ..item_compare import compare_registry
 from ..models import OPEN_STATUSES_VALUES, DataItem, EndDevice, ItemChangeRequest
-from ..permissions import can_edit_registry, data_items_visible_to, devices_visible_to
+from ..permissions import (
+    can_edit_registry,
+    can_import_files,
+    data_items_visible_to,
+    devices_visible_to,
+)
 from ..services.importexport import ImportRefused, export_csv, export_xlsx, import_items
 from ..services.item_changes import save_item_change, trial_running
 from ..services.registry import certificates_by_serial, save_device
@@ -93,6 +98,7 @@ def enterprise_registry(request, enterprise_pk):
             "devices": devices,
             "page": page,
             "can_edit": can_edit_registry(request.user, enterprise),
+            "can_import": can_import_files(request.user, enterprise),
             "in_trial": trial_running(enterprise),
             "open_changes": open_changes,
             "comparison": compare_registry(enterprise) if is_staff_reviewer(request.user) else None,
@@ -249,6 +255,8 @@ def item_export(request, enterprise_pk, fmt):
 def item_import(request, enterprise_pk):
     enterprise = get_enterprise_or_404(request.user, enterprise_pk)
     _editable_or_403(request.user, enterprise)
+    if not can_import_files(request.user, enterprise):
+        raise PermissionDenied(_("企业注册通过审核后才能导入文件。"))
     form = ItemImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():

@@ -8,9 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from telemetry import rollups
+from telemetry.claims import claim_batches, lease
 from telemetry.ingest import (
-    CLAIM_STALE_AFTER,
-    claim_batches,
     ingest_batches,
     ingest_pending,
     store_readings,
@@ -204,23 +203,23 @@ def test_ingest_marks_batches_stored_and_devices_seen(enterprise, item):
 
 
 def test_a_drain_claims_until_a_claim_comes_back_short(enterprise, item, settings, monkeypatch):
-    from telemetry import ingest
+    from telemetry import claims
 
     settings.TELEMETRY_INGEST_CLAIM_BATCHES = 2
     kit = device_with_certificate(enterprise)
     for n in range(5):
         slot = at("2026-03-02 10:00") + timedelta(minutes=15 * n)
         queued_batch(kit, [item], slot, slot + timedelta(minutes=16))
-    claims, real_claim = [], ingest.claim_batches
+    taken, real_claim = [], claims.claim
 
     def counted_claim(limit=None, now=None):
-        claims.append(real_claim(limit, now))
-        return claims[-1]
+        taken.append(real_claim(limit, now))
+        return taken[-1]
 
-    monkeypatch.setattr(ingest, "claim_batches", counted_claim)
+    monkeypatch.setattr(claims, "claim", counted_claim)
     assert ingest_pending() == {"batches": 5, "stored": 5, "duplicates": 0, "corrected": 0}
     # Claims of 2, 2 and 1: the short third claim ends the drain without a fourth look.
-    assert [len(ids) for ids in claims] == [2, 2, 1]
+    assert [len(held.ids) for held in taken] == [2, 2, 1]
 
 
 @pytest.mark.postgresql(reason="counts the SKIP LOCKED claims of PostgreSQL")
@@ -269,9 +268,7 @@ def test_claims_do_not_overlap_and_stale_claims_are_taken_over(enterprise, item)
     assert not set(first) & set(second)
     assert claim_batches() == []
 
-    UploadBatch.objects.filter(pk=batches[0].pk).update(
-        claimed_at=at("2026-03-02 00:00") - CLAIM_STALE_AFTER
-    )
+    UploadBatch.objects.filter(pk=batches[0].pk).update(claimed_at=at("2026-03-02 00:00") - lease())
     assert claim_batches() == [batches[0].pk]
 
 
