@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, audits, notices, onsite, public, report
+from .views import applications, audits, exports, notices, onsite, public, report
 
 app_name = "acceptance"
 
@@ -95,4 +95,11 @@ urlpatterns += [
     path("audits/<int:pk>/grade/", audits.audit_grade, name="audit_grade"),
     path("audits/<int:pk>/spot/", audits.audit_spot, name="audit_spot"),
     path("audits/<int:pk>/evidence.xlsx", audits.audit_evidence_xlsx, name="audit_evidence_xlsx"),
+]
+
+urlpatterns += [
+    path("applications.<str:fmt>", exports.applications_export, name="applications_export"),
+    path("results-export.<str:fmt>", exports.results_export, name="results_export"),
+    path("audits.<str:fmt>", exports.audits_export, name="audits_export"),
+    path("notices.<str:fmt>", exports.notices_export, name="notices_export"),
 ]

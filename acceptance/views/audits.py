@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from portal.access import enterprise_user, government, grant_access, reviewer
 from portal.models import AuditEvent
 from portal.roles import is_staff_reviewer
+from portal.spreadsheets import safe_cell
 from portal.views.outcomes import attempt
 from portal.workflow import TransitionRefused, available_transitions
 
@@ -231,8 +232,6 @@ def audit_spot(request, pk):
 
 @grant_access(enterprise_user, reviewer, government)
 def audit_evidence_xlsx(request, pk):
-    from portal.spreadsheets import safe_cell  # formula-safe cells for every export
-
     audit = _audit_or_404(request, pk)
     pack = audit.evidence or evidence_pack(audit, accepted_on(audit.enterprise))
     book = Workbook()
