@@ -158,7 +158,13 @@ class AcceptanceApplication(FSMModelMixin, models.Model):
 
     def form_sha256(self) -> str:
         """The version of 附表2 a stamped scan stamps: the hash of its printed fields."""
-        printed = {name: str(getattr(self, name)) for name in FORM_FIELDS}
+        # Canonical values: PostgreSQL's jsonb reorders keys, and an amount reads 120000 in
+        # memory but 120000.00 from the database.
+        printed = {
+            name: json.dumps(getattr(self, name), sort_keys=True, ensure_ascii=False, default=str)
+            for name in FORM_FIELDS
+        }
+        printed["investment"] = str(Decimal(str(self.investment)).quantize(Decimal("0.01")))
         text = json.dumps(printed, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
