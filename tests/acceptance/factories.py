@@ -19,6 +19,7 @@ from acceptance.models import (
 )
 from acceptance.services.applications import add_material_file, prefill
 from applications.models import SchemeFeedback
+from telemetry.energy import load_energy_dictionary
 from telemetry.models import EnergyType
 from telemetry.services.energy_history import import_history
 
@@ -57,6 +58,8 @@ def ready_enterprise(**enterprise_kwargs) -> ReadyEnterprise:
     member = member_of(enterprise)
     access = AccessApplicationFactory(enterprise=enterprise, approved=True)
     device = EndDeviceFactory(enterprise=enterprise, serial=access.device_serial)
+    if not EnergyType.objects.filter(dictionary__is_current=True, code="3300").exists():
+        load_energy_dictionary()  # a transactional test's flush removed the migration's copy
     electricity = EnergyType.objects.get(dictionary__is_current=True, code="3300")
     DataItemFactory(enterprise=enterprise, device=device, energy_type=electricity)
     DataItemFactory(enterprise=enterprise, device=device, energy_type=electricity, metering_level=2)
