@@ -69,6 +69,9 @@ STAFF = [
     ("expert3", Role.PANEL, "彭涛", "武汉市市场监督管理局", ""),
     ("gov_wuhan", Role.GOVERNMENT, "曾红", "武汉市发展和改革委员会", Region.WUHAN),
     ("gov_yichang", Role.GOVERNMENT, "田勇", "宜昌市市场监督管理局", Region.YICHANG),
+    # The other local body of each on-site panel (acceptance demo): 发改委 and 市场监管.
+    ("gov_wuhan_scjg", Role.GOVERNMENT, "吴敏", "武汉市市场监督管理局", Region.WUHAN),
+    ("gov_yichang_fgw", Role.GOVERNMENT, "向东", "宜昌市发展和改革委员会", Region.YICHANG),
     ("operator", Role.OPERATOR, "许明", "省平台运维组", ""),
 ]
 

@@ -89,6 +89,7 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
 RATE_LIMITS = {
     "register": env("RATE_LIMIT_REGISTER", "20/h"),
     "verify": env("RATE_LIMIT_VERIFY", "60/m"),
+    "sign_link": env("RATE_LIMIT_SIGN_LINK", "30/m"),
 }
 
 # Internal CA and VPN accounts (applications app). The CA private key is stored encrypted
@@ -98,6 +99,22 @@ DEVICE_CERT_DAYS = env_int("DEVICE_CERT_DAYS", 730)
 SIGNING_CERT_DAYS = env_int("SIGNING_CERT_DAYS", 1825)
 VPN_TUNNEL_POOL = env("VPN_TUNNEL_POOL", "10.88.0.0/16")
 VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
+
+# Acceptance (acceptance app): the institute that sits on every panel, and how far a meter
+# read on site may differ from the platform's value for the same slot (现场考察).
+ACCEPTANCE_INSTITUTE_NAME = env("ACCEPTANCE_INSTITUTE_NAME", "湖北省计量测试技术研究院")
+# 年度审核 (seed 6.1): the day each year's plan is made (MM-DD), the days given for the
+# written submission, the line grades, and the share of audited systems checked on site.
+AUDIT_PLAN_DATE = tuple(int(p) for p in env("AUDIT_PLAN_DATE", "01-15").split("-"))
+AUDIT_SUBMISSION_DAYS = env_int("AUDIT_SUBMISSION_DAYS", 30)
+AUDIT_GRADE_SCALE = env_list("AUDIT_GRADE_SCALE", "符合,基本符合,不符合")
+AUDIT_SPOT_CHECK_PERCENT = env_int("AUDIT_SPOT_CHECK_PERCENT", 10)
+# 整改通知: days given to rectify, and the reminders (days before the deadline).
+RECTIFICATION_DAYS = env_int("RECTIFICATION_DAYS", 90)
+RECTIFICATION_REMINDER_DAYS = [int(d) for d in env_list("RECTIFICATION_REMINDER_DAYS", "30,7,1")]
+ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT = env_decimal(
+    "ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT", "2"
+)
 
 # Telemetry, the regulatory rules: how data is judged (SPEC sections 3 and 9, DESIGN
 # section 4). The institute sets these; the trial and alarm pages state them in words.
@@ -159,6 +176,8 @@ REPORT_TESTING_UNIT = env("REPORT_TESTING_UNIT", "湖北省计量测试技术研
 # and year). The institute sets its own patterns.
 REPORT_NUMBER_PATTERNS = {
     "conformance": env("REPORT_NUMBER_PATTERN_CONFORMANCE", "HBJL-FH-{year}-{seq:04d}"),
+    "acceptance": env("REPORT_NUMBER_PATTERN_ACCEPTANCE", "HBJL-YS-{year}-{seq:04d}"),
+    "rectification": env("REPORT_NUMBER_PATTERN_RECTIFICATION", "HBJL-ZG-{year}-{seq:04d}"),
 }
 # Days after receipt within which objections to a report are accepted (statement page).
 REPORT_OBJECTION_DAYS = env_int("REPORT_OBJECTION_DAYS", 15)
@@ -378,6 +397,11 @@ SPECTACULAR_SETTINGS = {
         "ConnectionStateEnum": "telemetry.models.connection.ConnectionState",
         "TrialStatusEnum": "telemetry.models.trial.TrialStatus",
         "RevocationReasonEnum": "applications.models.credentials.RevocationReason",
+        "EnergyCodeEnum": "portal.catalogue.EnergyCode",
+        "AcceptanceStateEnum": "acceptance.choices.AcceptanceState",
+        "ItemResultEnum": "acceptance.choices.ItemResult",
+        "PanelRoleEnum": "acceptance.choices.PanelRole",
+        "SignatureRoleEnum": "acceptance.choices.SignatureRole",
     },
 }
 
@@ -412,6 +436,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Every periodic task of every app, here and nowhere else (ADR 0008).
 CELERY_BEAT_SCHEDULE = {
+    "annual-audit-plan": {
+        "task": "acceptance.tasks.create_annual_audit_plan",
+        "schedule": crontab(hour=7, minute=10),
+        "options": {"expires": 3600},
+    },
+    "rectification-reminders": {
+        "task": "acceptance.tasks.send_rectification_reminders",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 3600},
+    },
     "purge-read-notifications": {
         "task": "portal.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=17),

@@ -62,6 +62,7 @@ api_v1 = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api_token"),
     path("", include("applications.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("acceptance.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -103,6 +104,7 @@ urlpatterns = [
     path("telemetry/", include("telemetry.urls")),
     path("reports/", include("reports.urls")),
     path("", include("reports.verify_urls")),
+    path("acceptance/", include("acceptance.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api_schema"),
     path(
         "api/docs/",

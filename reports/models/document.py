@@ -27,10 +27,18 @@ class DocumentKind(models.TextChoices):
     """A new PDF report is a value here, a template, a context builder and one service call."""
 
     CONFORMANCE = "conformance", _("符合性测试报告")
+    # Signed off in the acceptance app (five signatures; the institute's decision), issued
+    # here in one step by ``services.documents.issue_signed_off``.
+    ACCEPTANCE = "acceptance", _("验收报告")
+    RECTIFICATION = "rectification", _("整改通知")
 
 
 # Kinds whose issued PDF carries the portal's PAdES signature and the seal.
-SIGNED_KINDS = frozenset({DocumentKind.CONFORMANCE})
+SIGNED_KINDS = frozenset(
+    {DocumentKind.CONFORMANCE, DocumentKind.ACCEPTANCE, DocumentKind.RECTIFICATION}
+)
+# Kinds whose sign-off happens in the owning app, so they skip 编制 and 审核 here.
+SIGNED_OFF_KINDS = frozenset({DocumentKind.ACCEPTANCE, DocumentKind.RECTIFICATION})
 
 
 class DocumentState(models.TextChoices):
@@ -311,6 +319,25 @@ class IssuedDocument(FSMModelMixin, models.Model):
         if not number:
             raise refuse("number", _("没有分配报告编号。"))
         self.number = number
+        self.approved_by, self.approved_at = actor, timezone.now()
+        self.render_status, self.render_progress, self.render_error = RenderStatus.QUEUED, 0, ""
+
+    @transition(
+        state,
+        source=DocumentState.DRAFT,
+        target=DocumentState.ISSUED,
+        permission=institute_reviewer_permission,
+    )
+    def issue_signed_off(self, actor=None, number=""):
+        """Issue a kind signed off in its own app (the acceptance report after its five
+        signatures, a rectification notice by the institute's decision) with its number."""
+        if self.kind not in SIGNED_OFF_KINDS:
+            raise refuse("kind", _("该类文书须经编制、审核、批准三步出具。"))
+        if not number:
+            raise refuse("number", _("没有分配报告编号。"))
+        self.number = number
+        self.compiled_by = self.compiled_by or actor
+        self.compiled_at = self.compiled_at or timezone.now()
         self.approved_by, self.approved_at = actor, timezone.now()
         self.render_status, self.render_progress, self.render_error = RenderStatus.QUEUED, 0, ""
 

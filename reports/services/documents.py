@@ -8,6 +8,8 @@ conformance report moves the connection and the enterprise's stage). The PDF is 
 and signed by ``reports.tasks.render_document`` after the commit.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -21,7 +23,7 @@ from portal.queueing import enqueue_on_commit
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..kinds import spec_of
-from ..models import DocumentState, IssuedDocument, RenderStatus
+from ..models import DocumentKind, DocumentState, IssuedDocument, RenderStatus
 from ..tasks import render_document
 
 
@@ -165,3 +167,37 @@ def retry_render(document) -> bool:
     if updated:
         enqueue_on_commit(render_document, document.pk)
     return bool(updated)
+
+
+def issue_signed_off(kind, enterprise, actor, *, title, content):
+    """Draft and issue at once a kind whose sign-off happened in its owning app (the
+    acceptance report after its five signatures, a rectification notice): the number from
+    the gapless counter and the PDF queued, in the caller's transaction."""
+    with transaction.atomic():
+        document = IssuedDocument.objects.create(
+            kind=kind, enterprise=enterprise, title=title, content=content, created_by=actor
+        )
+        year = timezone.localdate().year
+        number = format_number(kind, year, next_number(counter_kind(kind), year))
+        issued = run_transition(
+            document, "issue_signed_off", actor, event="document_issued", number=number
+        ).obj
+        enqueue_on_commit(render_document, issued.pk)
+    return issued
+
+
+def valid_conformance_report(enterprise):
+    """The enterprise's issued, unrevoked conformance report (附件1), or None."""
+    return (
+        IssuedDocument.objects.filter(
+            enterprise=enterprise, kind=DocumentKind.CONFORMANCE, state=DocumentState.ISSUED
+        )
+        .order_by("-approved_at")
+        .first()
+    )
+
+
+def verify_path(document) -> str:
+    """The public verification page of an issued document, with its check code."""
+    query = urlencode({"code": document.check_code})
+    return f"{reverse('verify', args=[document.number])}?{query}"

@@ -1,0 +1,63 @@
+from ..choices import (
+    REQUIRED_COMMISSIONING,
+    AcceptanceState,
+    AuditSituation,
+    AuditState,
+    CommissioningDocument,
+    CoverageEnergy,
+    DeviceDocument,
+    DevicePhoto,
+    Material,
+    MeteringLevel,
+    NoticeState,
+    Occasion,
+    OnSiteState,
+    PanelRole,
+    PublicationKind,
+    ReportContent,
+    Verdict,
+)
+from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
+from .audit import AnnualAudit, AuditAnswer, AuditGrade, AuditPlan, ChecklistItem
+from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
+from .publication import Publication
+from .rectification import RectificationNotice
+from .report import AcceptanceReport, ContractorLink, ReportSignature
+
+__all__ = [
+    "PROJECT_NAME",
+    "REQUIRED_COMMISSIONING",
+    "AcceptanceApplication",
+    "AcceptanceReport",
+    "AcceptanceState",
+    "AnnualAudit",
+    "AuditAnswer",
+    "AuditGrade",
+    "AuditPlan",
+    "AuditSituation",
+    "AuditState",
+    "ChecklistItem",
+    "CommissioningDocument",
+    "ComparisonReading",
+    "ContractorLink",
+    "CoverageEnergy",
+    "DeviceDocument",
+    "DevicePhoto",
+    "Material",
+    "MaterialFile",
+    "MaterialVerdict",
+    "MeteringLevel",
+    "NoticeState",
+    "Occasion",
+    "OnSiteAcceptance",
+    "OnSiteState",
+    "PanelRole",
+    "PanelSeat",
+    "Publication",
+    "PublicationKind",
+    "RectificationNotice",
+    "ReportContent",
+    "ReportFile",
+    "ReportSignature",
+    "Verdict",
+]

@@ -1,0 +1,48 @@
+"""Small tasks taking ids, safe to repeat; beat entries live in portal/settings.py."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import ContractorLink
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_contractor_link(link_id: int, token: str) -> str:
+    """E-mail the contractor's representative the one-time signing link."""
+    link = ContractorLink.objects.select_related("report").filter(pk=link_id).first()
+    if link is None or link.used_at is not None:
+        return "gone"
+    url = settings.SITE_URL + reverse("acceptance:report_sign_link", args=[token])
+    send_mail(
+        _("请签署验收报告：%(n)s") % {"n": link.report.owner_name},
+        _(
+            "您作为项目承建方代表，请通过以下链接核对并签署验收报告"
+            "（%(d)s 前有效，仅可使用一次）：\n%(u)s"
+        )
+        % {"d": link.expires_at.date(), "u": url},
+        None,
+        [link.email],
+    )
+    return "sent"
+
+
+@shared_task
+def send_rectification_reminders() -> int:
+    """Daily: remind enterprises before their rectification deadline, reviewers after it."""
+    from .services.rectification import send_reminders
+
+    return send_reminders()
+
+
+@shared_task
+def create_annual_audit_plan() -> int | None:
+    """Daily: make this year's audit plan once the configured date has come."""
+    from .services.audits import create_plan, plan_due
+
+    year = plan_due()
+    if year is not None:
+        create_plan(year)
+    return year

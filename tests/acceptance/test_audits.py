@@ -1,0 +1,168 @@
+"""年度审核: the plan for exactly the accepted systems, the written review, the grade, the
+reproducible sample, and the evidence pack counted in SQL from the roll-ups."""
+
+from datetime import date, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from acceptance.choices import AcceptanceState, AuditState
+from acceptance.evidence import evidence_pack
+from acceptance.models import AcceptanceApplication, AnnualAudit, Publication, RectificationNotice
+from acceptance.services.audits import (
+    add_checklist_item,
+    answer,
+    create_plan,
+    draw,
+    draw_sample,
+    grade,
+    grade_line,
+    plan_due,
+    submit,
+)
+from portal.models import Region
+from portal.workflow import TransitionRefused
+from telemetry.models import RelayFlag
+
+from ..portal.factories import (
+    EnterpriseFactory,
+    GovernmentViewerFactory,
+    ReviewerFactory,
+    member_of,
+)
+from ..telemetry.factories import DataItemFactory, full_days
+from .factories import AcceptanceApplicationFactory
+
+pytestmark = pytest.mark.django_db
+YEAR = 2026
+
+
+def accepted(on: date, **kwargs):
+    enterprise = EnterpriseFactory(**kwargs)
+    application = AcceptanceApplicationFactory(enterprise=enterprise, state=AcceptanceState.PASSED)
+    AcceptanceApplication.objects.filter(pk=application.pk).update(
+        reviewed_at=timezone.make_aware(datetime(on.year, on.month, on.day, 10))
+    )
+    return enterprise, member_of(enterprise)
+
+
+@pytest.fixture
+def plan():
+    accepted(date(2025, 6, 1))
+    accepted(date(2025, 12, 30))
+    accepted(date(2026, 2, 1))  # accepted during the year: audited from next year
+    EnterpriseFactory()  # never accepted
+    return create_plan(YEAR, ReviewerFactory())
+
+
+def answered(audit, member):
+    answer(audit, member, {item.pk: "已按要求执行。" for item in audit.plan.checklist.all()})
+    return submit(audit, member)
+
+
+def test_the_plan_covers_exactly_the_systems_accepted_before_the_year(plan):
+    assert plan.audits.count() == 2
+    assert plan.checklist.count() == 5
+    again = create_plan(YEAR)  # idempotent
+    assert again.pk == plan.pk and again.audits.count() == 2
+
+
+def test_the_plan_is_due_on_the_configured_date(settings, db):
+    settings.AUDIT_PLAN_DATE = (1, 15)
+    assert plan_due(date(YEAR, 1, 14)) is None
+    assert plan_due(date(YEAR, 1, 15)) == YEAR
+    create_plan(YEAR)
+    assert plan_due(date(YEAR, 3, 1)) is None
+
+
+def test_submitting_needs_every_line_answered(plan):
+    audit = plan.audits.first()
+    member = member_of(audit.enterprise)
+    answer(audit, member, {plan.checklist.first().pk: "部分说明"})
+    with pytest.raises(TransitionRefused) as refusal:
+        submit(audit, member)
+    assert "未作答" in refusal.value.message
+
+
+def test_an_added_line_sends_a_submitted_audit_back_and_graded_ones_keep_theirs(plan):
+    reviewer = ReviewerFactory()
+    first, _second = list(plan.audits.order_by("pk"))
+    answered(first, member_of(first.enterprise))
+    add_checklist_item(plan, reviewer, "提供本年度计量器具检定证书")
+    first.refresh_from_db()
+    assert first.state == AuditState.PLANNED
+    assert plan.checklist.order_by("-pk").first().version == 6
+
+
+def test_a_pass_and_a_fail_with_its_notice_and_announcement(plan):
+    reviewer = ReviewerFactory()
+    first, second = list(plan.audits.order_by("pk"))
+    for audit in (first, second):
+        audit = answered(audit, member_of(audit.enterprise))
+        for item in plan.checklist.all():
+            grade_line(audit, reviewer, item.pk, "符合")
+    with pytest.raises(ValidationError):
+        grade_line(first, reviewer, plan.checklist.first().pk, "优秀")
+    assert grade(first, reviewer, passed=True, opinion="运行正常").state == AuditState.PASSED
+    with pytest.raises(TransitionRefused):
+        grade(second, reviewer, passed=False, situations={})
+    failed = grade(second, reviewer, passed=False, situations={"2": "全年有 40 天无数据"})
+    assert failed.state == AuditState.FAILED
+    notice = RectificationNotice.objects.get()
+    assert notice.audit_year == YEAR and notice.consequence == "年度审核定为不通过等级"
+    assert Publication.objects.get().deadline == notice.deadline
+
+
+def test_the_sample_is_reproducible_from_its_seed(plan, settings):
+    settings.AUDIT_SPOT_CHECK_PERCENT = 10
+    drawn = draw_sample(plan, ReviewerFactory(), seed="hb-2026")
+    ids = list(plan.audits.values_list("enterprise_id", flat=True))
+    assert drawn.sample == draw(ids, "hb-2026") and len(drawn.sample) == 1  # at least 1
+    with pytest.raises(TransitionRefused) as refusal:
+        draw_sample(plan, ReviewerFactory(), seed="another")
+    assert "hb-2026" in refusal.value.message
+
+
+def test_the_evidence_pack_counts_from_the_rollups(db):
+    enterprise, _member = accepted(date(2025, 6, 1))
+    plan = create_plan(YEAR)
+    audit = AnnualAudit.objects.get(plan=plan, enterprise=enterprise)
+    item = DataItemFactory(enterprise=enterprise)
+    full_days(item, date(YEAR, 3, 1), 10)  # 1-10 March complete
+    full_days(item, date(YEAR, 3, 18), 14)  # 11-17 March silent (a week), then complete
+    RelayFlag.objects.create(
+        enterprise=enterprise,
+        source_ip="203.0.113.9",
+        first_seen=timezone.make_aware(datetime(YEAR, 3, 5, 9)),
+        last_seen=timezone.make_aware(datetime(YEAR, 3, 6, 9)),
+        status="explained",
+        reason="VPN 线路切换",
+    )
+    pack = evidence_pack(audit, date(YEAR, 3, 1))
+    march = next(row for row in pack["months"] if row["month"] == f"{YEAR}-03")
+    assert march["expected"] == 24 * 96 and march["completeness"] == 100.0
+    assert {"from": f"{YEAR}-03-11", "to": f"{YEAR}-03-17", "days": 7} in pack["silent_runs"]
+    assert pack["relay_flags"][0]["reason"] == "VPN 线路切换"
+
+
+def test_outsiders_and_other_regions_see_no_audit(client, plan, other_enterprise):
+    audit = plan.audits.first()
+    for user in (member_of(other_enterprise), GovernmentViewerFactory(region=Region.YICHANG)):
+        client.force_login(user)
+        assert client.get(reverse("acceptance:audit_detail", args=[audit.pk])).status_code == 404
+        assert (
+            client.get(reverse("acceptance:audit_evidence_xlsx", args=[audit.pk])).status_code
+            == 404
+        )
+        assert client.post(reverse("acceptance:audit_answer", args=[audit.pk])).status_code in (
+            403,
+            404,
+        )
+    client.force_login(member_of(audit.enterprise))
+    page = client.get(reverse("acceptance:audit_detail", args=[audit.pk]))
+    assert page.status_code == 200 and 'id="audit-chart-data"' in page.content.decode()
+    assert client.get(reverse("acceptance:audit_evidence_xlsx", args=[audit.pk]))[
+        "Content-Type"
+    ].startswith("application/vnd.openxmlformats")
