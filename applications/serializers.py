@@ -25,7 +25,8 @@ from .services.access import APPLICATION_FIELDS
 
 
 class ConfirmationSerializer(serializers.ModelSerializer):
-    confirmed_by = serializers.StringRelatedField()
+    # null while the party has not confirmed (the schema says so: a nullable string).
+    confirmed_by = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = SchemeConfirmation

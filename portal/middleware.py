@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -89,3 +90,23 @@ class PortalErrorPagesMiddleware:
         if isinstance(exception, PermissionDenied):
             return defaults.permission_denied(request, exception)
         return None
+class BrowserPolicyMiddleware:
+    """Permissions-Policy from settings.PERMISSIONS_POLICY ({feature: [allowed origins]}).
+
+    SecurityMiddleware already sends Referrer-Policy (SECURE_REFERRER_POLICY) and
+    Cross-Origin-Opener-Policy (SECURE_CROSS_ORIGIN_OPENER_POLICY); django-csp sends the
+    Content-Security-Policy. A view that set its own header keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in getattr(settings, "PERMISSIONS_POLICY", {}).items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -5,6 +5,10 @@ from .uscc import uscc_error
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # "" for everyone but government viewers: declared, since DRF drops allow_blank from a
+    # read-only model field and the schema would then refuse the blank.
+    region = serializers.ChoiceField(choices=Region.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = User
         fields = ["id", "username", "full_name", "email", "role", "region", "organisation"]

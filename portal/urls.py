@@ -1,3 +1,5 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -108,13 +110,19 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api_schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api_schema", permission_classes=[]),
+        SpectacularSwaggerView.as_view(
+            url_name="api_schema", permission_classes=[], template_name="portal/swagger_ui.html"
+        ),
         name="api_docs",
     ),
     path(
         "api/redoc/",
-        SpectacularRedocView.as_view(
-            url_name="api_schema", permission_classes=[], template_name="portal/redoc.html"
+        # Redoc styles itself with <style> elements it creates at run time (no nonce) and
+        # parses the schema in a worker started from a blob: URL.
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(
+                url_name="api_schema", permission_classes=[], template_name="portal/redoc.html"
+            )
         ),
         name="api_redoc",
     ),

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -180,6 +182,9 @@ PREVIEWABLE = {"application/pdf", "image/jpeg", "image/png"}
 
 
 @xframe_options_sameorigin
+# Framed by the application page only; the browser's own image/PDF viewer document styles
+# itself with inline styles (the answer is a file: no markup or script of the portal's).
+@csp_replace({"frame-ancestors": [SELF], "style-src": [SELF, UNSAFE_INLINE]})
 @grant_access(enterprise_user, reviewer)
 def material_preview(request, pk, attachment_pk):
     """A material shown inline beside the form (the workbench's side-by-side view)."""

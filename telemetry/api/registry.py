@@ -8,6 +8,8 @@ page form.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -36,12 +38,21 @@ def _certificate_status(revoked_at, not_after) -> str | None:
     return "expired" if now >= not_after else "valid"
 
 
+def _given_enterprise(request):
+    """The `enterprise` of a create request's body; a body that is not an object is a 400."""
+    if not isinstance(request.data, Mapping):
+        raise ValidationError({"non_field_errors": [_("请求体必须是一个对象。")]})
+    return request.data.get("enterprise")
+
+
 def _enterprise_for_write(request, given):
     """The enterprise a new record belongs to: given (and editable) or the user's own."""
     if given in (None, ""):
         enterprise = own_enterprise(request.user)
+    elif isinstance(given, bool) or not str(given).isdigit():
+        enterprise = None
     else:
-        enterprise = enterprises_visible_to(request.user).filter(pk=given).first()
+        enterprise = enterprises_visible_to(request.user).filter(pk=int(given)).first()
     if enterprise is None:
         raise ValidationError({"enterprise": [_("未知的企业，或您无权查看该企业。")]})
     if not can_edit_registry(request.user, enterprise):
@@ -125,7 +136,7 @@ class DeviceViewSet(
         context = super().get_serializer_context()
         if self.action == "create":
             context["enterprise"] = _enterprise_for_write(
-                self.request, self.request.data.get("enterprise")
+                self.request, _given_enterprise(self.request)
             )
         elif self.action in ("update", "partial_update"):
             context["enterprise"] = self.get_object().enterprise
@@ -278,7 +289,7 @@ class ItemViewSet(
         context = super().get_serializer_context()
         if self.action == "create":
             context["enterprise"] = _enterprise_for_write(
-                self.request, self.request.data.get("enterprise")
+                self.request, _given_enterprise(self.request)
             )
         elif self.action in ("update", "partial_update"):
             item = self.get_object()

@@ -106,9 +106,19 @@ _RECEIPT = inline_serializer(
         "platformTime": serializers.CharField(),
     },
 )
+# An error answer's items: a refused record names its index; a refused request (signature,
+# certificate, body) names only the field.
+_ERROR_ITEM = inline_serializer(
+    "UploadErrorItem",
+    {
+        "index": serializers.IntegerField(allow_null=True, required=False),
+        "field": serializers.CharField(),
+        "reason": serializers.CharField(),
+    },
+)
 _ERROR = inline_serializer(
     "UploadError",
-    {"detail": serializers.CharField(), "errors": _REJECTION.__class__(many=True)},
+    {"detail": serializers.CharField(), "errors": _ERROR_ITEM.__class__(many=True)},
 )
 _SIGNED_HEADERS = [
     OpenApiParameter(

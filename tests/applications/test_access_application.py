@@ -1,6 +1,9 @@
 """Access application (附表1): fields, materials, guarded transitions, concurrency, pages."""
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -377,4 +380,7 @@ def test_the_printable_form_renders_every_field(client_for, member, enterprise, 
         assert value in page, value
     for kind in Material:
         assert f"☑ {kind.label}" in page
-    assert "@media print" in page
+    # The print layout is a stylesheet of its own (no inline <style> under the CSP).
+    assert "css/paper-form.css" in page
+    stylesheet = Path(finders.find("css/paper-form.css")).read_text(encoding="utf-8")
+    assert "@media print" in stylesheet

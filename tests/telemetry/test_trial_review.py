@@ -173,7 +173,7 @@ def test_the_trial_page_board_and_api_show_every_figure(
         html = client.get(url).content.decode()
     assert "一次上传成功率" in html and "上传成功率" in html and "按期到达" in html
     assert 'data-state="pending"' in html and "未到期" in html
-    assert "trial-day-chart" in html and "telemetryStackedBarChart" in html
+    assert "trial-day-chart" in html and 'data-chart="stacked"' in html
     # The per-item table over the due days of the count (1 and 2 March).
     row = html[html.index('data-item="Q15"') :].split("</tr>")[0]
     cells = [c.split("<")[0] for c in row.split('class="text-end">')[1:]]

@@ -1,0 +1,236 @@
+"""Records of another enterprise (Yichang) for the outsider walk (test_outsider_walk.py): one
+of every model that has a scoper (a `*_visible_to` function in some app's permissions.py),
+plus the few others an object URL names, each made by the factories.
+
+To register a new model: add a builder to BUILDERS (a function of the world built so far,
+returning a saved record of the other enterprise); builders run in order, so a record can
+use the ones above it."""
+
+from datetime import date, timedelta
+
+from axes.models import AccessAttempt
+from django.utils import timezone
+
+from applications.models import (
+    AccessApplication,
+    ChangeRecord,
+    DesignScheme,
+    DeviceCertificate,
+    VpnAccount,
+)
+from applications.services.schemes import add_change_record
+from portal.attachments import attachments_of
+from portal.models import (
+    Attachment,
+    AuditEvent,
+    Enterprise,
+    Membership,
+    Notification,
+    Region,
+)
+from telemetry.models import (
+    Connection,
+    DataItem,
+    EndDevice,
+    HistoricalEnergyImport,
+    ItemChangeRequest,
+    OutageNotice,
+    RelayFlag,
+    TrialRun,
+    UploadBatch,
+)
+from telemetry.models.trial import TrialStatus
+from tests.applications.factories import AccessApplicationFactory, stored_certificate
+from tests.portal.factories import EnterpriseFactory, member_of
+from tests.telemetry.factories import (
+    EndDeviceFactory,
+    realtime_item,
+    trial_connection,
+    vpn_account_for,
+)
+
+START = date(2026, 3, 1)
+# Unique text of the other enterprise: no page or API answer to an outsider may contain it.
+MARKER = "外域企业-OUTSIDER-MARKER"
+
+
+def _enterprise(w):
+    return EnterpriseFactory(region=Region.YICHANG, name=MARKER, registration_status="approved")
+
+
+def _membership(w):
+    w["member"] = member_of(w[Enterprise])
+    return Membership.objects.get(user=w["member"])
+
+
+def _application(w):
+    return AccessApplicationFactory(enterprise=w[Enterprise], submitted=True)
+
+
+def _scheme(w):
+    return w[AccessApplication].design_scheme
+
+
+def _change_record(w):
+    return add_change_record(
+        w[DesignScheme],
+        w["member"],
+        {"changed_on": START, "content": "更换表计", "reason": "损坏", "unit": "施工单位"},
+    )
+
+
+def _attachment(w):
+    return attachments_of(w[AccessApplication]).filter(mime_type="application/pdf").first()
+
+
+def _audit_event(w):
+    from django.contrib.contenttypes.models import ContentType
+
+    return AuditEvent.objects.filter(enterprise=w[Enterprise]).first() or AuditEvent.objects.create(
+        enterprise=w[Enterprise],
+        event="test",
+        actor=w["member"],
+        content_type=ContentType.objects.get_for_model(Enterprise),
+        object_id=w[Enterprise].pk,
+    )
+
+
+def _notification(w):
+    return Notification.objects.create(
+        recipient=w["member"], title=MARKER, link=f"/enterprises/{w[Enterprise].pk}/"
+    )
+
+
+def _certificate(w):
+    return stored_certificate(w[AccessApplication], "0a1b2c3d")
+
+
+def _vpn(w):
+    return vpn_account_for(w[Enterprise])
+
+
+def _connection(w):
+    return trial_connection(w[Enterprise], START)
+
+
+def _trial_run(w):
+    return TrialRun.objects.create(
+        connection=w[Connection],
+        number=1,
+        started_on=START,
+        ends_on=START + timedelta(days=14),
+        status=TrialStatus.RUNNING,
+    )
+
+
+def _device(w):
+    return EndDeviceFactory(enterprise=w[Enterprise])
+
+
+def _item(w):
+    return realtime_item(w[Enterprise], device=w[EndDevice])
+
+
+def _item_change(w):
+    return ItemChangeRequest.objects.create(
+        enterprise=w[Enterprise],
+        item=w[DataItem],
+        kind="deactivate",
+        stat_type=0,
+        interval_minutes=15,
+        is_active=False,
+        requested_on=START,
+        effective_on=START,
+        reason="测试停用",
+    )
+
+
+def _upload_batch(w):
+    now = timezone.now()
+    return UploadBatch.objects.create(
+        enterprise=w[Enterprise],
+        device=w[EndDevice],
+        message_id="outsider-msg-1",
+        body_sha256="0" * 64,
+        raw_body=b'{"records": []}',
+        cert_serial="0a1b",
+        sent_at=now,
+        received_at=now,
+    )
+
+
+def _outage(w):
+    now = timezone.now()
+    return OutageNotice.objects.create(
+        enterprise=w[Enterprise],
+        device=w[EndDevice],
+        starts_at=now,
+        expected_end=now + timedelta(hours=8),
+        reason="计划检修",
+        filed_by=w["member"],
+    )
+
+
+def _energy_import(w):
+    from telemetry.models.energy_history import EnergyStructure
+
+    imported = HistoricalEnergyImport.objects.create(
+        enterprise=w[Enterprise], original_name="历史能耗.xlsx", uploaded_by=w["member"]
+    )
+    EnergyStructure.objects.create(
+        enterprise=w[Enterprise],
+        source=imported,
+        first_month=date(2025, 1, 1),
+        last_month=date(2025, 12, 1),
+        total_tce=100,
+    )
+    return imported
+
+
+def _relay_flag(w):
+    now = timezone.now()
+    return RelayFlag.objects.create(
+        enterprise=w[Enterprise], source_ip="203.0.113.9", first_seen=now, last_seen=now
+    )
+
+
+def _lockout(w):
+    return AccessAttempt.objects.create(
+        username=w["member"].username,
+        ip_address="203.0.113.10",
+        user_agent="test",
+        failures_since_start=9,
+    )
+
+
+BUILDERS = {
+    Enterprise: _enterprise,
+    Membership: _membership,
+    AccessApplication: _application,
+    DesignScheme: _scheme,
+    ChangeRecord: _change_record,
+    Attachment: _attachment,
+    AuditEvent: _audit_event,
+    Notification: _notification,
+    DeviceCertificate: _certificate,
+    VpnAccount: _vpn,
+    Connection: _connection,
+    TrialRun: _trial_run,
+    EndDevice: _device,
+    DataItem: _item,
+    ItemChangeRequest: _item_change,
+    UploadBatch: _upload_batch,
+    OutageNotice: _outage,
+    HistoricalEnergyImport: _energy_import,
+    RelayFlag: _relay_flag,
+    AccessAttempt: _lockout,
+}
+
+
+def build_other_world() -> dict:
+    world: dict = {}
+    for model, build in BUILDERS.items():
+        record = build(world)
+        assert isinstance(record, model) and record.pk, f"builder of {model.__name__}"
+        world[model] = record
+    return world
