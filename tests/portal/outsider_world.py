@@ -11,11 +11,21 @@ from datetime import date, timedelta
 from axes.models import AccessAttempt
 from django.utils import timezone
 
+from acceptance.models import (
+    AcceptanceApplication,
+    AcceptanceReport,
+    AnnualAudit,
+    AuditPlan,
+    MaterialFile,
+    OnSiteAcceptance,
+    RectificationNotice,
+)
 from applications.models import (
     AccessApplication,
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
+    SchemeFeedback,
     VpnAccount,
 )
 from applications.services.schemes import add_change_record
@@ -28,6 +38,7 @@ from portal.models import (
     Notification,
     Region,
 )
+from reports.models import DocumentKind, IssuedDocument
 from telemetry.models import (
     Connection,
     DataItem,
@@ -40,7 +51,8 @@ from telemetry.models import (
     UploadBatch,
 )
 from telemetry.models.trial import TrialStatus
-from tests.applications.factories import AccessApplicationFactory, stored_certificate
+from tests.acceptance.factories import AcceptanceApplicationFactory
+from tests.applications.factories import AccessApplicationFactory, pdf, stored_certificate
 from tests.portal.factories import EnterpriseFactory, member_of
 from tests.telemetry.factories import (
     EndDeviceFactory,
@@ -203,6 +215,100 @@ def _lockout(w):
     )
 
 
+def _feedback(w):
+    return SchemeFeedback.objects.create(
+        scheme=w[DesignScheme],
+        revision=1,
+        can_finalise=True,
+        energy_types_correct=True,
+        collection_methods_correct=True,
+        instruments_correct=True,
+        construction_understood=True,
+        budget_understood=True,
+        planned_completion=START,
+        contact_person="李四",
+        contact_phone="13800000000",
+        contact_position="主管",
+        contact_email="li@example.cn",
+    )
+
+
+def _document(w):
+    document = IssuedDocument.objects.create(
+        kind=DocumentKind.CONFORMANCE,
+        enterprise=w[Enterprise],
+        connection=w[Connection],
+        trial_run=w[TrialRun],
+        title=MARKER,
+        content={"enterprise": {"name": MARKER}},
+    )
+    # Issued (its state is protected): the public verification page has a number to find.
+    IssuedDocument.objects.filter(pk=document.pk).update(state="issued", number="HBJL-FH-2099-0999")
+    return IssuedDocument.objects.get(pk=document.pk)
+
+
+def _acceptance(w):
+    return AcceptanceApplicationFactory(enterprise=w[Enterprise], state="submitted")
+
+
+def _material_file(w):
+    from portal.attachments import save_attachment
+
+    application = w[AcceptanceApplication]
+    attachment = save_attachment(
+        pdf("om.pdf"), actor=None, enterprise=w[Enterprise], owner=application, kind="acceptance"
+    )
+    return MaterialFile.objects.create(
+        application=application, material="12_om_plan", attachment=attachment
+    )
+
+
+def _onsite(w):
+    return OnSiteAcceptance.objects.create(
+        application=w[AcceptanceApplication],
+        scheduled_for=timezone.now() + timedelta(days=3),
+        place=MARKER,
+        owner_representative="李四",
+        owner_representative_title="主管",
+        owner_representative_phone="13800000000",
+        contractor_company="承建公司",
+        contractor_representative="王五",
+        contractor_phone="13900000000",
+        contractor_email="wang@example.cn",
+    )
+
+
+def _acceptance_report(w):
+    return AcceptanceReport.objects.create(
+        onsite=w[OnSiteAcceptance],
+        project_name="能耗在线监测企业接入端系统",
+        owner_name=MARKER,
+        contractor_name="承建公司",
+        place=MARKER,
+        held_on=START,
+    )
+
+
+def _notice(w):
+    return RectificationNotice.objects.create(
+        enterprise=w[Enterprise],
+        occasion="acceptance",
+        application=w[AcceptanceApplication],
+        occasion_date=START,
+        situations={"4": MARKER},
+        consequence="验收申请驳回",
+        deadline=START + timedelta(days=90),
+    )
+
+
+def _audit_plan(w):
+    return AuditPlan.objects.create(year=2099, deadline=date(2099, 3, 1))
+
+
+def _audit(w):
+    return AnnualAudit.objects.create(plan=w[AuditPlan], enterprise=w[Enterprise])
+
+
 BUILDERS = {
     Enterprise: _enterprise,
     Membership: _membership,
@@ -224,6 +330,15 @@ BUILDERS = {
     HistoricalEnergyImport: _energy_import,
     RelayFlag: _relay_flag,
     AccessAttempt: _lockout,
+    SchemeFeedback: _feedback,
+    IssuedDocument: _document,
+    AcceptanceApplication: _acceptance,
+    MaterialFile: _material_file,
+    OnSiteAcceptance: _onsite,
+    AcceptanceReport: _acceptance_report,
+    RectificationNotice: _notice,
+    AuditPlan: _audit_plan,
+    AnnualAudit: _audit,
 }
 
 

@@ -14,7 +14,16 @@ BASE_DIR = Path(settings.BASE_DIR)
 TEMPLATE_DIRS = [BASE_DIR / "templates"] + [
     path for path in BASE_DIR.glob("*/templates") if ".venv" not in path.parts
 ]
-TEMPLATES = sorted({path for folder in TEMPLATE_DIRS for path in folder.rglob("*.html")})
+# PDF templates (`<app>/pdf/`) are read by WeasyPrint on the server, never served to a
+# browser, so the policy does not apply to them; their print CSS stays inline.
+TEMPLATES = sorted(
+    {
+        path
+        for folder in TEMPLATE_DIRS
+        for path in folder.rglob("*.html")
+        if "pdf" not in path.relative_to(folder).parts
+    }
+)
 
 COMMENTS = re.compile(r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}", re.DOTALL)
 TAG = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)

@@ -22,14 +22,25 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from acceptance.models import (
+    AcceptanceApplication,
+    AcceptanceReport,
+    AnnualAudit,
+    AuditPlan,
+    MaterialFile,
+    OnSiteAcceptance,
+    RectificationNotice,
+)
 from applications.models import (
     AccessApplication,
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
+    SchemeFeedback,
     VpnAccount,
 )
 from portal.models import Attachment, Enterprise, Notification, Region
+from reports.models import IssuedDocument
 from telemetry.models import (
     Connection,
     DataItem,
@@ -47,6 +58,12 @@ from .outsider_world import BUILDERS, MARKER, build_other_world
 from .test_url_access import DEVICE_SIGNED_API
 
 ENTERPRISE_KWARGS = {"enterprise_pk", "enterprise_id"}
+
+
+class Fixed(str):
+    """A parameter that names no record (a section of a form): the value to put there."""
+
+
 # Patterns that are not DRF router routes, each parameter with the model (and field, if not
 # the pk) whose id fills it. Parameters named enterprise_pk / enterprise_id need no entry.
 ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
@@ -108,10 +125,90 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     "telemetry-stop-trial": {"pk": Connection},
     "telemetry-restart-trial": {"pk": Connection},
     "telemetry_upload_receipt": {"message_id": (UploadBatch, "message_id")},
+    "reports:document_detail": {"pk": IssuedDocument},
+    "reports:document_progress": {"pk": IssuedDocument},
+    "reports:document_download": {"pk": IssuedDocument},
+    "reports:document_preview": {"pk": IssuedDocument},
+    "reports:document_rerender": {"pk": IssuedDocument},
+    "reports:document_compile": {"pk": IssuedDocument},
+    "reports:document_review": {"pk": IssuedDocument},
+    "reports:document_approve": {"pk": IssuedDocument},
+    "reports:document_send_back": {"pk": IssuedDocument},
+    "reports:document_withdraw": {"pk": IssuedDocument},
+    "reports:document_revoke": {"pk": IssuedDocument},
+    "reports:conformance_draft": {"connection_pk": Connection},
+    "reports:print_feedback": {"pk": SchemeFeedback},
+    "reports:print_application": {"pk": AccessApplication},
+    "reports:print_change": {"pk": ChangeRecord},
+    "verify": {"number": (IssuedDocument, "number")},
+    **{
+        f"acceptance:{name}": {"pk": AcceptanceApplication}
+        for name in (
+            "application_detail",
+            "application_edit",
+            "application_pdf",
+            "material_upload",
+            "material_verdict",
+            "application_submit",
+            "application_start_review",
+            "application_return",
+            "application_accept",
+        )
+    },
+    "acceptance:material_delete": {"pk": AcceptanceApplication, "file_pk": MaterialFile},
+    "applications:application_section": {"pk": AccessApplication, "section": Fixed("applicant")},
+    "applications:application_check": {"pk": AccessApplication},
+    "acceptance:onsite_propose": {"application_pk": AcceptanceApplication},
+    **{
+        f"acceptance:{name}": {"pk": OnSiteAcceptance}
+        for name in (
+            "onsite_detail",
+            "onsite_edit",
+            "onsite_panel",
+            "onsite_declare",
+            "onsite_steps",
+            "onsite_comparison",
+            "onsite_report_file",
+            "onsite_calendar",
+            "onsite_confirm",
+            "onsite_reschedule",
+            "onsite_finish",
+        )
+    },
+    "acceptance:report_draft": {"onsite_pk": OnSiteAcceptance},
+    **{
+        f"acceptance:{name}": {"pk": AcceptanceReport}
+        for name in ("report_detail", "report_edit", "report_put", "report_sign")
+    },
+    "acceptance:notice_detail": {"pk": RectificationNotice},
+    "acceptance:notice_acknowledge": {"pk": RectificationNotice},
+    **{
+        f"acceptance:{name}": {"pk": AuditPlan}
+        for name in ("plan_detail", "plan_add_item", "plan_sample")
+    },
+    **{
+        f"acceptance:{name}": {"pk": AnnualAudit}
+        for name in (
+            "audit_detail",
+            "audit_answer",
+            "audit_grade_line",
+            "audit_grade",
+            "audit_spot",
+            "audit_evidence_xlsx",
+        )
+    },
 }
+
+
 # Parameters that are not record ids, each with the reason.
 NOT_OBJECT_URLS = {
     "password_reset_confirm": "a signed one-time token, checked by Django",
+    "acceptance:report_sign_link": "a random one-time token, stored only as its hash",
+    "reports:seal_png": "the institute's own seal image (operators only), no enterprise's",
+    **{
+        f"acceptance:{name}": "a file format (csv/xlsx) of a scoped list"
+        for name in ("applications_export", "results_export", "audits_export", "notices_export")
+    },
 }
 # Pages an outsider may open although they take no id; they must not show the other
 # enterprise (checked below), so nothing is listed here for now.
@@ -182,6 +279,9 @@ def id_sources(pattern, name, entry) -> dict[str, tuple[type, str]]:
             source = drf_model(entry)
         if source is None:
             pytest.fail(HOW_TO_REGISTER.format(route=name, pattern=pattern, kwargs=kwargs))
+        if isinstance(source, Fixed):
+            sources[kwarg] = (Fixed, source)
+            continue
         if isinstance(source, str):
             source = apps.get_model(source)
         model, field = source if isinstance(source, tuple) else (source, "pk")
@@ -278,15 +378,20 @@ def other_world(db):
     return build_other_world()
 
 
+def kwargs_for(sources, world) -> dict:
+    return {
+        kwarg: field if model is Fixed else getattr(world[model], field)
+        for kwarg, (model, field) in sources.items()
+    }
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_no_role_reaches_another_enterprises_records(role, other_world):
     user = make_user(role)
     failures, checked = [], 0
     for pattern, name, entry in OBJECT_ROUTES:
         sources = id_sources(pattern, name, entry)
-        kwargs = {
-            kwarg: getattr(other_world[model], field) for kwarg, (model, field) in sources.items()
-        }
+        kwargs = kwargs_for(sources, other_world)
         url = reverse(name, kwargs=kwargs)
         api = is_api(pattern)
         methods = methods_of(entry)
@@ -332,7 +437,7 @@ def test_the_same_ids_open_the_records_to_a_reviewer(other_world):
         if "get" not in methods_of(entry) or pattern in DEVICE_SIGNED_API:
             continue
         sources = id_sources(pattern, name, entry)
-        kwargs = {k: getattr(other_world[m], f) for k, (m, f) in sources.items()}
+        kwargs = kwargs_for(sources, other_world)
         if client.get(reverse(name, kwargs=kwargs)).status_code == 200:
             opened.append(name)
     assert len(opened) >= 30, opened
