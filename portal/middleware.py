@@ -90,6 +90,8 @@ class PortalErrorPagesMiddleware:
         if isinstance(exception, PermissionDenied):
             return defaults.permission_denied(request, exception)
         return None
+
+
 class BrowserPolicyMiddleware:
     """Permissions-Policy from settings.PERMISSIONS_POLICY ({feature: [allowed origins]}).
 
