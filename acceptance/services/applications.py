@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import AccessApplication, DesignScheme, SchemeState
 from portal.attachments import DOCUMENTS, IMAGES, save_attachment
-from portal.catalogue import CollectionMethod, EnergyCode
+from portal.catalogue import CollectionMethod, EnergyCode, energy_label
 from portal.models import AuditEvent, Enterprise
 from portal.permissions import can_file_for
 from portal.workflow import RefusalReason, TransitionRefused
@@ -99,6 +99,10 @@ def prefill(enterprise: Enterprise) -> dict:
         "energy_coverage": sorted(
             {coverage_of(code).value for code in codes},
             key=[c.value for c in CoverageEnergy].index,
+        ),
+        # 其他 names what it covers (the form asks for it whenever 其他 is ticked).
+        "energy_other": "、".join(
+            sorted({energy_label(c) for c in codes if coverage_of(c) == CoverageEnergy.OTHER})
         ),
         "metering_levels": sorted(
             {str(level) for level in items.values_list("metering_level", flat=True)}
