@@ -166,7 +166,7 @@ class DesignSchemeViewSet(
         return self._respond(confirm_scheme(self.get_object(), request.user))
 
     @extend_schema(responses=FeedbackSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="feedback-forms")
+    @action(detail=True, methods=["get"], url_path="feedback-forms", pagination_class=None)
     def feedback_forms(self, request, pk=None):
         scheme = self.get_object()
         feedback = scheme.feedback.select_related("submitted_by")
@@ -176,7 +176,7 @@ class DesignSchemeViewSet(
     @extend_schema(
         methods=["post"], request=ChangeRecordSerializer, responses=ChangeRecordSerializer
     )
-    @action(detail=True, methods=["get", "post"], url_path="change-records")
+    @action(detail=True, methods=["get", "post"], url_path="change-records", pagination_class=None)
     def change_records(self, request, pk=None):
         scheme = self.get_object()
         if request.method == "GET":
