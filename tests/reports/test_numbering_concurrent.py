@@ -56,3 +56,23 @@ def test_concurrent_approvals_give_distinct_gapless_numbers(numbered_kind):
     year = timezone.localdate().year
     numbers = sorted(IssuedDocument.objects.values_list("number", flat=True))
     assert numbers == [f"T-{year}-{n:03d}" for n in range(1, 7)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
+def test_approving_and_sending_back_at_once_one_decision_stands(numbered_kind):
+    (document,) = checked_documents(1)
+    approver = grant_approver(ReviewerFactory())
+    decisions = [
+        lambda: engine.approve_document(document, approver),
+        lambda: engine.send_back(document, ReviewerFactory(), "数据有误"),
+    ]
+    outcomes = at_once(lambda decide: decide(), decisions)
+
+    assert sorted(outcomes) == ["ok", "wrong_state"]
+    document.refresh_from_db()
+    if document.state == DocumentState.ISSUED:
+        assert document.number
+    else:
+        assert not document.number
+        assert not IssuedDocument.objects.filter(number__gt="").exists()
