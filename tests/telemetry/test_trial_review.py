@@ -14,8 +14,10 @@ from telemetry.models import (
     UploadBatch,
 )
 from telemetry.services.relay import record_relay_upload, relay_hold
-from telemetry.services.trial import evaluate_trials
-from tests.portal.factories import member_of
+from telemetry.services.trial import evaluate_trials, open_trial_run
+from telemetry.services.trial_review import stop_trial
+from tests.concurrency import at_once
+from tests.portal.factories import ReviewerFactory, member_of
 
 from .factories import beijing, full_days, realtime_item, trial_connection
 
@@ -233,3 +235,19 @@ def test_flags_are_scoped_and_only_staff_decide(enterprise, member, outsider, vi
     explain = reverse("telemetry:relay_flag_explain", args=[flag.pk])
     assert client_for(member).post(explain, {"reason": "x"}).status_code == 403
     assert client_for(outsider).post(explain, {"reason": "x"}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql(reason="row locks need PostgreSQL")
+def test_two_reviewers_stopping_one_trial_at_once_close_it_once(enterprise):
+    connection = trial_connection(enterprise, START)
+    open_trial_run(connection)
+    reviewers = [ReviewerFactory(), ReviewerFactory()]
+
+    outcomes = at_once(
+        lambda reviewer: stop_trial(connection, reviewer, comment="数据造假"), reviewers
+    )
+
+    assert sorted(outcomes) == ["ok", "wrong_state"]
+    assert TrialRun.objects.filter(connection=connection, status=TrialStatus.FAILED).count() == 1
+    assert AuditEvent.objects.filter(event="trial_stopped").count() == 1
