@@ -46,3 +46,24 @@ def create_annual_audit_plan() -> int | None:
     if year is not None:
         create_plan(year)
     return year
+
+
+@shared_task(bind=True, time_limit=900, soft_time_limit=840)
+def build_dossier(self, dossier_id: int) -> str:
+    """档案: build the enterprise's ZIP; a failure is recorded on the row with its reason."""
+    import logging
+
+    from .dossier import build
+    from .models import Dossier, DossierStatus
+
+    dossier = Dossier.objects.filter(pk=dossier_id).first()
+    if dossier is None:
+        return "gone"
+    try:
+        return build(dossier_id)
+    except Exception as exc:
+        logging.getLogger(__name__).exception("building dossier %s failed", dossier_id)
+        Dossier.objects.filter(pk=dossier_id).update(
+            status=DossierStatus.FAILED, progress=0, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return "failed"
