@@ -111,7 +111,7 @@ def blank_form(request, slug):
 def faq(request):
     rules = {
         "trial_days": settings.TELEMETRY_TRIAL_DAYS,
-        "success_rate": f"{settings.TELEMETRY_TRIAL_SUCCESS_RATE * 100:g}%",
+        "success_rate": f"{(settings.TELEMETRY_TRIAL_SUCCESS_RATE * 100).normalize():f}%",
         "rectification_days": settings.RECTIFICATION_DAYS,
         "spot_percent": settings.AUDIT_SPOT_CHECK_PERCENT,
         "plan_date": "{}月{}日".format(*settings.AUDIT_PLAN_DATE),

@@ -113,9 +113,7 @@ def test_a_dossier_in_progress_polls_and_cannot_be_downloaded(held, client):
     client.force_login(member)
     page = client.get(reverse("acceptance:dossier_detail", args=[dossier.pk])).content.decode()
     assert 'hx-get="/acceptance/dossiers/' in page and 'data-progress="40"' in page
-    assert (
-        client.get(reverse("acceptance:dossier_download", args=[dossier.pk])).status_code == 404
-    )
+    assert client.get(reverse("acceptance:dossier_download", args=[dossier.pk])).status_code == 404
 
 
 def test_a_failure_is_recorded_with_its_reason(held, monkeypatch):
@@ -146,6 +144,4 @@ def test_outsiders_and_colleagues_of_other_enterprises_see_nothing(held, client)
     assert enterprise.name not in client.get(reverse("acceptance:dossier_list")).content.decode()
     # A viewer of the region does not get the member's dossier (it holds more than it sees).
     client.force_login(GovernmentViewerFactory(region=Region.WUHAN))
-    assert (
-        client.get(reverse("acceptance:dossier_detail", args=[dossier.pk])).status_code == 404
-    )
+    assert client.get(reverse("acceptance:dossier_detail", args=[dossier.pk])).status_code == 404
