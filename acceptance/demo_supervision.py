@@ -4,7 +4,7 @@ rectification notice acknowledged and its rectification report waiting for the r
 the spot-check sample drawn from a recorded seed, and a dossier built for the enterprise
 that passed. Runs after acceptance.demo (seed_demo calls it last)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -49,6 +49,8 @@ def _accepted_before(year: int, enterprises, log) -> list:
             **data,
             "summary": "平台上线前已通过验收的企业接入端系统（历史记录）。",
             "investment": data.get("investment") or "120000.00",
+            "started_on": data.get("started_on") or date(year - 2, 3, 1),
+            "completed_on": data.get("completed_on") or date(year - 2, 9, 30),
         }
         fields = {f.name for f in AcceptanceApplication._meta.get_fields()}
         legacy = AcceptanceApplication.objects.create(
