@@ -31,7 +31,8 @@ def send_contractor_link(link_id: int, token: str) -> str:
 
 @shared_task
 def send_rectification_reminders() -> int:
-    """Daily: remind enterprises before their rectification deadline, reviewers after it."""
+    """Daily: escalate notices whose deadline passed with no rectification report (once),
+    remind enterprises before their deadline (RECTIFICATION_REMINDER_DAYS), reviewers after."""
     from .services.rectification import send_reminders
 
     return send_reminders()

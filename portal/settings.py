@@ -485,6 +485,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=10),
         "options": {"expires": 3600},
     },
+    # Rectification notices: escalation once the deadline passes, reminders before it.
     "rectification-reminders": {
         "task": "acceptance.tasks.send_rectification_reminders",
         "schedule": crontab(hour=8, minute=30),
