@@ -68,3 +68,25 @@ def build_dossier(self, dossier_id: int) -> str:
             status=DossierStatus.FAILED, progress=0, error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         return "failed"
+
+
+@shared_task
+def purge_old_dossiers() -> int:
+    """Daily: remove dossiers (file and row) older than DOSSIER_KEEP_DAYS; they are rebuilt
+    on request from what the portal holds."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import Dossier, DossierStatus
+
+    cutoff = timezone.now() - timedelta(days=settings.DOSSIER_KEEP_DAYS)
+    removed = 0
+    for dossier in Dossier.objects.filter(requested_at__lt=cutoff).exclude(
+        status__in=[DossierStatus.QUEUED, DossierStatus.RUNNING]
+    ):
+        if dossier.file:
+            dossier.file.delete(save=False)
+        dossier.delete()
+        removed += 1
+    return removed

@@ -145,3 +145,23 @@ def test_outsiders_and_colleagues_of_other_enterprises_see_nothing(held, client)
     # A viewer of the region does not get the member's dossier (it holds more than it sees).
     client.force_login(GovernmentViewerFactory(region=Region.WUHAN))
     assert client.get(reverse("acceptance:dossier_detail", args=[dossier.pk])).status_code == 404
+
+
+def test_old_dossiers_are_removed_with_their_files(held, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acceptance.tasks import purge_old_dossiers
+
+    enterprise, member, _reviewer = held
+    settings.DOSSIER_KEEP_DAYS = 7
+    old = Dossier.objects.create(enterprise=enterprise, requested_by=member)
+    build(old.pk)
+    old.refresh_from_db()
+    storage, name = old.file.storage, old.file.name
+    Dossier.objects.filter(pk=old.pk).update(requested_at=timezone.now() - timedelta(days=8))
+    recent = Dossier.objects.create(enterprise=enterprise, requested_by=member)
+    assert purge_old_dossiers() == 1
+    assert list(Dossier.objects.all()) == [recent]
+    assert not storage.exists(name)
