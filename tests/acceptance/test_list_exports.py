@@ -80,10 +80,11 @@ def test_trials_export_is_scoped(client, two_regions):
 
 
 def test_documents_export_is_scoped_and_filtered(client):
-    notice, member, _reviewer = failed_audit_notice(region=Region.WUHAN)
+    notice, member, _reviewer = failed_audit_notice(region=Region.WUHAN, name=FORMULA)
     number = IssuedDocument.objects.get(pk=notice.document_id).number
     client.force_login(member)
     assert number in csv_text(client, "reports:documents_export")
+    assert "'" + FORMULA in xlsx_cells(client, "reports:documents_export")
     assert number not in csv_text(client, "reports:documents_export", kind=DocumentKind.CONFORMANCE)
     client.force_login(member_of(EnterpriseFactory()))
     assert number not in csv_text(client, "reports:documents_export")

@@ -80,6 +80,10 @@ def test_the_whole_path_to_closure(issued, client):
         submit_report(notice, member, "还想再报", [evidence()])
     page = client.get(reverse("acceptance:results")).content.decode()
     assert f"{timezone.localdate():%Y-%m-%d} 整改完成" in page
+    feed = client.get(reverse("acceptance:results_json")).json()["results"]
+    assert feed[0]["closed_on"] == timezone.localdate().isoformat()
+    atom = client.get(reverse("acceptance:results_atom")).content.decode()
+    assert f"整改完成 {timezone.localdate():%Y-%m-%d}" in atom
 
 
 def test_only_the_enterprise_reports_and_only_a_reviewer_rechecks(issued):
