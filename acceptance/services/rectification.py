@@ -262,7 +262,9 @@ def recheck(notice, actor, *, rectified: bool, note: str = "") -> RectificationN
 
 def escalate_overdue(today=None) -> int:
     """Daily: escalate every notice whose deadline passed with no rectification report, and
-    tell the reviewers (once: the transition refuses a second escalation)."""
+    tell the reviewers (once: the transition refuses a second escalation). ``today`` picks
+    the candidates; the transition's own guard still checks the real date, so a notice is
+    never escalated before its deadline has actually passed."""
     today = today or timezone.localdate()
     escalated = 0
     overdue = RectificationNotice.objects.filter(
