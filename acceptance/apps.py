@@ -20,12 +20,13 @@ class AcceptanceConfig(AppConfig):
         from portal.models import register_events
         from portal.permissions import ATTACHMENT_OWNER_SCOPERS, PANEL_ENTERPRISE_SCOPERS
 
-        from . import dashboards, permissions
+        from . import dashboards, permissions, supervision
         from .events import EVENTS
         from .models import AcceptanceApplication, OnSiteAcceptance
 
         register_events(EVENTS)
         self.register_documents()
+        supervision.register()
         REVIEWER_QUEUES.append(
             WorkQueue(_("待审查的验收申请"), "acceptance:application_list", dashboards.queue_count)
         )

@@ -189,8 +189,22 @@ class PublicationKind(models.TextChoices):
 
 
 class NoticeState(models.TextChoices):
+    """整改通知 to closure: issued -> acknowledged -> reported -> closed (or back to
+    acknowledged with the reviewer's reason); escalated once the deadline passes unreported."""
+
     ISSUED = "issued", _("已下达")
     ACKNOWLEDGED = "acknowledged", _("企业已签收")
+    REPORTED = "reported", _("整改报告已提交，待复查")
+    ESCALATED = "escalated", _("逾期未整改")
+    CLOSED = "closed", _("整改完成，已关闭")
+
+
+OPEN_NOTICE_STATES = (
+    NoticeState.ISSUED,
+    NoticeState.ACKNOWLEDGED,
+    NoticeState.REPORTED,
+    NoticeState.ESCALATED,
+)
 
 
 class Occasion(models.TextChoices):

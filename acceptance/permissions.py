@@ -15,8 +15,10 @@ from .models import (
     AcceptanceApplication,
     AcceptanceReport,
     AnnualAudit,
+    Dossier,
     OnSiteAcceptance,
     RectificationNotice,
+    RectificationReport,
 )
 
 
@@ -133,3 +135,33 @@ def audits_visible_to(user) -> QuerySet[AnnualAudit]:
     if is_enterprise_user(user) or is_government_viewer(user):
         return scope_to_enterprises(qs, user)
     return qs.none()
+
+
+def rectification_reports_visible_to(user) -> QuerySet[RectificationReport]:
+    """Owners of rectification evidence (ATTACHMENT_OWNER_SCOPERS): follow the notice, but a
+    government viewer sees the notice, not the enterprise's evidence files."""
+    if is_government_viewer(user):
+        return RectificationReport.objects.none()
+    return RectificationReport.objects.filter(notice__in=notices_visible_to(user).values("pk"))
+
+
+def dossiers_visible_to(user) -> QuerySet[Dossier]:
+    """档案: reviewers all; an enterprise member or a region's viewer the dossiers they asked
+    for, of enterprises they see. A dossier holds what its requester may see (the builder
+    reads through the requester's scopers), so it is not handed to anyone who sees less."""
+    qs = Dossier.objects.select_related("enterprise")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_staff_reviewer(user):
+        return qs
+    if is_enterprise_user(user) or is_government_viewer(user):
+        return scope_to_enterprises(qs, user).filter(requested_by=user)
+    return qs.none()
+
+
+def can_request_dossier(user, enterprise) -> bool:
+    from portal.permissions import enterprises_visible_to
+
+    if not (is_staff_reviewer(user) or is_enterprise_user(user) or is_government_viewer(user)):
+        return False
+    return enterprises_visible_to(user).filter(pk=enterprise.pk).exists()

@@ -31,7 +31,8 @@ def send_contractor_link(link_id: int, token: str) -> str:
 
 @shared_task
 def send_rectification_reminders() -> int:
-    """Daily: remind enterprises before their rectification deadline, reviewers after it."""
+    """Daily: escalate notices whose deadline passed with no rectification report (once),
+    remind enterprises before their deadline (RECTIFICATION_REMINDER_DAYS), reviewers after."""
     from .services.rectification import send_reminders
 
     return send_reminders()
@@ -46,3 +47,46 @@ def create_annual_audit_plan() -> int | None:
     if year is not None:
         create_plan(year)
     return year
+
+
+@shared_task(bind=True, time_limit=900, soft_time_limit=840)
+def build_dossier(self, dossier_id: int) -> str:
+    """档案: build the enterprise's ZIP; a failure is recorded on the row with its reason."""
+    import logging
+
+    from .dossier import build
+    from .models import Dossier, DossierStatus
+
+    dossier = Dossier.objects.filter(pk=dossier_id).first()
+    if dossier is None:
+        return "gone"
+    try:
+        return build(dossier_id)
+    except Exception as exc:
+        logging.getLogger(__name__).exception("building dossier %s failed", dossier_id)
+        Dossier.objects.filter(pk=dossier_id).update(
+            status=DossierStatus.FAILED, progress=0, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return "failed"
+
+
+@shared_task
+def purge_old_dossiers() -> int:
+    """Daily: remove dossiers (file and row) older than DOSSIER_KEEP_DAYS; they are rebuilt
+    on request from what the portal holds."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import Dossier, DossierStatus
+
+    cutoff = timezone.now() - timedelta(days=settings.DOSSIER_KEEP_DAYS)
+    removed = 0
+    for dossier in Dossier.objects.filter(requested_at__lt=cutoff).exclude(
+        status__in=[DossierStatus.QUEUED, DossierStatus.RUNNING]
+    ):
+        if dossier.file:
+            dossier.file.delete(save=False)
+        dossier.delete()
+        removed += 1
+    return removed

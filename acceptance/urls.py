@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import applications, audits, exports, notices, onsite, public, report
+from .views import (
+    applications,
+    audits,
+    documents,
+    dossiers,
+    exports,
+    notices,
+    onsite,
+    public,
+    report,
+)
 
 app_name = "acceptance"
 
@@ -81,6 +91,21 @@ urlpatterns += [
     path("notices/", notices.notice_list, name="notice_list"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice_acknowledge"),
+]
+
+# Supervision: rectification to closure, the dossier, the documents page and the FAQ.
+urlpatterns += [
+    path("notices/queue/", notices.notice_queue, name="notice_queue"),
+    path("notices/<int:pk>/report/", notices.notice_report, name="notice_report"),
+    path("notices/<int:pk>/recheck/", notices.notice_recheck, name="notice_recheck"),
+    path("dossiers/", dossiers.dossier_list, name="dossier_list"),
+    path("dossiers/new/", dossiers.dossier_request, name="dossier_request"),
+    path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier_detail"),
+    path("dossiers/<int:pk>/progress/", dossiers.dossier_progress, name="dossier_progress"),
+    path("dossiers/<int:pk>/download/", dossiers.dossier_download, name="dossier_download"),
+    path("documents/", documents.documents, name="documents"),
+    path("documents/<str:slug>.pdf", documents.blank_form, name="blank_form"),
+    path("faq/", documents.faq, name="faq"),
 ]
 
 urlpatterns += [

@@ -113,6 +113,8 @@ AUDIT_SPOT_CHECK_PERCENT = env_int("AUDIT_SPOT_CHECK_PERCENT", 10)
 # 整改通知: days given to rectify, and the reminders (days before the deadline).
 RECTIFICATION_DAYS = env_int("RECTIFICATION_DAYS", 90)
 RECTIFICATION_REMINDER_DAYS = [int(d) for d in env_list("RECTIFICATION_REMINDER_DAYS", "30,7,1")]
+# 档案 ZIPs are rebuilt on request; a built one is kept this many days, then removed.
+DOSSIER_KEEP_DAYS = env_int("DOSSIER_KEEP_DAYS", 14)
 ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT = env_decimal(
     "ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT", "2"
 )
@@ -485,9 +487,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=10),
         "options": {"expires": 3600},
     },
+    # Rectification notices: escalation once the deadline passes, reminders before it.
     "rectification-reminders": {
         "task": "acceptance.tasks.send_rectification_reminders",
         "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 3600},
+    },
+    "purge-old-dossiers": {
+        "task": "acceptance.tasks.purge_old_dossiers",
+        "schedule": crontab(hour=3, minute=53),
         "options": {"expires": 3600},
     },
     "purge-read-notifications": {

@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import api
 from .access import grant_access, logged_in, public
-from .views import dashboards, enterprises, files, lockouts, notifications
+from .views import dashboards, enterprises, exports, files, lockouts, notifications
 from .views import public as public_views
 
 # JSON only: no `.json` suffix routes (their actions would not take the format argument).
@@ -75,6 +75,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("enterprises/", enterprises.enterprise_list, name="enterprise_list"),
+    path("enterprises.<str:fmt>", exports.enterprises_export, name="enterprises_export"),
     path("enterprises/registrations/", enterprises.registration_queue, name="registration_queue"),
     path("enterprises/<int:pk>/", enterprises.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:pk>/edit/", enterprises.enterprise_edit, name="enterprise_edit"),

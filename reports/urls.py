@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import conformance, documents, printables, seal
+from .views import conformance, documents, exports, printables, seal
 
 app_name = "reports"
 
 urlpatterns = [
     path("", documents.document_list, name="document_list"),
+    path("documents.<str:fmt>", exports.documents_export, name="documents_export"),
     path("<int:pk>/", documents.document_detail, name="document_detail"),
     path("<int:pk>/progress/", documents.document_progress, name="document_progress"),
     path("<int:pk>/download/", documents.document_download, name="document_download"),

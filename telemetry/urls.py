@@ -6,6 +6,7 @@ from .views import (
     analysis,
     corrections,
     energy_history,
+    exports,
     item_changes,
     monitoring,
     registry,
@@ -75,6 +76,7 @@ urlpatterns = [
         name="enterprise_corrections",
     ),
     path("trials/", monitoring.trial_board, name="trial_board"),
+    path("trials.<str:fmt>", exports.trials_export, name="trials_export"),
     path("trials/<int:pk>/", monitoring.trial_detail, name="trial_detail"),
     path(
         "connections/<int:pk>/stop-trial/",

@@ -19,9 +19,10 @@ from ..choices import (
 )
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
 from .audit import AnnualAudit, AuditAnswer, AuditGrade, AuditPlan, ChecklistItem
+from .dossier import Dossier, DossierStatus
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from .publication import Publication
-from .rectification import RectificationNotice
+from .rectification import RectificationNotice, RectificationReport
 from .report import AcceptanceReport, ContractorLink, ReportSignature
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "CoverageEnergy",
     "DeviceDocument",
     "DevicePhoto",
+    "Dossier",
+    "DossierStatus",
     "Material",
     "MaterialFile",
     "MaterialVerdict",
@@ -56,6 +59,7 @@ __all__ = [
     "Publication",
     "PublicationKind",
     "RectificationNotice",
+    "RectificationReport",
     "ReportContent",
     "ReportFile",
     "ReportSignature",

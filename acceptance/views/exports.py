@@ -5,7 +5,7 @@ from django.utils import timezone
 from portal.access import enterprise_user, government, grant_access, panel_member, public, reviewer
 from portal.exports import table_response
 
-from ..models import AcceptanceState
+from ..models import AcceptanceState, NoticeState
 from ..permissions import acceptance_applications_visible_to, audits_visible_to, notices_visible_to
 from .public import _published
 
@@ -51,6 +51,7 @@ def results_export(request, fmt):
             r.document_number,
             r.deadline.isoformat() if r.deadline else "",
             timezone.localdate(r.published_at).isoformat(),
+            r.closed_on.isoformat() if r.closed_on else "",
         ]
         for r in _published(request)
     )
@@ -64,6 +65,7 @@ def results_export(request, fmt):
         "报告或通知编号",
         "整改期限",
         "公布日期",
+        "整改完成日期",
     ]
     return table_response("acceptance-results", header, rows, fmt)
 
@@ -85,6 +87,12 @@ def audits_export(request, fmt):
     )
 
 
+def _notices(request):
+    notices = notices_visible_to(request.user).order_by("-issued_at", "-pk")
+    state = request.GET.get("state", "")
+    return notices.filter(state=state) if state in NoticeState.values else notices
+
+
 @grant_access(enterprise_user, reviewer, government)
 def notices_export(request, fmt):
     rows = (
@@ -94,9 +102,13 @@ def notices_export(request, fmt):
             n.deadline.isoformat(),
             n.get_state_display(),
             _date(n.issued_at),
+            _date(n.closed_at),
         ]
-        for n in notices_visible_to(request.user).order_by("-issued_at")
+        for n in _notices(request)
     )
     return table_response(
-        "rectification-notices", ["企业名称", "事由", "整改期限", "状态", "下达时间"], rows, fmt
+        "rectification-notices",
+        ["企业名称", "事由", "整改期限", "状态", "下达时间", "关闭时间"],
+        rows,
+        fmt,
     )

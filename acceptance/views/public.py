@@ -74,7 +74,9 @@ def results_atom(request):
             link=row.verify_url or settings.SITE_URL + "/results/",
             description=(
                 f"{row.get_region_display()} · {row.project_name} · {row.decided_on} · "
-                f"{row.document_number}" + (f" · 整改期限 {row.deadline}" if row.deadline else "")
+                f"{row.document_number}"
+                + (f" · 整改期限 {row.deadline}" if row.deadline else "")
+                + (f" · 整改完成 {row.closed_on}" if row.closed_on else "")
             ),
             unique_id=f"publication-{row.pk}",
             pubdate=row.published_at,

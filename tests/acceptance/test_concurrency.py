@@ -49,3 +49,25 @@ def test_two_signatures_for_one_role_at_once(signing):
     )
     assert sorted(outcomes) == ["condition_unmet", "ok"]
     assert ReportSignature.objects.filter(role=SignatureRole.ENTERPRISE).count() == 1
+
+
+def test_two_reviewers_rechecking_the_same_report_at_once():
+    from acceptance.choices import NoticeState
+    from acceptance.models import RectificationNotice, RectificationReport
+    from acceptance.services.rectification import acknowledge_notice, recheck, submit_report
+
+    from .supervision import evidence, failed_audit_notice
+
+    notice, member, _reviewer = failed_audit_notice()
+    acknowledge_notice(notice, member)
+    submit_report(notice, member, "已修复", [evidence()])
+    outcomes = at_once(
+        lambda r: recheck(notice, r, rectified=r.username.endswith("a"), note="复查"),
+        [ReviewerFactory(username="reviewer-a"), ReviewerFactory(username="reviewer-b")],
+    )
+    assert sorted(outcomes) == ["ok", "wrong_state"]
+    notice.refresh_from_db()
+    assert notice.state in (NoticeState.CLOSED, NoticeState.ACKNOWLEDGED)
+    report = RectificationReport.objects.get()
+    assert report.rechecked_by is not None
+    assert RectificationNotice.objects.count() == 1

@@ -16,9 +16,11 @@ from acceptance.models import (
     AcceptanceReport,
     AnnualAudit,
     AuditPlan,
+    Dossier,
     MaterialFile,
     OnSiteAcceptance,
     RectificationNotice,
+    RectificationReport,
 )
 from applications.models import (
     AccessApplication,
@@ -309,6 +311,21 @@ def _audit(w):
     return AnnualAudit.objects.create(plan=w[AuditPlan], enterprise=w[Enterprise])
 
 
+def _rectification_report(w):
+    return RectificationReport.objects.create(
+        notice=w[RectificationNotice], round=1, description=MARKER
+    )
+
+
+def _dossier(w):
+    from django.core.files.base import ContentFile
+
+    dossier = Dossier(enterprise=w[Enterprise], status="done", progress=100, entries=1)
+    dossier.file.save("other.zip", ContentFile(MARKER.encode()), save=False)
+    dossier.save()
+    return dossier
+
+
 BUILDERS = {
     Enterprise: _enterprise,
     Membership: _membership,
@@ -339,6 +356,8 @@ BUILDERS = {
     RectificationNotice: _notice,
     AuditPlan: _audit_plan,
     AnnualAudit: _audit,
+    RectificationReport: _rectification_report,
+    Dossier: _dossier,
 }
 
 

@@ -27,6 +27,7 @@ from acceptance.models import (
     AcceptanceReport,
     AnnualAudit,
     AuditPlan,
+    Dossier,
     MaterialFile,
     OnSiteAcceptance,
     RectificationNotice,
@@ -182,6 +183,12 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     },
     "acceptance:notice_detail": {"pk": RectificationNotice},
     "acceptance:notice_acknowledge": {"pk": RectificationNotice},
+    "acceptance:notice_report": {"pk": RectificationNotice},
+    "acceptance:notice_recheck": {"pk": RectificationNotice},
+    **{
+        f"acceptance:{name}": {"pk": Dossier}
+        for name in ("dossier_detail", "dossier_progress", "dossier_download")
+    },
     **{
         f"acceptance:{name}": {"pk": AuditPlan}
         for name in ("plan_detail", "plan_add_item", "plan_sample")
@@ -209,6 +216,10 @@ NOT_OBJECT_URLS = {
         f"acceptance:{name}": "a file format (csv/xlsx) of a scoped list"
         for name in ("applications_export", "results_export", "audits_export", "notices_export")
     },
+    "enterprises_export": "a file format (csv/xlsx) of the scoped enterprise list",
+    "reports:documents_export": "a file format (csv/xlsx) of the scoped document list",
+    "telemetry:trials_export": "a file format (csv/xlsx) of the scoped trial list",
+    "acceptance:blank_form": "the name of a public blank form, no enterprise's record",
 }
 # Pages an outsider may open although they take no id; they must not show the other
 # enterprise (checked below), so nothing is listed here for now.

@@ -73,6 +73,15 @@ def test_the_demo_province_is_complete_and_seeding_again_changes_nothing(db):
     assert TrialRun.objects.filter(status="passed").exists()
     assert DailyRollup.objects.filter(backfilled__gt=0).exists()
 
+    # Supervision (issue 12): last year's audit, one passed, one failed with its
+    # rectification in progress, a drawn sample, a dossier.
+    from acceptance.models import AnnualAudit, AuditPlan, Dossier, RectificationNotice
+
+    assert {"passed", "failed"} <= set(AnnualAudit.objects.values_list("state", flat=True))
+    assert AuditPlan.objects.exclude(sample=[]).exists()
+    assert RectificationNotice.objects.filter(state="reported").exists()
+    assert Dossier.objects.exists()
+
     seed()
     assert snapshot() == first
     assert Client().login(username="reviewer", password=DEMO_PASSWORD)

@@ -31,6 +31,7 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed(context, log=self.stdout.write)
+        import_module("acceptance.demo_supervision").seed(context, log=self.stdout.write)
         return context
 
     def print_logins(self, context):

@@ -1,0 +1,286 @@
+"""档案 records: what the portal holds for an enterprise as one CSV per kind of record, in
+stage order, read through the requester's scopers (acceptance.dossier puts them in the ZIP
+beside the files). Certificates are listed by their metadata only, never a key."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from applications.permissions import (
+    access_applications_visible_to,
+    certificates_visible_to,
+    change_records_visible_to,
+    design_schemes_visible_to,
+)
+from telemetry.permissions import trial_runs_visible_to
+
+from .permissions import (
+    acceptance_applications_visible_to,
+    audits_visible_to,
+    notices_visible_to,
+    onsites_visible_to,
+)
+
+# The seed's stages, in order: the folders of the ZIP.
+STAGES = (
+    "01_设计方案与变更记录",
+    "02_对接申请（附表1）",
+    "03_证书与账号",
+    "04_数据对接与试运行",
+    "05_符合性测试报告（附件1）",
+    "06_验收申请（附表2、表1）",
+    "07_现场验收与验收报告（附件2）",
+    "08_年度审核",
+    "09_整改通知与整改报告",
+)
+
+
+@dataclass
+class Entry:
+    stage: str
+    name: str
+    description: str
+    read: Callable[[], bytes]
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def as_csv(header: list[str], rows: Iterable[list]) -> bytes:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([[str(c) if c is not None else "" for c in row] for row in rows])
+    return out.getvalue().encode("utf-8")
+
+
+def record_tables(user, enterprise) -> list[Entry]:
+    """One CSV per kind of record, through the requester's scopers."""
+    tables = [
+        (
+            STAGES[0],
+            "设计方案.csv",
+            "设计方案各版本",
+            ["方案编号", "版本", "状态", "编制时间", "发送时间", "定稿时间"],
+            [
+                [
+                    s.number,
+                    s.revision,
+                    s.get_state_display(),
+                    as_text(s.created_at),
+                    as_text(s.sent_at),
+                    as_text(s.finalised_at),
+                ]
+                for s in design_schemes_visible_to(user)
+                .filter(enterprise=enterprise)
+                .order_by("pk")
+            ],
+        ),
+        (
+            STAGES[0],
+            "变更记录.csv",
+            "设计方案变更记录",
+            ["方案编号", "变更时间", "变更内容", "变更理由", "变更单位", "状态"],
+            [
+                [
+                    c.scheme.number,
+                    as_text(c.changed_on),
+                    c.content,
+                    c.reason,
+                    c.unit,
+                    c.get_state_display(),
+                ]
+                for c in change_records_visible_to(user)
+                .filter(scheme__enterprise=enterprise)
+                .order_by("changed_on", "pk")
+            ],
+        ),
+        (
+            STAGES[1],
+            "对接申请.csv",
+            "对接申请表（附表1）",
+            [
+                "申请单位",
+                "申请日期",
+                "状态",
+                "建设单位",
+                "端设备编号",
+                "运维合同截止日期",
+                "提交时间",
+                "审核日期",
+            ],
+            [
+                [
+                    a.applicant_name,
+                    as_text(a.application_date),
+                    a.get_state_display(),
+                    a.builder_name,
+                    a.device_serial,
+                    as_text(a.om_contract_end),
+                    as_text(a.submitted_at),
+                    as_text(a.reviewed_at),
+                ]
+                for a in access_applications_visible_to(user)
+                .filter(enterprise=enterprise)
+                .order_by("pk")
+            ],
+        ),
+        (
+            STAGES[2],
+            "CA证书.csv",
+            "端设备 CA 证书（仅元数据）",
+            [
+                "端设备编号",
+                "证书序列号",
+                "SHA-256 指纹",
+                "生效时间",
+                "到期时间",
+                "签发时间",
+                "吊销时间",
+                "吊销原因",
+            ],
+            [
+                [
+                    c.device_serial,
+                    c.serial_hex,
+                    c.fingerprint,
+                    as_text(c.not_before),
+                    as_text(c.not_after),
+                    as_text(c.issued_at),
+                    as_text(c.revoked_at),
+                    c.revocation_reason,
+                ]
+                for c in certificates_visible_to(user).filter(enterprise=enterprise).order_by("pk")
+            ],
+        ),
+        (
+            STAGES[3],
+            "试运行.csv",
+            "15 天稳定上传试运行（冻结数据）",
+            [
+                "第几次",
+                "开始日期",
+                "状态",
+                "应报时段数",
+                "上传成功时段数",
+                "上传成功率",
+                "一次上传成功率",
+                "连续完整天数",
+            ],
+            [
+                [
+                    t.number,
+                    as_text(t.started_on),
+                    t.get_status_display(),
+                    t.expected,
+                    t.successful,
+                    t.success_rate,
+                    t.on_time_rate,
+                    t.consecutive_complete_days,
+                ]
+                for t in trial_runs_visible_to(user)
+                .filter(connection__enterprise=enterprise)
+                .order_by("number")
+            ],
+        ),
+        (
+            STAGES[5],
+            "验收申请.csv",
+            "验收申请表（附表2）",
+            ["业主单位", "状态", "提交时间", "承建单位"],
+            [
+                [a.owner_name, a.get_state_display(), as_text(a.submitted_at), a.builder_name]
+                for a in acceptance_applications_visible_to(user)
+                .filter(enterprise=enterprise)
+                .order_by("pk")
+            ],
+        ),
+        (
+            STAGES[6],
+            "现场验收.csv",
+            "现场验收安排与记录",
+            ["状态", "验收时间", "验收地点", "项目承建方"],
+            [
+                [o.get_state_display(), as_text(o.scheduled_for), o.place, o.contractor_company]
+                for o in onsites_visible_to(user)
+                .filter(application__enterprise=enterprise)
+                .order_by("pk")
+            ],
+        ),
+        (
+            STAGES[7],
+            "年度审核.csv",
+            "年度审核",
+            ["审核年度", "状态", "提交时间", "审核时间", "审核意见", "不通过情形", "现场抽查情况"],
+            [
+                [
+                    a.plan.year,
+                    a.get_state_display(),
+                    as_text(a.submitted_at),
+                    as_text(a.graded_at),
+                    a.opinion,
+                    "；".join(f"({k}) {v}" for k, v in sorted(a.situations.items())),
+                    a.spot_findings,
+                ]
+                for a in audits_visible_to(user)
+                .filter(enterprise=enterprise)
+                .order_by("plan__year")
+            ],
+        ),
+        (
+            STAGES[8],
+            "整改通知.csv",
+            "整改通知与整改报告",
+            [
+                "事由",
+                "下达时间",
+                "整改期限",
+                "状态",
+                "签收时间",
+                "逾期升级时间",
+                "关闭时间",
+                "整改报告（轮次：说明 / 复查结论）",
+            ],
+            [
+                [
+                    n.get_occasion_display(),
+                    as_text(n.issued_at),
+                    as_text(n.deadline),
+                    n.get_state_display(),
+                    as_text(n.acknowledged_at),
+                    as_text(n.escalated_at),
+                    as_text(n.closed_at),
+                    " | ".join(
+                        f"{r.round}: {r.description} / "
+                        + (
+                            ""
+                            if r.accepted is None
+                            else ("复查通过" if r.accepted else "复查未通过")
+                        )
+                        + (f" {r.recheck_note}" if r.recheck_note else "")
+                        for r in n.reports.all()
+                    ),
+                ]
+                for n in notices_visible_to(user)
+                .filter(enterprise=enterprise)
+                .prefetch_related("reports")
+                .order_by("pk")
+            ],
+        ),
+    ]
+    entries = []
+    for stage, name, description, header, rows in tables:
+        data = as_csv(header, rows)
+        entries.append(Entry(stage, name, f"{description}（{len(rows)} 条）", lambda d=data: d))
+    return entries
