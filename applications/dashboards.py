@@ -10,6 +10,11 @@ def insider(user) -> bool:
     return access.enterprise_user(user) or access.reviewer(user)
 
 
+def ledger_reader(user) -> bool:
+    """Who reads 计量器具台账: members, staff, and government viewers (their region)."""
+    return insider(user) or access.government(user)
+
+
 def schemes_due() -> int:
     return DesignScheme.objects.filter(
         state__in=[SchemeState.CHANGES_REQUESTED, SchemeState.ENTERPRISE_CONFIRMED]

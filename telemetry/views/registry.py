@@ -82,7 +82,7 @@ def enterprise_registry(request, enterprise_pk):
     )
     items = (
         DataItem.objects.filter(enterprise=enterprise)
-        .select_related("energy_type", "device")
+        .select_related("energy_type", "device", "meter")
         .annotate(change_open=Exists(open_request))
         .order_by("data_code")
     )

@@ -88,6 +88,7 @@ def _change_record(w):
         w[DesignScheme],
         w["member"],
         {"changed_on": START, "content": "更换表计", "reason": "损坏", "unit": "施工单位"},
+        pdf("签章.pdf"),
     )
 
 
