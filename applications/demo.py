@@ -7,7 +7,6 @@ notifications. Idempotent: an enterprise that already has a design scheme is lef
 from datetime import date, timedelta
 
 from django.core.management import call_command
-
 from django.utils import timezone
 
 from portal.attachments import as_bytes_upload

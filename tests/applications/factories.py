@@ -12,11 +12,11 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from applications.models import (
+    SCHEME_PART_DOCUMENTS,
     AccessApplication,
     ApplicationState,
     DesignScheme,
     DeviceCertificate,
-    SCHEME_PART_DOCUMENTS,
     Material,
     Meter,
     MeterLevel,
