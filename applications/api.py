@@ -6,8 +6,6 @@ action calling the same service as the page; refusals come back as 409 with the 
 
 import base64
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -259,28 +257,15 @@ class MeterViewSet(viewsets.ModelViewSet):
         enterprise = own_enterprise(self.request.user) or data.get("enterprise")
         if enterprise is None:
             raise ValidationError({"enterprise": [_("请指定用能单位。")]})
-        try:
-            serializer.instance = create_meter(self.request.user, enterprise, self._fields(data))
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        serializer.instance = create_meter(self.request.user, enterprise, self._fields(data))
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = update_meter(
-                serializer.instance, self.request.user, self._fields(serializer.validated_data)
-            )
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        serializer.instance = update_meter(
+            serializer.instance, self.request.user, self._fields(serializer.validated_data)
+        )
 
     def perform_destroy(self, instance):
-        try:
-            delete_meter(instance, self.request.user)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        delete_meter(instance, self.request.user)
 
 
 class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
