@@ -48,9 +48,10 @@ COLUMNS = [
     ("dataValueMax", "合理值上限", "value_max"),
     ("meteringLevel", "计量级别", "metering_level"),
     ("instrument", "计量器具", "instrument"),
-    ("meterNumber", "计量器具管理编号", "meter"),
     ("deviceSerial", "端设备编号", "device"),
     ("isActive", "启用", "is_active"),
+    # Last, so files written before the meter ledger existed still read the same.
+    ("meterNumber", "计量器具管理编号", "meter"),
 ]
 KEYS = [key for key, _label, _field in COLUMNS]
 FIELD_COLUMN = {field: key for key, _label, field in COLUMNS if field}
@@ -103,9 +104,9 @@ def item_rows(enterprise):
             "" if item.value_max is None else str(item.value_max.normalize()),
             item.metering_level,
             item.instrument,
-            item.meter.management_number if item.meter else "",
             item.device.serial if item.device else "",
             1 if item.is_active else 0,
+            item.meter.management_number if item.meter else "",
         ]
 
 
