@@ -38,6 +38,8 @@ def test_the_item_form_offers_only_the_enterprises_meters(client_for, member, en
     response = client.post(url, item_post(energy_type=electricity, meter=own.pk))
     assert response.status_code == 302
     assert DataItem.objects.get().meter == own
+    page = client.get(reverse("telemetry:item_detail", args=[DataItem.objects.get().pk]))
+    assert 'id="item-meter"' in page.content.decode() and "DB-001" in page.content.decode()
 
 
 def test_the_import_finds_the_meter_by_its_management_number(member, enterprise):
