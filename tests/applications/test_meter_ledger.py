@@ -278,3 +278,14 @@ def test_the_meters_are_in_the_openapi_schema(client):
     assert "/api/v1/meters/" in schema["paths"]
     assert "/api/v1/meters/{id}/" in schema["paths"]
     assert "/api/v1/design-schemes/{id}/parts/" in schema["paths"]
+
+
+def test_the_enterprise_dashboard_counts_the_ledger(client_for, enterprise, member, settings):
+    settings.METER_EXPIRY_WARNING_DAYS = 30
+    today = timezone.localdate()
+    MeterFactory(enterprise=enterprise)
+    MeterFactory(enterprise=enterprise, valid_until=today - timedelta(days=2))
+    MeterFactory(enterprise=enterprise, valid_until=today + timedelta(days=5))
+    page = client_for(member).get(reverse("dashboard")).content.decode()
+    assert 'id="panel-ledger"' in page
+    assert "3 台计量器具" in page and "已过期 1" in page and "即将到期 1" in page
