@@ -18,6 +18,15 @@ urlpatterns = [
     path("meters/", meters.ledger_index, name="meter_index"),
     path("meters/enterprise/<int:enterprise_pk>/", meters.meter_list, name="meter_list"),
     path("meters/enterprise/<int:enterprise_pk>/new/", meters.meter_create, name="meter_create"),
+    *[
+        path(
+            f"meters/enterprise/<int:enterprise_pk>/ledger.{fmt}",
+            meters.meter_export,
+            {"fmt": fmt},
+            name=f"meter_export_{fmt}",
+        )
+        for fmt in ("csv", "xlsx")
+    ],
     path("meters/<int:pk>/edit/", meters.meter_edit, name="meter_edit"),
     path("meters/<int:pk>/delete/", meters.meter_delete, name="meter_delete"),
     path(

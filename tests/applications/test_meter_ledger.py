@@ -289,3 +289,17 @@ def test_the_enterprise_dashboard_counts_the_ledger(client_for, enterprise, memb
     page = client_for(member).get(reverse("dashboard")).content.decode()
     assert 'id="panel-ledger"' in page
     assert "3 台计量器具" in page and "已过期 1" in page and "即将到期 1" in page
+
+
+def test_the_ledger_exports_as_csv_and_xlsx(client_for, enterprise, member, outsider):
+    MeterFactory(enterprise=enterprise, management_number="=HYPERLINK(1)")
+    MeterFactory(enterprise=enterprise, management_number="DB-002")
+    client = client_for(member)
+    response = client.get(reverse("applications:meter_export_csv", args=[enterprise.pk]))
+    text = response.content.decode("utf-8-sig")
+    assert response.status_code == 200 and text.startswith("管理编号,")
+    assert "DB-002" in text and "'=HYPERLINK(1)" in text  # neutralised for spreadsheets
+    response = client.get(reverse("applications:meter_export_xlsx", args=[enterprise.pk]))
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    url = reverse("applications:meter_export_csv", args=[enterprise.pk])
+    assert client_for(outsider).get(url).status_code == 404
