@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue import EnergyCode
@@ -111,7 +112,7 @@ class SiteSurveyForm(forms.ModelForm):
 
     def clean_surveyed_on(self):
         value = self.cleaned_data["surveyed_on"]
-        if value > date.today():
+        if value > timezone.localdate():
             raise ValidationError(_("调研日期不能晚于今天。"))
         return value
 

@@ -17,7 +17,7 @@ from portal.notifications import enterprise_users, notify
 from portal.sentences import Sentence
 
 from ..metering import shortfalls
-from ..models import DesignScheme, Meter
+from ..models import DesignScheme, Meter, SchemeState
 from ..permissions import can_manage_meters
 
 METER_FIELDS = (
@@ -86,9 +86,13 @@ def delete_meter(meter, actor) -> None:
 
 
 def scheme_energy_codes(enterprise) -> list[str]:
-    """The energy types of the enterprise's latest design scheme."""
+    """The energy types of the enterprise's latest design scheme that has left the
+    institute (a draft is the institute's own until it is sent)."""
     scheme = (
-        DesignScheme.objects.filter(enterprise=enterprise).order_by("-created_at", "-pk").first()
+        DesignScheme.objects.filter(enterprise=enterprise)
+        .exclude(state=SchemeState.DRAFT)
+        .order_by("-created_at", "-pk")
+        .first()
     )
     return scheme.energy_codes if scheme else []
 

@@ -303,3 +303,15 @@ def test_the_ledger_exports_as_csv_and_xlsx(client_for, enterprise, member, outs
     assert response.status_code == 200 and response.content[:2] == b"PK"
     url = reverse("applications:meter_export_csv", args=[enterprise.pk])
     assert client_for(outsider).get(url).status_code == 404
+
+
+def test_a_draft_schemes_energy_types_stay_the_institutes(client_for, enterprise, member):
+    MeterFactory(enterprise=enterprise, energy_type="3300", metering_level=1)
+    DesignSchemeFactory(
+        enterprise=enterprise,
+        parts=False,
+        energy_types=[{"energy_type": "3200", "collection_method": "meter"}],
+        instruments=[],
+    )
+    text = client_for(member).get(reverse("applications:meter_list", args=[enterprise.pk]))
+    assert "热力" not in text.content.decode()
