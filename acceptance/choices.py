@@ -127,10 +127,12 @@ class ReportContent(models.TextChoices):
     OPERATION = "operation", _("运行情况")
 
 
-# Contents the portal already holds (shown pre-filled, an upload optional).
+# Contents the portal already holds (shown pre-filled, an upload optional); the meter
+# ledger is the enterprise's 计量器具台账 (applications.Meter).
 HELD_REPORT_CONTENTS = (
     ReportContent.ENERGY_STRUCTURE,
     ReportContent.METERING_LEVELS,
+    ReportContent.METER_LEDGER,
     ReportContent.COLLECTION,
 )
 

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from applications.models import AccessApplication, ChangeRecord, DeviceCertificate
+from applications.services.meters import ledger_summary
 from telemetry.models import DailyRollup, DataItem, RelayFlag
 
 SILENT_RUN_DAYS = 3  # a run of days without any data this long is listed as a silent period
@@ -156,6 +157,8 @@ def evidence_pack(audit, accepted_on: date | None = None) -> dict:
         ],
         "items_added": items.filter(created_at__date__range=(year_start, year_end)).count(),
         "items_inactive": items.filter(is_active=False).count(),
+        # 计量器具台账: "计量器具在检定/校准有效期内" and the GB 17167 configuration.
+        "meters": ledger_summary(enterprise, today=min(end, timezone.localdate())),
         "om_contract_end": access.om_contract_end.isoformat() if access else None,
         "om_contract_valid": bool(
             access and access.om_contract_end >= min(year_end, timezone.localdate())

@@ -2,6 +2,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from applications.models import Meter
 from portal.catalogue import CollectionMethod, EnergyCode
 from portal.models import User
 from telemetry.models import DataItem
@@ -19,7 +20,7 @@ from .models import (
     Verdict,
 )
 from .services.applications import FIELDS
-from .services.onsite import PROPOSAL_FIELDS, STEP_FIELDS
+from .services.onsite import PROPOSAL_FIELDS, STEP_FIELDS, ledger_label
 from .services.report import EDITABLE as REPORT_EDITABLE
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -150,10 +151,17 @@ class ComparisonForm(forms.Form):
 
     def __init__(self, *args, enterprise=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.ledger_meters = []
         if enterprise is not None:
             self.fields["item"].queryset = DataItem.objects.filter(
                 enterprise=enterprise, is_active=True
             ).order_by("data_code")
+            # Suggestions from the 计量器具台账 (blank: the item's own meter).
+            self.ledger_meters = [
+                ledger_label(m) for m in Meter.objects.filter(enterprise=enterprise)
+            ]
+            self.fields["meter"].widget.attrs["list"] = "ledger-meters"
+            self.fields["meter"].help_text = _("留空则取该采集项在计量器具台账中的器具")
 
 
 class ReportFileForm(forms.Form):

@@ -23,8 +23,10 @@ from .models import (
     DesignScheme,
     DeviceCertificate,
     DocumentSigningCertificate,
+    Meter,
     RevocationReason,
     RootCertificate,
+    SiteSurvey,
     VpnAccount,
 )
 from .services.certificates import revoke_certificate
@@ -44,6 +46,30 @@ class ChangeRecordAdmin(ServiceMadeAdmin):
     list_display = ("scheme", "changed_on", "unit", "state", "created_at", "decided_at")
     list_filter = ("state",)
     search_fields = ("scheme__number", "unit", "content")
+    list_select_related = ("scheme",)
+
+
+@admin.register(Meter)
+class MeterAdmin(EnterpriseRecordAdmin):
+    """计量器具台账 rows (kept by the enterprises on their ledger pages)."""
+
+    list_display = (
+        "management_number",
+        "name",
+        "enterprise",
+        "energy_type",
+        "metering_level",
+        "accuracy_class",
+        "valid_until",
+    )
+    list_filter = ("metering_level", "energy_type")
+    search_fields = ("management_number", "name", "certificate_number")
+
+
+@admin.register(SiteSurvey)
+class SiteSurveyAdmin(ServiceMadeAdmin):
+    list_display = ("scheme", "surveyed_on", "surveyors")
+    search_fields = ("scheme__number", "surveyors")
     list_select_related = ("scheme",)
 
 

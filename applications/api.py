@@ -21,13 +21,14 @@ from portal.models import Enterprise
 from portal.permissions import own_enterprise
 from portal.serializers import DecisionSerializer
 
-from .models import CANotReady, RootCertificate
+from .models import CANotReady, Meter, RootCertificate
 from .permissions import (
     access_applications_visible_to,
     certificates_visible_to,
     change_records_visible_to,
     credential_enterprise_or_404,
     design_schemes_visible_to,
+    meters_visible_to,
     vpn_accounts_visible_to,
 )
 from .serializers import (
@@ -41,8 +42,11 @@ from .serializers import (
     GeneratedSerializer,
     GenerateSerializer,
     MaterialSerializer,
+    MeterSerializer,
+    PartSerializer,
     RevokeSerializer,
     SchemeUpdateSerializer,
+    SiteSurveySerializer,
     VpnAccountSerializer,
     VpnPasswordSerializer,
 )
@@ -62,18 +66,21 @@ from .services.certificates import (
     issue_certificate,
     revoke_certificate,
 )
+from .services.meters import METER_FIELDS, create_meter, delete_meter, update_meter
 from .services.schemes import (
     add_change_record,
     answer_scheme,
     confirm_scheme,
     create_scheme,
     decide_change_record,
+    record_site_survey,
     send_scheme,
     update_scheme,
 )
 from .services.vpn import set_vpn_active, set_vpn_password
 
 CONTENT = ("energy_types", "instruments", "budget_items")
+TEXTS = ("project_plan", "construction_period")
 
 
 def _comment(request) -> str:
@@ -95,8 +102,10 @@ class DesignSchemeViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = design_schemes_visible_to(self.request.user).prefetch_related(
-            "confirmations__confirmed_by", "attachments"
+        qs = (
+            design_schemes_visible_to(self.request.user)
+            .select_related("site_survey")
+            .prefetch_related("confirmations__confirmed_by", "attachments", "enterprise__meters")
         )
         state = self.request.query_params.get("state")
         return (qs.filter(state=state) if state else qs).order_by("-created_at", "-pk")
@@ -108,7 +117,8 @@ class DesignSchemeViewSet(
 
     def _content(self, data) -> dict:
         content = {name: data[name] for name in CONTENT if name in data}
-        content["project_plan"] = data.get("project_plan", "")
+        for name in TEXTS:
+            content[name] = data.get(name, "")
         return content
 
     def perform_create(self, serializer):
@@ -124,6 +134,7 @@ class DesignSchemeViewSet(
             "instruments": scheme.instruments,
             "budget_items": scheme.budget_items,
             "project_plan": scheme.project_plan,
+            "construction_period": scheme.construction_period,
             **serializer.validated_data,
         }
         serializer.instance = update_scheme(scheme, self.request.user, self._content(data))
@@ -140,10 +151,33 @@ class DesignSchemeViewSet(
         scheme = self.get_object()
         upload = DocumentSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        data = {name: getattr(scheme, name) for name in (*CONTENT, "project_plan")}
+        data = {name: getattr(scheme, name) for name in (*CONTENT, *TEXTS)}
         return self._respond(
             update_scheme(scheme, request.user, data, upload.validated_data["file"])
         )
+
+    @extend_schema(
+        request={"multipart/form-data": PartSerializer}, responses=DesignSchemeSerializer
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def parts(self, request, pk=None):
+        """Attach one document part of seed 4.1(2) (kind + file) to a draft or revision."""
+        scheme = self.get_object()
+        upload = PartSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = {name: getattr(scheme, name) for name in (*CONTENT, *TEXTS)}
+        parts = {upload.validated_data["kind"]: upload.validated_data["file"]}
+        return self._respond(update_scheme(scheme, request.user, data, parts=parts))
+
+    @extend_schema(request=SiteSurveySerializer, responses=SiteSurveySerializer)
+    @action(detail=True, methods=["post"], url_path="site-survey")
+    def site_survey(self, request, pk=None):
+        """现场调研 (date, surveyors, findings), recorded before the draft is sent."""
+        scheme = self.get_object()
+        form = SiteSurveySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        survey = record_site_survey(scheme, request.user, form.validated_data)
+        return Response(SiteSurveySerializer(survey).data)
 
     @extend_schema(request=None, responses=DesignSchemeSerializer)
     @action(detail=True, methods=["post"])
@@ -176,7 +210,13 @@ class DesignSchemeViewSet(
     @extend_schema(
         methods=["post"], request=ChangeRecordSerializer, responses=ChangeRecordSerializer
     )
-    @action(detail=True, methods=["get", "post"], url_path="change-records", pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="change-records",
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
     def change_records(self, request, pk=None):
         scheme = self.get_object()
         if request.method == "GET":
@@ -184,8 +224,48 @@ class DesignSchemeViewSet(
             return Response(ChangeRecordSerializer(records, many=True).data)
         form = ChangeRecordSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        record = add_change_record(scheme, request.user, form.validated_data)
+        data = dict(form.validated_data)
+        record = add_change_record(scheme, request.user, data, data.pop("document"))
         return Response(ChangeRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class MeterViewSet(viewsets.ModelViewSet):
+    """计量器具台账. Members keep their own enterprise's; reviewers see and may correct all;
+    government viewers see their region's (read only). Filters: enterprise, energy_type,
+    metering_level, validity (expired / expiring)."""
+
+    serializer_class = MeterSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        qs = meters_visible_to(self.request.user)
+        params = self.request.query_params
+        for name in ("enterprise", "energy_type", "metering_level"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        if params.get("validity") == "expired":
+            qs = qs.expired()
+        elif params.get("validity") == "expiring":
+            qs = qs.expiring()
+        return qs.order_by("enterprise_id", *Meter._meta.ordering)
+
+    def _fields(self, data) -> dict:
+        return {k: data[k] for k in METER_FIELDS if k in data}
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        enterprise = own_enterprise(self.request.user) or data.get("enterprise")
+        if enterprise is None:
+            raise ValidationError({"enterprise": [_("请指定用能单位。")]})
+        serializer.instance = create_meter(self.request.user, enterprise, self._fields(data))
+
+    def perform_update(self, serializer):
+        serializer.instance = update_meter(
+            serializer.instance, self.request.user, self._fields(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance):
+        delete_meter(instance, self.request.user)
 
 
 class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):

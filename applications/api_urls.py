@@ -11,6 +11,7 @@ router.register("design-schemes", api.DesignSchemeViewSet, basename="design-sche
 router.register("change-records", api.ChangeRecordViewSet, basename="change-record")
 router.register("access-applications", api.AccessApplicationViewSet, basename="access-application")
 router.register("certificates", api.DeviceCertificateViewSet, basename="device-certificate")
+router.register("meters", api.MeterViewSet, basename="meter")
 router.register("vpn-accounts", api.VpnAccountViewSet, basename="vpn-account")
 
 urlpatterns = [

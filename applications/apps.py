@@ -38,6 +38,7 @@ class ApplicationsConfig(AppConfig):
                 NavLink(_("对接申请"), "applications:application_list", dashboards.insider),
                 NavLink(_("证书与VPN"), "applications:my_credentials", access.enterprise_user),
                 NavLink(_("证书管理"), "applications:certificate_list", access.reviewer),
+                NavLink(_("计量器具台账"), "applications:meter_index", dashboards.ledger_reader),
             ]
         )
         ENTERPRISE_PANELS.append(Panel("applications/_enterprise_panel.html", dashboards.panel))
@@ -49,12 +50,13 @@ class ApplicationsConfig(AppConfig):
         from portal.permissions import ATTACHMENT_OWNER_SCOPERS
 
         from . import permissions
-        from .models import AccessApplication, ChangeRecord, DesignScheme
+        from .models import AccessApplication, ChangeRecord, DesignScheme, SchemeFeedback
 
         ATTACHMENT_OWNER_SCOPERS.update(
             {
                 DesignScheme: permissions.design_schemes_visible_to,
                 ChangeRecord: permissions.change_records_visible_to,
+                SchemeFeedback: permissions.feedback_visible_to,
                 AccessApplication: permissions.access_applications_visible_to,
             }
         )

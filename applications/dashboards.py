@@ -1,13 +1,24 @@
 """What this app adds to the dashboards (registered in ApplicationsConfig.ready)."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from portal import access
 
-from .models import AccessApplication, ApplicationState, DesignScheme, SchemeState
+from .models import AccessApplication, ApplicationState, DesignScheme, Meter, SchemeState
 
 
 def insider(user) -> bool:
     """Enterprise members and institute staff: the people these records concern."""
     return access.enterprise_user(user) or access.reviewer(user)
+
+
+def ledger_reader(user) -> bool:
+    """Who reads 计量器具台账: members, staff, and government viewers (their region)."""
+    return insider(user) or access.government(user)
 
 
 def schemes_due() -> int:
@@ -39,4 +50,16 @@ def panel(user, enterprise) -> dict:
         "application": application,
         "certificates": enterprise.certificates.filter(revoked_at__isnull=True).count(),
         "vpn": getattr(enterprise, "vpn_account", None),
+        "meters": ledger_counts(enterprise),
     }
+
+
+def ledger_counts(enterprise) -> dict:
+    """计量器具台账 in one query: meters, expired, expiring within the warning days."""
+    today = timezone.localdate()
+    horizon = today + timedelta(days=settings.METER_EXPIRY_WARNING_DAYS)
+    return Meter.objects.filter(enterprise=enterprise).aggregate(
+        total=Count("pk"),
+        expired=Count("pk", filter=Q(valid_until__lt=today)),
+        expiring=Count("pk", filter=Q(valid_until__gte=today, valid_until__lte=horizon)),
+    )

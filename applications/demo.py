@@ -4,15 +4,16 @@ Everything goes through the services, so the demo has real numbers, audit histor
 notifications. Idempotent: an enterprise that already has a design scheme is left alone.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from portal.attachments import as_bytes_upload
 from portal.models import Role, User
 
 from . import pki
-from .models import DesignScheme, Material
+from .models import SCHEME_PART_DOCUMENTS, DesignScheme, Material, Meter
 from .services.access import (
     add_material,
     approve_application,
@@ -23,7 +24,15 @@ from .services.access import (
     submit_application,
 )
 from .services.certificates import issue_certificate
-from .services.schemes import answer_scheme, confirm_scheme, create_scheme, send_scheme
+from .services.meters import create_meter
+from .services.schemes import (
+    answer_scheme,
+    confirm_scheme,
+    create_scheme,
+    record_site_survey,
+    send_scheme,
+    upload_feedback_stamp,
+)
 from .services.vpn import set_vpn_password
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -84,6 +93,73 @@ CONTENT = {
     ],
     "project_plan": "现场调研后 1 个月内完成端设备采购；2 个月内完成计量器具通讯改造与安装；"
     "随后与省平台联调并稳定上传 15 天。",
+    "construction_period": "自方案定稿起 3 个月",
+}
+# 计量器具台账 of every demo enterprise: (name, number, model, class, energy, level, location,
+# interface, days of validity left). Level 3 of natural gas and levels 2-3 of steam are
+# missing, so the GB 17167 check has shortfalls to show; one meter expires soon.
+METERS = [
+    (
+        "三相智能电能表",
+        "DB-001",
+        "DTZ341",
+        "0.5S",
+        "3300",
+        1,
+        "110kV 总降压站进线柜",
+        "RS-485 Modbus-RTU",
+        300,
+    ),
+    (
+        "三相智能电能表",
+        "DB-101",
+        "DTSD341",
+        "1.0",
+        "3300",
+        2,
+        "一车间配电室进线",
+        "RS-485 DL/T 645",
+        200,
+    ),
+    (
+        "多功能电力仪表",
+        "DB-201",
+        "PD194E",
+        "1.0",
+        "3300",
+        3,
+        "空压机房 2# 空压机",
+        "RS-485 Modbus-RTU",
+        20,
+    ),
+    (
+        "气体涡轮流量计",
+        "QL-001",
+        "TBQM-100",
+        "1.0",
+        "1500",
+        1,
+        "天然气调压站总管",
+        "RS-485 Modbus-RTU",
+        280,
+    ),
+    ("气体涡轮流量计", "QL-101", "TBQM-50", "1.5", "1500", 2, "锅炉房天然气支管", "4-20mA", 150),
+    (
+        "蒸汽涡街流量计",
+        "ZQ-001",
+        "LUGB-150",
+        "1.5",
+        "3200",
+        1,
+        "外购蒸汽入厂总管",
+        "RS-485 Modbus-RTU",
+        240,
+    ),
+]
+SURVEY = {
+    "surveyors": "省计量院 张工、王工",
+    "findings": "总降压站进线电能表、天然气调压站流量计和外购蒸汽流量计均具备 RS-485 通信接口；"
+    "二级计量点位需增加通讯改造。",
 }
 FEEDBACK = {
     "can_finalise": True,
@@ -132,9 +208,39 @@ def seed(context, log=print):
         log("设计方案与对接申请：" + "，".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def _ledger(enterprise, member):
+    today = timezone.localdate()
+    for name, number, model, klass, energy, level, location, interface, days in METERS:
+        if Meter.objects.filter(enterprise=enterprise, management_number=number).exists():
+            continue
+        create_meter(
+            member,
+            enterprise,
+            {
+                "name": name,
+                "management_number": number,
+                "model": model,
+                "accuracy_class": klass,
+                "energy_type": energy,
+                "metering_level": level,
+                "location": location,
+                "interface": interface,
+                "certificate_number": f"HBJL{today.year}-{enterprise.pk:03d}-{number}",
+                "valid_until": today + timedelta(days=days),
+            },
+        )
+
+
 def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
     content = dict(CONTENT)
-    scheme = create_scheme(reviewer, enterprise, content, _pdf("设计方案.pdf"))
+    _ledger(enterprise, member or reviewer)
+    # A draft still lacks two of its part documents (its page shows what is missing).
+    kinds = SCHEME_PART_DOCUMENTS[:2] if state == "draft" else SCHEME_PART_DOCUMENTS
+    parts = {kind: _pdf(f"{label}.pdf") for kind, label in kinds}
+    scheme = create_scheme(reviewer, enterprise, content, _pdf("设计方案.pdf"), parts)
+    record_site_survey(
+        scheme, reviewer, {"surveyed_on": timezone.localdate() - timedelta(days=40), **SURVEY}
+    )
     if state == "draft":
         return
     scheme = send_scheme(scheme, reviewer)
@@ -159,6 +265,7 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
         )
         return
     scheme = answer_scheme(scheme, member, feedback)
+    upload_feedback_stamp(scheme.feedback.first(), member, _pdf("反馈意见确认表（盖章）.pdf"))
     if state == "enterprise_confirmed":
         return
     scheme = confirm_scheme(scheme, reviewer)

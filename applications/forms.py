@@ -1,8 +1,10 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue import EnergyCode
@@ -11,13 +13,16 @@ from portal.uscc import uscc_error
 
 from .content import BudgetRowForm, EnergyRowForm, InstrumentRowForm
 from .models import (
+    SCHEME_PART_DOCUMENTS,
     AccessApplication,
     ChangeRecord,
     DesignScheme,
     Material,
+    Meter,
     RevocationReason,
     SchemeFeedback,
     SchemeState,
+    SiteSurvey,
 )
 from .services.access import APPLICATION_FIELDS, answers_given, check_application_data
 
@@ -61,6 +66,12 @@ class SchemeForm(forms.Form):
     project_plan = forms.CharField(
         label=_("项目建设方法、内容及计划"), widget=forms.Textarea(attrs={"rows": 5})
     )
+    construction_period = forms.CharField(
+        label=_("建设周期"),
+        max_length=200,
+        required=False,
+        help_text=_("例如：自方案定稿起 3 个月；发送企业前须填写"),
+    )
     document = forms.FileField(
         label=_("设计方案文件"),
         required=False,
@@ -69,9 +80,79 @@ class SchemeForm(forms.Form):
 
     def __init__(self, *args, scheme=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # One optional upload per document part of seed 4.1(2); a later upload adds a
+        # newer version, the page shows them all.
+        for kind, label in SCHEME_PART_DOCUMENTS:
+            self.fields[f"part_{kind}"] = forms.FileField(
+                label=label,
+                required=False,
+                help_text=_("PDF、图片或 Word；发送企业前须上传"),
+            )
         if scheme is not None:
             del self.fields["enterprise"]
             self.initial.setdefault("project_plan", scheme.project_plan)
+            self.initial.setdefault("construction_period", scheme.construction_period)
+
+    def part_uploads(self) -> dict:
+        return {
+            kind: self.cleaned_data.get(f"part_{kind}")
+            for kind, _label in SCHEME_PART_DOCUMENTS
+            if self.cleaned_data.get(f"part_{kind}")
+        }
+
+
+class SiteSurveyForm(forms.ModelForm):
+    """现场调研 record."""
+
+    class Meta:
+        model = SiteSurvey
+        fields = ["surveyed_on", "surveyors", "findings"]
+        widgets = {"surveyed_on": DATE, "findings": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"surveyors": _("姓名，多人以顿号分隔")}
+
+    def clean_surveyed_on(self):
+        value = self.cleaned_data["surveyed_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("调研日期不能晚于今天。"))
+        return value
+
+
+class MeterForm(forms.ModelForm):
+    """计量器具台账 row."""
+
+    class Meta:
+        model = Meter
+        fields = [
+            "name",
+            "management_number",
+            "model",
+            "accuracy_class",
+            "energy_type",
+            "metering_level",
+            "location",
+            "interface",
+            "certificate_number",
+            "valid_until",
+        ]
+        widgets = {"valid_until": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["energy_type"].choices = [("", _("请选择")), *EnergyCode.choices]
+        self.fields["metering_level"].choices = [
+            ("", _("请选择")),
+            *self.fields["metering_level"].choices[1:],
+        ]
+
+    def validate_unique(self):
+        # Unique per enterprise: the service checks (the form has no enterprise field).
+        pass
+
+
+class StampForm(forms.Form):
+    """The scan of a printed record with its 单位盖章."""
+
+    scan = forms.FileField(label=_("盖章扫描件"), help_text=_("PDF 或图片"))
 
 
 YES_NO = [(True, _("是")), (False, _("否"))]
@@ -95,8 +176,14 @@ class FeedbackForm(forms.Form):
     instruments_correct = yes_no("instruments_correct")
     construction_understood = yes_no("construction_understood")
     budget_understood = yes_no("budget_understood")
-    planned_completion = forms.CharField(
+    planned_batch = forms.ChoiceField(
         label=_("项目计划建设完成日期"),
+        required=False,
+        help_text=_("省计量院的建设批次；都不合适时选“其他月份”并在下面填写"),
+    )
+    planned_completion = forms.CharField(
+        label=_("其他月份"),
+        required=False,
         widget=forms.TextInput(attrs={"type": "month"}),
         help_text=_("年月，例如 2026-06"),
     )
@@ -108,18 +195,60 @@ class FeedbackForm(forms.Form):
         label=_("单位反馈意见说明"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
 
-    def clean_planned_completion(self):
-        value = self.cleaned_data["planned_completion"].strip()
+    OTHER = "other"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        batches = [b.strip() for b in settings.SCHEME_COMPLETION_BATCHES if b.strip()]
+        if batches:
+            self.fields["planned_batch"].choices = [
+                ("", _("请选择")),
+                *[(b, _batch_label(b)) for b in batches],
+                (self.OTHER, _("其他月份")),
+            ]
+        else:
+            # No batches set: free entry only.
+            del self.fields["planned_batch"]
+            self.fields["planned_completion"].label = _("项目计划建设完成日期")
+            self.fields["planned_completion"].required = True
+
+    @staticmethod
+    def _month(value: str):
         try:
-            year, month = (int(part) for part in value.split("-"))
+            year, month = (int(part) for part in value.strip().split("-"))
             return date(year, month, 1)
         except ValueError:
             raise ValidationError(_("请按“年-月”填写，例如 2026-06。")) from None
 
+    def clean(self):
+        cleaned = super().clean()
+        batch = cleaned.get("planned_batch", self.OTHER)
+        free = (cleaned.get("planned_completion") or "").strip()
+        if batch and batch != self.OTHER:
+            cleaned["planned_completion"] = self._month(batch)
+        elif free:
+            try:
+                cleaned["planned_completion"] = self._month(free)
+            except ValidationError as error:
+                self.add_error("planned_completion", error)
+        elif "planned_batch" in self.fields and not batch:
+            self.add_error("planned_batch", _("请选择计划完成批次，或选“其他月份”后填写。"))
+        else:
+            self.add_error("planned_completion", _("请填写计划完成的年月。"))
+        cleaned.pop("planned_batch", None)
+        return cleaned
+
+
+def _batch_label(value: str) -> str:
+    year, _sep, month = value.partition("-")
+    month = str(int(month)) if month.isdigit() else month
+    return _("%(y)s年%(m)s月批次") % {"y": year, "m": month}
+
 
 class ChangeRecordForm(forms.ModelForm):
     document = forms.FileField(
-        label=_("变更单位签章文件"), required=False, help_text=_("PDF、图片或 Word")
+        label=_("变更单位签章文件"),
+        help_text=_("变更记录打印后由变更单位签章，扫描上传（PDF、图片或 Word）"),
     )
 
     class Meta:

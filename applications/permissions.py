@@ -9,13 +9,20 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from portal.permissions import enterprises_visible_to, scope_to_enterprises
-from portal.roles import is_enterprise_user, is_member, is_staff_reviewer
+from portal.roles import (
+    is_enterprise_user,
+    is_government_viewer,
+    is_member,
+    is_staff_reviewer,
+)
 
 from .models import (
     AccessApplication,
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
+    Meter,
+    SchemeFeedback,
     SchemeState,
     VpnAccount,
 )
@@ -34,6 +41,11 @@ def design_schemes_visible_to(user) -> QuerySet[DesignScheme]:
     if not is_staff_reviewer(user):
         qs = qs.exclude(state=SchemeState.DRAFT)
     return qs
+
+
+def feedback_visible_to(user) -> QuerySet[SchemeFeedback]:
+    """7.1 forms (and their stamped scans) go with their scheme."""
+    return SchemeFeedback.objects.filter(scheme__in=design_schemes_visible_to(user))
 
 
 def change_records_visible_to(user) -> QuerySet[ChangeRecord]:
@@ -72,4 +84,30 @@ def credential_enterprise_or_404(user, pk):
 
 def can_manage_credentials(user, enterprise) -> bool:
     """Members submit CSRs and set the VPN password; reviewers may do it for them."""
+    return is_staff_reviewer(user) or is_member(user, enterprise)
+
+
+def meters_visible_to(user) -> QuerySet[Meter]:
+    """计量器具台账: the enterprise's members, staff, and government viewers of its region
+    (read only; DESIGN section 1)."""
+    qs = Meter.objects.select_related("enterprise")
+    if is_staff_reviewer(user):
+        return qs
+    if is_enterprise_user(user) or is_government_viewer(user):
+        return scope_to_enterprises(qs, user)
+    return qs.none()
+
+
+def ledger_enterprise_or_404(user, pk):
+    """The enterprise whose ledger `user` may see."""
+    if not (is_staff_reviewer(user) or is_enterprise_user(user) or is_government_viewer(user)):
+        raise Http404
+    enterprise = enterprises_visible_to(user).filter(pk=pk).first()
+    if enterprise is None:
+        raise Http404
+    return enterprise
+
+
+def can_manage_meters(user, enterprise) -> bool:
+    """Members keep their ledger; reviewers may correct it (as with credentials)."""
     return is_staff_reviewer(user) or is_member(user, enterprise)

@@ -10,14 +10,17 @@ from portal.catalogue import EnergyCode
 from portal.uscc import uscc_error
 
 from .models import (
+    SCHEME_PART_DOCUMENTS,
     AccessApplication,
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
     Material,
+    Meter,
     RevocationReason,
     SchemeConfirmation,
     SchemeFeedback,
+    SiteSurvey,
     VpnAccount,
 )
 from .permissions import design_schemes_visible_to
@@ -100,8 +103,10 @@ class DesignSchemeSerializer(serializers.ModelSerializer):
             "energy_types",
             "instruments",
             "project_plan",
+            "construction_period",
             "budget_items",
             "documents",
+            "parts",
             "confirmations",
             "created_at",
             "sent_at",
@@ -109,11 +114,33 @@ class DesignSchemeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["number", "state", "revision", "created_at", "sent_at", "finalised_at"]
 
+    parts = serializers.SerializerMethodField()
+
     def get_documents(self, scheme) -> list[dict]:
         return [
             {"id": a.pk, "name": a.original_name, "uploaded_at": a.uploaded_at}
             for a in sorted(scheme.attachments.all(), key=lambda a: a.pk)
             if a.kind == "scheme_document"
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string"},
+                    "label": {"type": "string"},
+                    "complete": {"type": "boolean"},
+                },
+            },
+        }
+    )
+    def get_parts(self, scheme):
+        """Seed 4.1(2)'s parts, 建设周期 and 现场调研, each with whether it is there."""
+        return [
+            {"key": p["key"], "label": str(p["label"]), "complete": p["complete"]}
+            for p in scheme.parts(list(scheme.attachments.all()))
         ]
 
 
@@ -124,6 +151,21 @@ class SchemeUpdateSerializer(DesignSchemeSerializer):
 
 class DocumentSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class PartSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[kind for kind, _label in SCHEME_PART_DOCUMENTS],
+        help_text="energy_flow 企业能源流向图, metering_network 能源计量网络图, "
+        "network_topology 系统网络拓扑图, hw_sw_list 企业接入端系统实施软硬件清单",
+    )
+    file = serializers.FileField()
+
+
+class SiteSurveySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SiteSurvey
+        fields = ["surveyed_on", "surveyors", "findings"]
 
 
 class ChangeRecordSerializer(serializers.ModelSerializer):
@@ -147,6 +189,8 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "document",
+            "stamp_state",
         ]
         read_only_fields = [
             "scheme",
@@ -155,6 +199,55 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_comment",
         ]
+
+    document = serializers.FileField(
+        write_only=True, help_text=_("变更单位签章文件（打印、签章后扫描）")
+    )
+    stamp_state = serializers.SerializerMethodField()
+
+    def get_stamp_state(self, record) -> str:
+        """missing / current / stale: whether the signed file stamps this version."""
+        return record.stamp_state()
+
+
+class MeterSerializer(serializers.ModelSerializer):
+    """计量器具台账 row. `enterprise` is taken from the user when they are a member."""
+
+    energy_type_label = serializers.CharField(source="get_energy_type_display", read_only=True)
+    metering_level_label = serializers.CharField(
+        source="get_metering_level_display", read_only=True
+    )
+    validity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meter
+        fields = [
+            "id",
+            "enterprise",
+            "name",
+            "management_number",
+            "model",
+            "accuracy_class",
+            "energy_type",
+            "energy_type_label",
+            "metering_level",
+            "metering_level_label",
+            "location",
+            "interface",
+            "certificate_number",
+            "valid_until",
+            "validity",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"enterprise": {"required": False}}
+        # Uniqueness per enterprise is checked by the service (with its own message).
+        validators = []
+
+    def get_validity(self, meter) -> str:
+        """valid / expiring / expired (METER_EXPIRY_WARNING_DAYS)."""
+        return meter.validity()
 
 
 class MaterialSerializer(serializers.Serializer):

@@ -63,3 +63,10 @@ def warn_expiring_certificates() -> int:
     from .services.certificates import warn_expiring_certificates as warn
 
     return warn()
+
+
+@shared_task(expires=3600, time_limit=300)
+def warn_expiring_meters() -> int:
+    from .services.meters import warn_expiring_meters as warn
+
+    return warn()

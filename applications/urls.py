@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, credentials, schemes, tasks
+from .views import access, credentials, meters, schemes, tasks
 
 app_name = "applications"
 
@@ -12,7 +12,23 @@ urlpatterns = [
     path("schemes/<int:pk>/send/", schemes.scheme_send, name="scheme_send"),
     path("schemes/<int:pk>/feedback/", schemes.scheme_feedback, name="scheme_feedback"),
     path("schemes/<int:pk>/confirm/", schemes.scheme_confirm, name="scheme_confirm"),
+    path("schemes/<int:pk>/survey/", schemes.site_survey, name="site_survey"),
+    path("feedback/<int:pk>/stamp/", schemes.feedback_stamp, name="feedback_stamp"),
     path("schemes/<int:pk>/changes/new/", schemes.change_create, name="change_create"),
+    path("meters/", meters.ledger_index, name="meter_index"),
+    path("meters/enterprise/<int:enterprise_pk>/", meters.meter_list, name="meter_list"),
+    path("meters/enterprise/<int:enterprise_pk>/new/", meters.meter_create, name="meter_create"),
+    *[
+        path(
+            f"meters/enterprise/<int:enterprise_pk>/ledger.{fmt}",
+            meters.meter_export,
+            {"fmt": fmt},
+            name=f"meter_export_{fmt}",
+        )
+        for fmt in ("csv", "xlsx")
+    ],
+    path("meters/<int:pk>/edit/", meters.meter_edit, name="meter_edit"),
+    path("meters/<int:pk>/delete/", meters.meter_delete, name="meter_delete"),
     path(
         "changes/<int:pk>/confirm/",
         schemes.change_decide,

@@ -100,6 +100,11 @@ DEVICE_CERT_DAYS = env_int("DEVICE_CERT_DAYS", 730)
 SIGNING_CERT_DAYS = env_int("SIGNING_CERT_DAYS", 1825)
 VPN_TUNNEL_POOL = env("VPN_TUNNEL_POOL", "10.88.0.0/16")
 VPN_ACCOUNT_DAYS = env_int("VPN_ACCOUNT_DAYS", 365)
+# The institute's build batches offered as 计划完成时间 on the 7.1 form (YYYY-MM, comma
+# separated); the enterprise may still enter another month.
+SCHEME_COMPLETION_BATCHES = env_list("SCHEME_COMPLETION_BATCHES", "2026-06,2026-09,2026-12")
+# 计量器具台账: warn the enterprise this many days before a meter's certificate expires.
+METER_EXPIRY_WARNING_DAYS = env_int("METER_EXPIRY_WARNING_DAYS", 30)
 
 # Acceptance (acceptance app): the institute that sits on every panel, and how far a meter
 # read on site may differ from the platform's value for the same slot (现场考察).
@@ -523,6 +528,11 @@ CELERY_BEAT_SCHEDULE = {
     "warn-expiring-certificates": {
         "task": "applications.tasks.warn_expiring_certificates",
         "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 3600},
+    },
+    "warn-expiring-meters": {
+        "task": "applications.tasks.warn_expiring_meters",
+        "schedule": crontab(hour=8, minute=35),
         "options": {"expires": 3600},
     },
     # reports: PDFs of issued documents that were never rendered (broker down at approval)

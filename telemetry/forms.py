@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from applications.models import Meter
 from portal.spreadsheets import SpreadsheetRefused, check_size
 
 from .datacode import ENERGY_TYPE_CLASSES, SEGMENTS, DataCode, DataCodeError
@@ -100,6 +101,7 @@ class DataItemForm(forms.ModelForm):
             "value_max",
             "metering_level",
             "instrument",
+            "meter",
             "device",
             "is_active",
         ]
@@ -125,6 +127,7 @@ class DataItemForm(forms.ModelForm):
         # Read by static/js/item-form.js to fill coefficient, object code and unit.
         self.fields["energy_type"].widget.attrs["data-energy-defaults"] = "item-energy-defaults"
         self.fields["device"].queryset = EndDevice.objects.filter(enterprise=enterprise)
+        self.fields["meter"].queryset = Meter.objects.filter(enterprise=enterprise)
         self.fields["interval_minutes"].help_text = _("仅实时数据（statType=0）使用")
         if self.instance.pk and self.instance.data_code:
             code = DataCode.parse(self.instance.data_code)

@@ -283,13 +283,24 @@ def deviation(site: Decimal, platform: Decimal | None) -> Decimal | None:
     return (abs(site - platform) / abs(platform) * 100).quantize(Decimal("0.001"))
 
 
+def ledger_label(meter) -> str:
+    """How a ledger meter is named on a comparison reading."""
+    if meter is None:
+        return ""
+    return f"{meter.management_number} {meter.name}（{meter.model}，{meter.accuracy_class}）"
+
+
 def add_comparison(onsite, actor, *, item_id, meter: str, read_at, site_value) -> ComparisonReading:
     """One meter read on site, set beside the platform's value for the same slot."""
     if read_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"read_at": _("现场读数时间不能晚于现在。")})
     with transaction.atomic():
         locked = _locked_for_recording(onsite, actor)
-        item = DataItem.objects.filter(enterprise=locked.enterprise, pk=item_id).first()
+        item = (
+            DataItem.objects.filter(enterprise=locked.enterprise, pk=item_id)
+            .select_related("meter")
+            .first()
+        )
         if item is None:
             raise ValidationError({"item": _("请选择本企业的数据采集项。")})
         slot, value = platform_value(item, read_at)
@@ -298,7 +309,8 @@ def add_comparison(onsite, actor, *, item_id, meter: str, read_at, site_value) -
         row = ComparisonReading.objects.create(
             onsite=locked,
             item=item,
-            meter=meter or item.instrument or item.name,
+            # Blank: the item's meter in the 计量器具台账 (number, name, model, class).
+            meter=meter or ledger_label(item.meter) or item.instrument or item.name,
             read_at=read_at,
             site_value=site_value,
             slot=slot,

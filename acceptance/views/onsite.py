@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from applications.services.meters import ledger_summary
 from portal.access import enterprise_user, government, grant_access, panel_member, reviewer
 from portal.attachments import AttachmentRejected
 from portal.models import AuditEvent, Role, User
@@ -158,6 +159,7 @@ def onsite_detail(request, pk):
                 for content in ReportContent
             ],
             "held": held,
+            "ledger": ledger_summary(onsite.enterprise) if held else None,
             "comparisons": list(onsite.comparisons.select_related("item")),
             "steps_form": StepsForm(instance=onsite) if recording else None,
             "comparison_form": ComparisonForm(enterprise=onsite.enterprise) if recording else None,

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from applications.services.meters import ledger_summary
 from portal.access import enterprise_user, government, grant_access, panel_member, public, reviewer
 from portal.models import AuditEvent
 from portal.ratelimit import rate_limit
@@ -51,6 +52,7 @@ def evidence(report) -> dict:
     """What stands behind each of the four items, shown beside it."""
     application = report.onsite.application
     checklist = materials.checklist(application)
+    ledger = ledger_summary(application.enterprise)
     return {
         "materials": _("表1材料已齐 %(d)s/%(t)s 项")
         % {"d": checklist.done, "t": len(checklist.lines)},
@@ -59,7 +61,9 @@ def evidence(report) -> dict:
         % {
             "n": report.onsite.comparisons.count(),
             "w": report.onsite.comparisons.filter(within=True).count(),
-        },
+        }
+        + _("；计量器具台账 %(m)s 台，检定/校准过期 %(e)s 台，GB 17167 配备不足 %(s)s 项")
+        % {"m": ledger["count"], "e": len(ledger["expired"]), "s": len(ledger["shortfalls"])},
         "om": _("后续运维方案或运维合同：%(s)s")
         % {
             "s": _("已提交")

@@ -9,7 +9,9 @@ from .credentials import (
     RootCertificate,
     VpnAccount,
 )
+from .meter import Meter, MeterLevel, SiteSurvey
 from .scheme import (
+    SCHEME_PART_DOCUMENTS,
     ChangeRecord,
     ChangeState,
     DesignScheme,
@@ -22,6 +24,7 @@ from .scheme import (
 
 __all__ = [
     "REQUIRED_MATERIALS",
+    "SCHEME_PART_DOCUMENTS",
     "AccessApplication",
     "ApplicationState",
     "CANotReady",
@@ -33,12 +36,15 @@ __all__ = [
     "DeviceCertificate",
     "DocumentSigningCertificate",
     "Material",
+    "Meter",
+    "MeterLevel",
     "Party",
     "RevocationReason",
     "RootCertificate",
     "SchemeConfirmation",
     "SchemeFeedback",
     "SchemeState",
+    "SiteSurvey",
     "VpnAccount",
     "party_of",
 ]

@@ -1,5 +1,8 @@
 """设计方案 (design scheme), its 7.1 feedback, the three confirmations and change records."""
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -46,6 +49,23 @@ def party_of(user, scheme) -> Party | None:
     return None
 
 
+# The parts seed 4.1(2) requires of a scheme that are documents (portal.Attachment kinds).
+# 计量器具配备一览表 is not a file: it is the enterprise's meter ledger (applications.Meter).
+SCHEME_PART_DOCUMENTS = (
+    ("energy_flow", _("企业能源流向图")),
+    ("metering_network", _("能源计量网络图")),
+    ("network_topology", _("系统网络拓扑图")),
+    ("hw_sw_list", _("企业接入端系统实施软硬件清单")),
+)
+METER_LIST_PART = _("计量器具配备一览表")
+
+
+def content_hash(payload) -> str:
+    """SHA-256 of a record version: its content as canonical JSON."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class DesignScheme(FSMModelMixin, models.Model):
     """能耗在线监测企业用能端设计方案, drafted by the institute after the site survey."""
 
@@ -69,6 +89,9 @@ class DesignScheme(FSMModelMixin, models.Model):
     # [{"energy_type", "instrument", "model", "accuracy_class", "location"}, ...]
     instruments = models.JSONField(_("一级计量器具"), default=list, blank=True)
     project_plan = models.TextField(_("项目建设方法、内容及计划"), blank=True)
+    construction_period = models.CharField(
+        _("建设周期"), max_length=200, blank=True, help_text=_("例如：自方案定稿起 3 个月")
+    )
     # [{"item", "amount" (yuan, as a decimal string), "note"}, ...]
     budget_items = models.JSONField(_("项目预算"), default=list, blank=True)
     drafted_by = models.ForeignKey(
@@ -126,18 +149,110 @@ class DesignScheme(FSMModelMixin, models.Model):
 
     # --- guards ---------------------------------------------------------------------------
 
-    @condition(
-        _("方案内容不完整：需填写能源种类及采集方式、一级计量器具和项目建设计划，并上传方案文件")
-    )
-    def has_content(self) -> bool:
+    def parts(self, documents=None, meters=None) -> list[dict]:
+        """Seed 4.1(2)'s parts, 建设周期 and the 现场调研 record, each with whether it is
+        there: [{"key", "label", "complete", "detail"}]. `documents` (attachments of the
+        scheme) and `meters` (the enterprise's ledger) may be passed in when already read."""
         from portal.attachments import attachments_of
 
-        return bool(
-            self.energy_types
-            and self.instruments
-            and self.project_plan.strip()
-            and attachments_of(self, "scheme_document").exists()
+        if documents is None:
+            documents = list(attachments_of(self))
+        if meters is None:
+            meters = list(self.enterprise.meters.all())
+        kinds = {d.kind for d in documents}
+        levels = sorted({m.metering_level for m in meters})
+        energies = {m.energy_type for m in meters}
+        missing_energies = [c for c in self.energy_codes if c not in energies]
+        try:
+            survey = self.site_survey
+        except models.ObjectDoesNotExist:
+            survey = None
+        parts = [
+            {
+                "key": "site_survey",
+                "label": _("现场调研记录"),
+                "complete": survey is not None,
+                "detail": f"{survey.surveyed_on:%Y-%m-%d} · {survey.surveyors}" if survey else "",
+            },
+            {
+                "key": "energy_types",
+                "label": _("能源种类及采集方式"),
+                "complete": bool(self.energy_types),
+                "detail": "",
+            },
+        ]
+        parts += [
+            {"key": kind, "label": label, "complete": kind in kinds, "detail": ""}
+            for kind, label in SCHEME_PART_DOCUMENTS[:2]
+        ]
+        parts.append(
+            {
+                "key": "meter_list",
+                "label": METER_LIST_PART,
+                "complete": bool(meters) and not missing_energies,
+                "detail": _("计量器具台账 %(n)s 台，涉及计量级别 %(l)s")
+                % {"n": len(meters), "l": "、".join(str(level) for level in levels) or "—"},
+            }
         )
+        parts += [
+            {"key": kind, "label": label, "complete": kind in kinds, "detail": ""}
+            for kind, label in SCHEME_PART_DOCUMENTS[2:]
+        ]
+        parts += [
+            {
+                "key": "project_plan",
+                "label": _("项目建设方法、内容及计划"),
+                "complete": bool(self.project_plan.strip()),
+                "detail": "",
+            },
+            {
+                "key": "construction_period",
+                "label": _("建设周期"),
+                "complete": bool(self.construction_period.strip()),
+                "detail": self.construction_period,
+            },
+            {
+                "key": "scheme_document",
+                "label": _("设计方案文件"),
+                "complete": "scheme_document" in kinds,
+                "detail": "",
+            },
+        ]
+        return parts
+
+    def missing_parts(self, documents=None, meters=None) -> list[str]:
+        return [str(p["label"]) for p in self.parts(documents, meters) if not p["complete"]]
+
+    def version_hash(self, documents=None) -> str:
+        """SHA-256 of this scheme's content as it stands (fields and its documents' hashes)."""
+        from portal.attachments import attachments_of
+
+        if documents is None:
+            documents = list(attachments_of(self))
+        return content_hash(
+            {
+                "number": self.number,
+                "revision": self.revision,
+                "energy_types": self.energy_types,
+                "instruments": self.instruments,
+                "project_plan": self.project_plan,
+                "construction_period": self.construction_period,
+                "budget_items": self.budget_items,
+                "documents": sorted(f"{d.kind}:{d.sha256}" for d in documents),
+            }
+        )
+
+    # --- guards ---------------------------------------------------------------------------
+
+    @condition(
+        _(
+            "方案内容不完整：需有现场调研记录、能源种类及采集方式、企业能源流向图、"
+            "能源计量网络图、计量器具配备一览表、系统网络拓扑图、"
+            "企业接入端系统实施软硬件清单、项目建设计划、建设周期和方案文件"
+        )
+    )
+    def has_content(self) -> bool:
+        return not self.missing_parts()
 
     @condition(_("尚未取得用能单位、省计量院和省平台开发单位三方确认"))
     def has_all_confirmations(self) -> bool:
@@ -225,6 +340,10 @@ class SchemeFeedback(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField(_("确认日期"), auto_now_add=True)
+    # 单位盖章 scan (portal.Attachment kind "stamped_scan"), with the SHA-256 of the record
+    # version it stamps (version_hash() at upload time).
+    stamp_sha256 = models.CharField(_("盖章件所盖记录版本（SHA-256）"), max_length=64, blank=True)
+    stamped_at = models.DateTimeField(_("盖章件上传时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("反馈意见确认表")
@@ -248,6 +367,33 @@ class SchemeFeedback(models.Model):
             (self._meta.get_field(name).verbose_name, getattr(self, name))
             for name in self.QUESTIONS
         ]
+
+    def version_hash(self, scheme_hash=None) -> str:
+        """The printed 7.1 sheet's version: its answers and the scheme content it answers."""
+        return content_hash(
+            {
+                "answers": {
+                    name: getattr(self, name)
+                    for name in (
+                        *self.QUESTIONS,
+                        "planned_completion",
+                        "contact_person",
+                        "contact_phone",
+                        "contact_position",
+                        "contact_email",
+                        "feedback_text",
+                    )
+                },
+                "revision": self.revision,
+                "scheme": scheme_hash or self.scheme.version_hash(),
+            }
+        )
+
+    def stamp_state(self, scheme_hash=None) -> str:
+        """ "missing", "current" or "stale" (the record changed after it was stamped)."""
+        if not self.stamp_sha256:
+            return "missing"
+        return "current" if self.stamp_sha256 == self.version_hash(scheme_hash) else "stale"
 
 
 class SchemeConfirmation(models.Model):
@@ -316,6 +462,9 @@ class ChangeRecord(FSMModelMixin, models.Model):
     )
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     decision_comment = models.TextField(_("确认意见"), blank=True)
+    # 变更单位签章 file (portal.Attachment kind "change_document"), with the SHA-256 of the
+    # record version it signs.
+    stamp_sha256 = models.CharField(_("签章件所签记录版本（SHA-256）"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("变更记录")
@@ -328,6 +477,22 @@ class ChangeRecord(FSMModelMixin, models.Model):
     @property
     def enterprise_id(self):
         return self.scheme.enterprise_id
+
+    def version_hash(self) -> str:
+        return content_hash(
+            {
+                "scheme": self.scheme.number,
+                "changed_on": self.changed_on,
+                "content": self.content,
+                "reason": self.reason,
+                "unit": self.unit,
+            }
+        )
+
+    def stamp_state(self) -> str:
+        if not self.stamp_sha256:
+            return "missing"
+        return "current" if self.stamp_sha256 == self.version_hash() else "stale"
 
     @transition(
         state,

@@ -19,12 +19,14 @@ from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..content import clean_content
 from ..models import (
+    SCHEME_PART_DOCUMENTS,
     ChangeRecord,
     DesignScheme,
     Party,
     SchemeConfirmation,
     SchemeFeedback,
     SchemeState,
+    SiteSurvey,
     party_of,
 )
 from ._common import refused
@@ -52,7 +54,27 @@ def _require_institute(actor):
         raise PermissionDenied(_("只有省计量院审核人员可以编制设计方案。"))
 
 
-def create_scheme(actor, enterprise, data: dict, document=None) -> DesignScheme:
+PART_KINDS = {kind for kind, _label in SCHEME_PART_DOCUMENTS}
+
+
+def _check_parts(parts: dict | None) -> dict:
+    """{kind: upload} of the scheme's part documents, each checked like any attachment."""
+    parts = {k: v for k, v in (parts or {}).items() if v is not None}
+    unknown = set(parts) - PART_KINDS
+    if unknown:
+        raise ValidationError({"parts": _("未知的方案组成部分：%(k)s") % {"k": ", ".join(unknown)}})
+    for upload in parts.values():
+        check_file(upload)
+    return parts
+
+
+def _save_parts(scheme, actor, parts: dict):
+    for kind, upload in parts.items():
+        save_attachment(upload, actor=actor, enterprise=scheme.enterprise, owner=scheme, kind=kind)
+        AuditEvent.record(scheme, actor, "scheme_part_uploaded", comment=upload.name)
+
+
+def create_scheme(actor, enterprise, data: dict, document=None, parts=None) -> DesignScheme:
     """A reviewer drafts a scheme for an approved enterprise; it gets the next number."""
     _require_institute(actor)
     if not enterprise.is_approved:
@@ -60,12 +82,14 @@ def create_scheme(actor, enterprise, data: dict, document=None) -> DesignScheme:
     content = clean_content(data)
     if document is not None:
         check_file(document)
+    parts = _check_parts(parts)
     with transaction.atomic():
         number = allocate_scheme_number(timezone.localdate().year)
         scheme = DesignScheme.objects.create(
             enterprise=enterprise,
             number=number,
             project_plan=data.get("project_plan", ""),
+            construction_period=data.get("construction_period", ""),
             drafted_by=actor,
             **content,
         )
@@ -74,15 +98,17 @@ def create_scheme(actor, enterprise, data: dict, document=None) -> DesignScheme:
                 document, actor=actor, enterprise=enterprise, owner=scheme, kind="scheme_document"
             )
         AuditEvent.record(scheme, actor, "scheme_drafted", to_state=scheme.state)
+        _save_parts(scheme, actor, parts)
     return scheme
 
 
-def update_scheme(scheme, actor, data: dict, document=None) -> DesignScheme:
+def update_scheme(scheme, actor, data: dict, document=None, parts=None) -> DesignScheme:
     """The reviewer edits a draft or revises after the enterprise asked for changes."""
     _require_institute(actor)
     content = clean_content(data)
     if document is not None:
         check_file(document)
+    parts = _check_parts(parts)
     with transaction.atomic():
         locked = DesignScheme.objects.select_for_update().get(pk=scheme.pk)
         if not locked.is_editable:
@@ -91,6 +117,8 @@ def update_scheme(scheme, actor, data: dict, document=None) -> DesignScheme:
             setattr(locked, name, value)
         if "project_plan" in data:
             locked.project_plan = data["project_plan"]
+        if "construction_period" in data:
+            locked.construction_period = data["construction_period"]
         locked.save()
         if document is not None:
             save_attachment(
@@ -101,10 +129,43 @@ def update_scheme(scheme, actor, data: dict, document=None) -> DesignScheme:
                 kind="scheme_document",
             )
         AuditEvent.record(locked, actor, "scheme_updated", to_state=locked.state)
+        _save_parts(locked, actor, parts)
     return locked
 
 
+def record_site_survey(scheme, actor, data: dict) -> SiteSurvey:
+    """现场调研 (date, surveyors, findings) of the scheme, recorded by the institute before
+    the draft goes to the enterprise; re-recording replaces it while the draft is editable."""
+    _require_institute(actor)
+    with transaction.atomic():
+        locked = DesignScheme.objects.select_for_update().get(pk=scheme.pk)
+        if not locked.is_editable:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        survey, _created = SiteSurvey.objects.update_or_create(
+            scheme=locked,
+            defaults={
+                "surveyed_on": data["surveyed_on"],
+                "surveyors": data["surveyors"],
+                "findings": data["findings"],
+                "recorded_by": actor,
+            },
+        )
+        AuditEvent.record(
+            locked,
+            actor,
+            "site_survey_recorded",
+            comment=f"{survey.surveyed_on} {survey.surveyors}",
+        )
+    return survey
+
+
 def send_scheme(scheme, actor) -> DesignScheme:
+    missing = scheme.missing_parts()
+    if missing and is_institute_reviewer(actor) and scheme.is_editable:
+        raise refused(
+            _("设计方案尚不能发送，缺少：%(parts)s。") % {"parts": "、".join(missing)},
+            field="parts",
+        )
     return run_transition(
         scheme,
         "send",
@@ -219,22 +280,25 @@ def add_change_record(scheme, actor, data: dict, document=None) -> ChangeRecord:
         raise PermissionDenied
     if scheme.state != SchemeState.FINALISED:
         raise refused(_("设计方案定稿后，变更须以变更记录登记；当前方案尚未定稿。"))
-    if document is not None:
-        check_file(document)
+    if document is None:
+        raise ValidationError({"document": _("请上传变更单位签章的变更记录（打印、盖章后扫描）。")})
+    check_file(document)
     with transaction.atomic():
-        record = ChangeRecord.objects.create(
+        record = ChangeRecord(
             scheme=scheme,
             recorded_by=actor,
             **{k: data[k] for k in ("changed_on", "content", "reason", "unit")},
         )
-        if document is not None:
-            save_attachment(
-                document,
-                actor=actor,
-                enterprise=scheme.enterprise,
-                owner=record,
-                kind="change_document",
-            )
+        # The signed file stamps this version of the record.
+        record.stamp_sha256 = record.version_hash()
+        record.save()
+        save_attachment(
+            document,
+            actor=actor,
+            enterprise=scheme.enterprise,
+            owner=record,
+            kind="change_document",
+        )
         event = AuditEvent.record(
             record, actor, "change_recorded", to_state=record.state, comment=record.content
         )
@@ -267,3 +331,22 @@ def decide_change_record(record, actor, *, confirm: bool, comment="") -> ChangeR
             lambda r: scheme_link(r.scheme),
         ),
     ).obj
+
+
+def upload_feedback_stamp(feedback, actor, upload) -> SchemeFeedback:
+    """The enterprise uploads the printed 7.1 sheet with its 单位盖章; the scan is tied to
+    the record version it stamps (SchemeFeedback.version_hash at upload)."""
+    scheme = feedback.scheme
+    if not is_member(actor, scheme.enterprise):
+        raise PermissionDenied(_("只有本单位人员可以上传盖章的反馈意见确认表。"))
+    check_file(upload)
+    with transaction.atomic():
+        locked = SchemeFeedback.objects.select_for_update().get(pk=feedback.pk)
+        save_attachment(
+            upload, actor=actor, enterprise=scheme.enterprise, owner=locked, kind="stamped_scan"
+        )
+        locked.stamp_sha256 = locked.version_hash()
+        locked.stamped_at = timezone.now()
+        locked.save(update_fields=["stamp_sha256", "stamped_at"])
+        AuditEvent.record(scheme, actor, "feedback_stamp_uploaded", comment=upload.name)
+    return locked

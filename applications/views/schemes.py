@@ -13,8 +13,16 @@ from portal.roles import is_institute_reviewer, is_member, is_staff_reviewer
 from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused
 
-from ..forms import ChangeRecordForm, FeedbackForm, SchemeForm, formset_rows, scheme_formsets
-from ..models import Party, SchemeState, party_of
+from ..forms import (
+    ChangeRecordForm,
+    FeedbackForm,
+    SchemeForm,
+    SiteSurveyForm,
+    StampForm,
+    formset_rows,
+    scheme_formsets,
+)
+from ..models import Party, SchemeFeedback, SchemeState, SiteSurvey, party_of
 from ..permissions import change_records_visible_to, design_schemes_visible_to
 from ..services.schemes import (
     add_change_record,
@@ -22,8 +30,10 @@ from ..services.schemes import (
     confirm_scheme,
     create_scheme,
     decide_change_record,
+    record_site_survey,
     send_scheme,
     update_scheme,
+    upload_feedback_stamp,
 )
 
 
@@ -66,15 +76,17 @@ def _scheme_form_page(request, scheme=None):
     ):
         data = {name: formset_rows(f) for name, f in formsets.items()}
         data["project_plan"] = form.cleaned_data["project_plan"]
+        data["construction_period"] = form.cleaned_data["construction_period"]
         document = form.cleaned_data.get("document")
+        parts = form.part_uploads()
         try:
             if scheme is None:
                 scheme = create_scheme(
-                    request.user, form.cleaned_data["enterprise"], data, document
+                    request.user, form.cleaned_data["enterprise"], data, document, parts
                 )
                 messages.success(request, _("设计方案 %(n)s 已创建。") % {"n": scheme.number})
             else:
-                scheme = update_scheme(scheme, request.user, data, document)
+                scheme = update_scheme(scheme, request.user, data, document, parts)
                 messages.success(request, _("设计方案已保存。"))
             return redirect("applications:scheme_detail", pk=scheme.pk)
         except AttachmentRejected as rejection:
@@ -106,6 +118,32 @@ def scheme_edit(request, pk):
     return _scheme_form_page(request, scheme)
 
 
+def _feedback_rows(scheme, scheme_hash):
+    """The 7.1 forms with their stamped scans and whether each still stamps its record."""
+    feedback = list(scheme.feedback.select_related("submitted_by"))
+    scans = {}
+    for scan in attachments_of_many(feedback, "stamped_scan"):
+        scans.setdefault(scan.object_id, []).append(scan)
+    for fb in feedback:
+        fb.scans = scans.get(fb.pk, [])
+        fb.stamp = fb.stamp_state(scheme_hash)
+    return feedback
+
+
+def attachments_of_many(records, kind):
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.models import Attachment
+
+    if not records:
+        return []
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(records[0])),
+        object_id__in=[r.pk for r in records],
+        kind=kind,
+    ).order_by("-uploaded_at", "-pk")
+
+
 @grant_access(enterprise_user, reviewer)
 def scheme_detail(request, pk):
     scheme = _scheme_or_404(request, pk)
@@ -114,15 +152,34 @@ def scheme_detail(request, pk):
     confirmed = {
         c.party: c for c in scheme.confirmations_of_revision().select_related("confirmed_by")
     }
+    documents = list(attachments_of(scheme).order_by("-uploaded_at", "-pk"))
+    meters = list(scheme.enterprise.meters.all())
+    parts = scheme.parts(documents, meters)
+    for part in parts:
+        part["files"] = [d for d in documents if d.kind == part["key"]]
+    scheme_hash = scheme.version_hash(documents)
+    change_records = list(scheme.change_records.select_related("recorded_by", "decided_by"))
+    change_files = {}
+    for doc in attachments_of_many(change_records, "change_document"):
+        change_files.setdefault(doc.object_id, []).append(doc)
+    for record in change_records:
+        record.files = change_files.get(record.pk, [])
+        record.stamp = record.stamp_state()
     return render(
         request,
         "applications/scheme_detail.html",
         {
             "scheme": scheme,
-            "documents": attachments_of(scheme, "scheme_document"),
-            "feedback": scheme.feedback.select_related("submitted_by"),
+            "documents": [d for d in documents if d.kind == "scheme_document"],
+            "parts": parts,
+            "parts_done": sum(1 for p in parts if p["complete"]),
+            "meters": meters,
+            "feedback": _feedback_rows(scheme, scheme_hash),
+            "can_stamp": is_member(user, scheme.enterprise),
+            "stamp_form": StampForm(),
             "confirmations": [(p, confirmed.get(p.value)) for p in Party],
-            "change_records": scheme.change_records.select_related("recorded_by", "decided_by"),
+            "change_records": change_records,
+            "can_survey": is_institute_reviewer(user) and scheme.is_editable,
             "events": AuditEvent.objects.for_object(scheme)[:50],
             "can_edit": is_institute_reviewer(user) and scheme.is_editable,
             "can_send": is_institute_reviewer(user) and scheme.is_editable,
@@ -216,3 +273,44 @@ def change_decide(request, pk, decision):
         _("变更记录已确认。") if confirm else _("变更记录未予确认。"),
     )
     return redirect("applications:scheme_detail", pk=record.scheme_id)
+
+
+@grant_access(reviewer)
+def site_survey(request, pk):
+    """现场调研 record of a draft (the institute, before it is sent)."""
+    scheme = _scheme_or_404(request, pk)
+    form = SiteSurveyForm(
+        request.POST or None, instance=SiteSurvey.objects.filter(scheme=scheme).first()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_site_survey(scheme, request.user, form.cleaned_data)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("现场调研记录已保存。"))
+            return redirect("applications:scheme_detail", pk=scheme.pk)
+    return render(request, "applications/scheme_survey.html", {"form": form, "scheme": scheme})
+
+
+@require_POST
+@grant_access(enterprise_user)
+def feedback_stamp(request, pk):
+    """The enterprise uploads the stamped 7.1 sheet (单位盖章)."""
+    feedback = get_object_or_404(
+        SchemeFeedback.objects.select_related("scheme", "scheme__enterprise").filter(
+            scheme__in=design_schemes_visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    form = StampForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择盖章扫描件。"))
+    else:
+        try:
+            upload_feedback_stamp(feedback, request.user, form.cleaned_data["scan"])
+        except AttachmentRejected as rejection:
+            messages.error(request, rejection.reason)
+        else:
+            messages.success(request, _("盖章的反馈意见确认表已上传。"))
+    return redirect("applications:scheme_detail", pk=feedback.scheme_id)

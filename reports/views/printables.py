@@ -35,7 +35,8 @@ def feedback_pdf(request, pk):
     )
     return _pdf(
         "reports/pdf/feedback.html",
-        {"feedback": feedback, "scheme": feedback.scheme},
+        # The version the stamp will be tied to (SchemeFeedback.version_hash), printed.
+        {"feedback": feedback, "scheme": feedback.scheme, "version": feedback.version_hash()},
         f"feedback-{feedback.scheme.number}-v{feedback.revision}.pdf",
     )
 
@@ -62,4 +63,8 @@ def change_pdf(request, pk):
         change_records_visible_to(request.user).select_related("scheme__enterprise", "decided_by"),
         pk=pk,
     )
-    return _pdf("reports/pdf/change_record.html", {"record": record}, f"change-{record.pk}.pdf")
+    return _pdf(
+        "reports/pdf/change_record.html",
+        {"record": record, "version": record.version_hash()},
+        f"change-{record.pk}.pdf",
+    )

@@ -187,6 +187,9 @@ class ItemSerializer(serializers.Serializer):
     meteringLevel = serializers.IntegerField(required=False)
     instrument = serializers.CharField(required=False, allow_blank=True)
     deviceSerial = serializers.CharField(required=False, allow_blank=True)
+    meterNumber = serializers.CharField(
+        required=False, allow_blank=True, help_text="计量器具台账中的管理编号（本单位）"
+    )
     isActive = serializers.BooleanField(required=False, default=True)
     effectiveOn = serializers.DateField(
         required=False,
@@ -218,6 +221,7 @@ class ItemSerializer(serializers.Serializer):
             "dataValueMax": None if item.value_max is None else str(item.value_max.normalize()),
             "meteringLevel": item.metering_level,
             "instrument": item.instrument,
+            "meterNumber": item.meter.management_number if item.meter else "",
             "deviceSerial": item.device.serial if item.device else "",
             "isActive": item.is_active,
         }
@@ -232,8 +236,8 @@ class ItemSerializer(serializers.Serializer):
             k: "" if v is None else ("1" if v is True else "0" if v is False else str(v))
             for k, v in values.items()
         }
-        energy, devices = lookups(enterprise)
-        form, problems = bind_item_form(enterprise, values, self.instance, energy, devices)
+        energy, devices, meters = lookups(enterprise)
+        form, problems = bind_item_form(enterprise, values, self.instance, energy, devices, meters)
         if problems:
             errors: dict[str, list[str]] = {}
             for column, reason in problems:
@@ -281,7 +285,9 @@ class ItemViewSet(
     serializer_class = ItemSerializer
 
     def get_queryset(self):
-        qs = data_items_visible_to(self.request.user).select_related("energy_type", "device")
+        qs = data_items_visible_to(self.request.user).select_related(
+            "energy_type", "device", "meter"
+        )
         qs = qs.order_by("pk")
         return _for_enterprise_param(qs, self.request)
 

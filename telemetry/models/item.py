@@ -105,6 +105,15 @@ class DataItem(models.Model):
     instrument = models.CharField(
         _("计量器具"), max_length=200, blank=True, help_text=_("名称、型号、准确度等级、安装位置")
     )
+    meter = models.ForeignKey(
+        "applications.Meter",
+        verbose_name=_("计量器具（台账）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="data_items",
+        help_text=_("本单位计量器具台账中的器具"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # With the item count, the version of an enterprise's item table that the upload path's

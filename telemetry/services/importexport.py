@@ -50,6 +50,8 @@ COLUMNS = [
     ("instrument", "计量器具", "instrument"),
     ("deviceSerial", "端设备编号", "device"),
     ("isActive", "启用", "is_active"),
+    # Last, so files written before the meter ledger existed still read the same.
+    ("meterNumber", "计量器具管理编号", "meter"),
 ]
 KEYS = [key for key, _label, _field in COLUMNS]
 FIELD_COLUMN = {field: key for key, _label, field in COLUMNS if field}
@@ -83,7 +85,7 @@ def header(key: str, label: str) -> str:
 def item_rows(enterprise):
     items = (
         DataItem.objects.filter(enterprise=enterprise)
-        .select_related("energy_type", "device")
+        .select_related("energy_type", "device", "meter")
         .order_by("data_code")
     )
     for item in items:
@@ -104,6 +106,7 @@ def item_rows(enterprise):
             item.instrument,
             item.device.serial if item.device else "",
             1 if item.is_active else 0,
+            item.meter.management_number if item.meter else "",
         ]
 
 
@@ -188,7 +191,7 @@ def import_items(
         raise ImportRefused([RowError(0, "file", _("一次最多导入 %d 行") % MAX_ROWS)])
 
     code_column = keys.index("dataCode")
-    energy, devices = lookups(enterprise)
+    energy, devices, meters = lookups(enterprise)
     existing = {i.data_code: i for i in DataItem.objects.filter(enterprise=enterprise)}
     errors: list[RowError] = []
     forms: list[DataItemForm] = []
@@ -218,7 +221,7 @@ def import_items(
             continue
         seen[code] = number
         form, problems = bind_item_form(
-            enterprise, {**values, "dataCode": code}, existing.get(code), energy, devices
+            enterprise, {**values, "dataCode": code}, existing.get(code), energy, devices, meters
         )
         if problems:
             errors.extend(RowError(number, column, reason) for column, reason in problems)
@@ -256,11 +259,14 @@ def import_items(
     return counts
 
 
-def bind_item_form(enterprise, values: dict, instance, energy: dict, devices: dict):
+def bind_item_form(
+    enterprise, values: dict, instance, energy: dict, devices: dict, meters: dict | None = None
+):
     """A DataItemForm bound from column values; returns (form, [(column, reason)]).
 
     ``energy`` maps energy codes of the current dictionary to pks, ``devices`` device
-    serials to pks. Shared by the file import and the items API, so both apply the page's
+    serials to pks, ``meters`` management numbers of the enterprise's 计量器具台账 to pks.
+    Shared by the file import and the items API, so both apply the page's
     rules.
     """
     code = values.get("dataCode", "")
@@ -271,6 +277,7 @@ def bind_item_form(enterprise, values: dict, instance, energy: dict, devices: di
     for key, lookup, field in (
         ("energyCode", energy, "energy_type"),
         ("deviceSerial", devices, "device"),
+        ("meterNumber", meters or {}, "meter"),
     ):
         given = values.get(key, "")
         if given and given not in lookup:
@@ -284,11 +291,17 @@ def bind_item_form(enterprise, values: dict, instance, energy: dict, devices: di
     return form, problems
 
 
-def lookups(enterprise) -> tuple[dict, dict]:
-    """Energy codes of the current dictionary and device serials of the enterprise -> pks."""
+def lookups(enterprise) -> tuple[dict, dict, dict]:
+    """Energy codes of the current dictionary, device serials and meter management numbers
+    of the enterprise -> pks."""
+    from applications.models import Meter
+
     energy = {t.code: t.pk for t in current_energy_types()}
     devices = {d.serial: d.pk for d in EndDevice.objects.filter(enterprise=enterprise)}
-    return energy, devices
+    meters = dict(
+        Meter.objects.filter(enterprise=enterprise).values_list("management_number", "pk")
+    )
+    return energy, devices, meters
 
 
 def _form_data(values: dict, code: str) -> dict:

@@ -82,7 +82,7 @@ def enterprise_registry(request, enterprise_pk):
     )
     items = (
         DataItem.objects.filter(enterprise=enterprise)
-        .select_related("energy_type", "device")
+        .select_related("energy_type", "device", "meter")
         .annotate(change_open=Exists(open_request))
         .order_by("data_code")
     )
@@ -210,7 +210,9 @@ def item_create(request, enterprise_pk):
 @grant_access(*READERS)
 def item_detail(request, pk):
     item = get_object_or_404(
-        data_items_visible_to(request.user).select_related("energy_type__dictionary", "device"),
+        data_items_visible_to(request.user).select_related(
+            "energy_type__dictionary", "device", "meter"
+        ),
         pk=pk,
     )
     return render(

@@ -299,3 +299,32 @@ def test_outsiders_get_404_on_every_onsite_url(client, scheduled, who):
     ):
         assert client.post(reverse(f"acceptance:{name}", args=[pk])).status_code in (403, 404), name
     assert OnSiteAcceptance.objects.get().state == OnSiteState.SCHEDULED
+
+
+def test_a_comparison_names_the_items_meter_from_the_ledger(scheduled, people):
+    from acceptance.forms import ComparisonForm
+    from tests.applications.factories import MeterFactory
+
+    meter = MeterFactory(
+        enterprise=scheduled.enterprise, management_number="DB-009", accuracy_class="0.5S"
+    )
+    item = DataItem.objects.create(
+        enterprise=scheduled.enterprise,
+        data_code="000012340233000009",
+        name="总进线",
+        unit="kWh",
+        meter=meter,
+    )
+    row = add_comparison(
+        scheduled,
+        people["institute"],
+        item_id=item.pk,
+        meter="",
+        read_at=timezone.now() - timedelta(hours=1),
+        site_value=Decimal("5"),
+    )
+    assert row.meter.startswith("DB-009") and "0.5S" in row.meter
+    # The form suggests the ledger's meters.
+    form = ComparisonForm(enterprise=scheduled.enterprise)
+    assert form.ledger_meters == [row.meter]
+    assert form.fields["meter"].widget.attrs["list"] == "ledger-meters"

@@ -12,15 +12,19 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from applications.models import (
+    SCHEME_PART_DOCUMENTS,
     AccessApplication,
     ApplicationState,
     DesignScheme,
     DeviceCertificate,
     Material,
+    Meter,
+    MeterLevel,
     Party,
     RootCertificate,
     SchemeConfirmation,
     SchemeState,
+    SiteSurvey,
 )
 from portal.attachments import as_bytes_upload, save_attachment
 from tests.portal.factories import EnterpriseFactory
@@ -62,6 +66,52 @@ def make_root() -> RootCertificate:
     return RootCertificate.current()
 
 
+class MeterFactory(DjangoModelFactory):
+    """A 计量器具台账 row, valid for a year."""
+
+    class Meta:
+        model = Meter
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    name = "三相智能电能表"
+    management_number = factory.Sequence(lambda n: f"JL-{n + 1:04d}")
+    model = "DTZ341"
+    accuracy_class = "0.5S"
+    energy_type = "3300"
+    metering_level = MeterLevel.LEVEL1
+    location = "110kV 总降压站进线"
+    interface = "RS-485 Modbus-RTU"
+    certificate_number = factory.Sequence(lambda n: f"JD2026-{n + 1:05d}")
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+
+
+def complete_parts(scheme, actor=None):
+    """The parts seed 4.1(2) asks of a scheme besides its lists: 现场调研, the four part
+    documents, 建设周期, and a level-1 meter in the ledger for each energy type."""
+    SiteSurvey.objects.get_or_create(
+        scheme=scheme,
+        defaults={
+            "surveyed_on": date(2026, 1, 10),
+            "surveyors": "张工、王工",
+            "findings": "总降压站进线电能表和天然气流量计已具备通信接口。",
+        },
+    )
+    for kind, _label in SCHEME_PART_DOCUMENTS:
+        save_attachment(
+            pdf(f"{kind}.pdf"), actor=actor, enterprise=scheme.enterprise, owner=scheme, kind=kind
+        )
+    held = set(
+        Meter.objects.filter(enterprise=scheme.enterprise).values_list("energy_type", flat=True)
+    )
+    for code in scheme.energy_codes:
+        if code not in held:
+            MeterFactory(enterprise=scheme.enterprise, energy_type=code)
+    if not scheme.construction_period:
+        DesignScheme.objects.filter(pk=scheme.pk).update(construction_period="自方案定稿起 3 个月")
+        scheme.construction_period = "自方案定稿起 3 个月"
+    return scheme
+
+
 class DesignSchemeFactory(DjangoModelFactory):
     class Meta:
         model = DesignScheme
@@ -73,6 +123,7 @@ class DesignSchemeFactory(DjangoModelFactory):
     instruments = factory.LazyFunction(lambda: [dict(r) for r in INSTRUMENTS])
     budget_items = factory.LazyFunction(lambda: [dict(r) for r in BUDGET])
     project_plan = "2026 年 3 月完成端设备安装，4 月联调。"
+    construction_period = "自方案定稿起 3 个月"
     # Not a model field: popped in _create, set by the traits.
     target_state = SchemeState.DRAFT
 
@@ -90,6 +141,12 @@ class DesignSchemeFactory(DjangoModelFactory):
                 owner=obj,
                 kind="scheme_document",
             )
+
+    @factory.post_generation
+    def parts(obj, create, extracted, **kwargs):
+        """The other parts (survey, part documents, ledger); parts=False leaves them out."""
+        if create and extracted is not False:
+            complete_parts(obj)
 
     @classmethod
     def _create(cls, model_class, *args, target_state=SchemeState.DRAFT, **kwargs):

@@ -69,7 +69,9 @@ class TestAdminPages(AdminPagesContract):
         "DesignScheme",
         "DeviceCertificate",
         "DocumentSigningCertificate",
+        "Meter",
         "RootCertificate",
+        "SiteSurvey",
         "VpnAccount",
     }
     build_records = staticmethod(build_records)

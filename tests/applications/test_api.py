@@ -51,10 +51,50 @@ def test_full_path_through_the_api(api_client_for, enterprise, member, reviewer,
     scheme_id = response.json()["id"]
     assert response.json()["number"].startswith("NY")
     refused = as_reviewer.post(f"{API}/design-schemes/{scheme_id}/send/")
-    assert refused.status_code == 409 and "方案文件" in refused.json()["detail"]
+    assert refused.status_code == 409
+    for missing in ("方案文件", "现场调研记录", "企业能源流向图", "计量器具配备一览表", "建设周期"):
+        assert missing in refused.json()["detail"]
     as_reviewer.post(
         f"{API}/design-schemes/{scheme_id}/document/", {"file": pdf()}, format="multipart"
     )
+    for kind in ("energy_flow", "metering_network", "network_topology", "hw_sw_list"):
+        response = as_reviewer.post(
+            f"{API}/design-schemes/{scheme_id}/parts/",
+            {"kind": kind, "file": pdf(f"{kind}.pdf")},
+            format="multipart",
+        )
+        assert response.status_code == 200, response.json()
+    response = as_reviewer.post(
+        f"{API}/design-schemes/{scheme_id}/site-survey/",
+        {"surveyed_on": "2026-01-10", "surveyors": "张工", "findings": "已具备条件"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    response = as_reviewer.patch(
+        f"{API}/design-schemes/{scheme_id}/", {"construction_period": "3 个月"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    refused = as_reviewer.post(f"{API}/design-schemes/{scheme_id}/send/")
+    assert refused.status_code == 409 and "计量器具配备一览表" in refused.json()["detail"]
+    for number, code in enumerate(("3300", "1500")):
+        response = as_member.post(
+            f"{API}/meters/",
+            {
+                "name": "表",
+                "management_number": f"M-{number}",
+                "model": "X",
+                "accuracy_class": "0.5S",
+                "energy_type": code,
+                "metering_level": 1,
+                "location": "进线",
+                "certificate_number": f"C-{number}",
+                "valid_until": "2099-01-01",
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    parts = as_reviewer.get(f"{API}/design-schemes/{scheme_id}/").json()["parts"]
+    assert all(part["complete"] for part in parts), parts
     assert as_reviewer.post(f"{API}/design-schemes/{scheme_id}/send/").status_code == 200
     feedback = {
         "can_finalise": True,
@@ -309,6 +349,7 @@ def test_api_lists_cost_the_same_for_eight_rows_as_for_one(
             scheme,
             reviewer,
             {"changed_on": date(2026, 3, 2), "content": "c", "reason": "r", "unit": "u"},
+            pdf("签章.pdf"),
         )
         stored_certificate(application, f"{scheme.pk:x}", issued_by=reviewer)
 

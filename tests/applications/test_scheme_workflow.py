@@ -27,7 +27,7 @@ from portal.workflow import TransitionRefused
 from tests.concurrency import results_at_once
 from tests.portal.factories import OperatorFactory, ReviewerFactory
 
-from .factories import BUDGET, ENERGY, INSTRUMENTS, DesignSchemeFactory, pdf
+from .factories import BUDGET, ENERGY, INSTRUMENTS, DesignSchemeFactory, complete_parts, pdf
 
 CONTENT = {
     "energy_types": ENERGY,
@@ -124,7 +124,7 @@ def test_asking_for_changes_needs_a_reason(enterprise, member):
 
 def test_the_round_trip_ends_finalised_after_three_confirmations(enterprise, member, reviewer):
     developer = OperatorFactory()
-    scheme = create_scheme(reviewer, enterprise, CONTENT, pdf())
+    scheme = complete_parts(create_scheme(reviewer, enterprise, CONTENT, pdf()))
     scheme = send_scheme(scheme, reviewer)
     scheme = answer_scheme(
         scheme, member, {**YES, "can_finalise": False, "feedback_text": "缺少蒸汽计量"}
@@ -184,6 +184,7 @@ def test_after_finalisation_changes_are_records_the_institute_confirms(
             "reason": "原型号停产",
             "unit": "武汉某某自动化有限公司",
         },
+        pdf("签章.pdf"),
     )
     with pytest.raises(TransitionRefused):
         decide_change_record(record, member, confirm=True)
@@ -212,7 +213,12 @@ def test_the_whole_scheme_path_through_the_pages(client_for, enterprise, member,
     data = {
         "enterprise": enterprise.pk,
         "project_plan": "2026 年完成",
+        "construction_period": "自方案定稿起 3 个月",
         "document": pdf("方案.pdf"),
+        "part_energy_flow": pdf("能源流向图.pdf"),
+        "part_metering_network": pdf("计量网络图.pdf"),
+        "part_network_topology": pdf("拓扑图.pdf"),
+        "part_hw_sw_list": pdf("软硬件清单.pdf"),
         "energy_types-TOTAL_FORMS": "2",
         "energy_types-INITIAL_FORMS": "0",
         "energy_types-0-energy_type": "3300",
@@ -240,6 +246,34 @@ def test_the_whole_scheme_path_through_the_pages(client_for, enterprise, member,
 
     # A draft is the institute's own; the enterprise does not see it yet.
     assert as_member.get(reverse("applications:scheme_detail", args=[scheme.pk])).status_code == 404
+    # Sending is refused while the survey and the ledger are missing, and says so.
+    response = as_reviewer.post(reverse("applications:scheme_send", args=[scheme.pk]), follow=True)
+    page = response.content.decode()
+    assert "现场调研记录" in page and "计量器具配备一览表" in page
+    assert DesignScheme.objects.get().state == SchemeState.DRAFT
+    response = as_reviewer.post(
+        reverse("applications:site_survey", args=[scheme.pk]),
+        {"surveyed_on": "2026-01-10", "surveyors": "张工、王工", "findings": "具备接入条件"},
+    )
+    assert response.status_code == 302
+    response = as_member.post(
+        reverse("applications:meter_create", args=[enterprise.pk]),
+        {
+            "name": "三相电能表",
+            "management_number": "DB-001",
+            "model": "DTZ341",
+            "accuracy_class": "0.5S",
+            "energy_type": "3300",
+            "metering_level": "1",
+            "location": "总降",
+            "interface": "RS-485",
+            "certificate_number": "JD-1",
+            "valid_until": "2099-01-01",
+        },
+    )
+    assert response.status_code == 302
+    page = as_reviewer.get(reverse("applications:scheme_detail", args=[scheme.pk])).content
+    assert "已完成 10/10".encode() in page
     as_reviewer.post(reverse("applications:scheme_send", args=[scheme.pk]))
 
     page = as_member.get(reverse("applications:scheme_detail", args=[scheme.pk]))

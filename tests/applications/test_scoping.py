@@ -9,7 +9,7 @@ from applications.services.certificates import issue_certificate
 from applications.services.schemes import add_change_record
 from portal.attachments import attachments_of
 
-from .factories import AccessApplicationFactory, stored_certificate
+from .factories import AccessApplicationFactory, pdf, stored_certificate
 
 
 @pytest.fixture
@@ -23,7 +23,10 @@ def world(enterprise, member, reviewer, root):
     approve_application(application, reviewer, "同意")
     scheme = application.design_scheme
     record = add_change_record(
-        scheme, member, {"changed_on": date(2026, 3, 1), "content": "c", "reason": "r", "unit": "u"}
+        scheme,
+        member,
+        {"changed_on": date(2026, 3, 1), "content": "c", "reason": "r", "unit": "u"},
+        pdf("签章.pdf"),
     )
     key = pki.generate_device_key("ec")
     csr = pki.make_csr(

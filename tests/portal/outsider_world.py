@@ -27,6 +27,7 @@ from applications.models import (
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
+    Meter,
     SchemeFeedback,
     VpnAccount,
 )
@@ -54,7 +55,12 @@ from telemetry.models import (
 )
 from telemetry.models.trial import TrialStatus
 from tests.acceptance.factories import AcceptanceApplicationFactory
-from tests.applications.factories import AccessApplicationFactory, pdf, stored_certificate
+from tests.applications.factories import (
+    AccessApplicationFactory,
+    MeterFactory,
+    pdf,
+    stored_certificate,
+)
 from tests.portal.factories import EnterpriseFactory, member_of
 from tests.telemetry.factories import (
     EndDeviceFactory,
@@ -90,7 +96,12 @@ def _change_record(w):
         w[DesignScheme],
         w["member"],
         {"changed_on": START, "content": "更换表计", "reason": "损坏", "unit": "施工单位"},
+        pdf("签章.pdf"),
     )
+
+
+def _meter(w):
+    return MeterFactory(enterprise=w[Enterprise], name=MARKER)
 
 
 def _attachment(w):
@@ -332,6 +343,7 @@ BUILDERS = {
     AccessApplication: _application,
     DesignScheme: _scheme,
     ChangeRecord: _change_record,
+    Meter: _meter,
     Attachment: _attachment,
     AuditEvent: _audit_event,
     Notification: _notification,

@@ -37,6 +37,7 @@ from applications.models import (
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
+    Meter,
     SchemeFeedback,
     VpnAccount,
 )
@@ -82,6 +83,10 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     "applications:scheme_feedback": {"pk": DesignScheme},
     "applications:scheme_confirm": {"pk": DesignScheme},
     "applications:change_create": {"pk": DesignScheme},
+    "applications:site_survey": {"pk": DesignScheme},
+    "applications:feedback_stamp": {"pk": SchemeFeedback},
+    "applications:meter_edit": {"pk": Meter},
+    "applications:meter_delete": {"pk": Meter},
     "applications:change_confirm": {"pk": ChangeRecord},
     "applications:change_reject": {"pk": ChangeRecord},
     "applications:application_detail": {"pk": AccessApplication},
