@@ -18,6 +18,7 @@ from .models import (
     RevocationReason,
     SchemeFeedback,
     SchemeState,
+    Verdict,
 )
 from .services.access import APPLICATION_FIELDS, answers_given, check_application_data
 
@@ -214,6 +215,25 @@ class AccessApplicationForm(forms.ModelForm):
 class MaterialForm(forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=Material.choices)
     file = forms.FileField(label=_("文件"))
+
+
+class VerdictForm(forms.Form):
+    """The reviewer's verdict on one material of 附表1."""
+
+    verdict = forms.ChoiceField(
+        label=_("审核结论"), choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("补正说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("需补正时必填：写明要补正什么，退回时写入退回原因。"),
+    )
+
+
+class StampedScanForm(forms.Form):
+    file = forms.FileField(label=_("盖章签字的对接申请表扫描件"))
 
 
 class DeclarationForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, credentials, schemes, tasks
+from .views import access, credentials, review, schemes, tasks
 
 app_name = "applications"
 
@@ -35,6 +35,13 @@ urlpatterns = [
         name="application_section",
     ),
     path("access/<int:pk>/check/", tasks.application_check, name="application_check"),
+    path("access/<int:pk>/review/", review.application_review, name="application_review"),
+    path(
+        "access/<int:pk>/review/<slug:material>/",
+        review.material_verdict,
+        name="material_verdict",
+    ),
+    path("access/<int:pk>/stamped/", review.stamped_scan_upload, name="stamped_scan_upload"),
     path("access/<int:pk>/print/", access.application_print, name="application_print"),
     path("access/<int:pk>/materials/", access.material_upload, name="material_upload"),
     path(

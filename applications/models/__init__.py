@@ -1,4 +1,11 @@
-from .application import REQUIRED_MATERIALS, AccessApplication, ApplicationState, Material
+from .application import (
+    PRINTED_MATERIALS,
+    REQUIRED_MATERIALS,
+    STAMPED_SCAN,
+    AccessApplication,
+    ApplicationState,
+    Material,
+)
 from .credentials import (
     CANotReady,
     CertificateOrigin,
@@ -9,6 +16,7 @@ from .credentials import (
     RootCertificate,
     VpnAccount,
 )
+from .review import ApplicationSubmission, ApplicationVerdict, Verdict
 from .scheme import (
     ChangeRecord,
     ChangeState,
@@ -21,9 +29,13 @@ from .scheme import (
 )
 
 __all__ = [
+    "PRINTED_MATERIALS",
     "REQUIRED_MATERIALS",
+    "STAMPED_SCAN",
     "AccessApplication",
     "ApplicationState",
+    "ApplicationSubmission",
+    "ApplicationVerdict",
     "CANotReady",
     "CertificateOrigin",
     "CertificateStatus",
@@ -39,6 +51,7 @@ __all__ = [
     "SchemeConfirmation",
     "SchemeFeedback",
     "SchemeState",
+    "Verdict",
     "VpnAccount",
     "party_of",
 ]

@@ -22,8 +22,8 @@ from portal.roles import is_staff_reviewer
 from portal.views.outcomes import attempt
 from portal.workflow import available_transitions
 
-from ..forms import DeclarationForm, MaterialForm, QueueFilterForm
-from ..models import ApplicationState, Material
+from ..forms import DeclarationForm, MaterialForm, QueueFilterForm, StampedScanForm
+from ..models import PRINTED_MATERIALS, STAMPED_SCAN, ApplicationState, Material
 from ..permissions import access_applications_visible_to
 from ..sections import material_progress, submit_blockers, task_list
 from ..services.access import (
@@ -106,6 +106,12 @@ def application_detail(request, pk):
             "material_form": MaterialForm(initial={"kind": kind}),
             "decision_form": DecisionForm(),
             "events": AuditEvent.objects.for_object(application)[:50],
+            "can_review": is_staff_reviewer(request.user),
+            "stamped_scans": [a for a in attachments if a.kind == STAMPED_SCAN],
+            "stamped_current": application.stamped_scan_is_current(),
+            "can_upload_stamped": application.state == ApplicationState.APPROVED
+            and can_file_for(request.user, application.enterprise),
+            "stamped_form": StampedScanForm(),
         },
     )
 
@@ -175,6 +181,8 @@ def application_action(request, pk, action):
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
     attempt(request, lambda: operation(application, request.user, comment), str(done))
+    if request.POST.get("next") == "review" and is_staff_reviewer(request.user):
+        return redirect("applications:application_review", pk=application.pk)
     return redirect("applications:application_detail", pk=application.pk)
 
 
@@ -208,6 +216,6 @@ def application_print(request, pk):
         "applications/application_print.html",
         {
             "application": application,
-            "materials": [(kind, kind.value in present) for kind in Material],
+            "materials": [(kind, kind.value in present) for kind in PRINTED_MATERIALS],
         },
     )

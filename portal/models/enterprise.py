@@ -29,12 +29,12 @@ class Industry(models.TextChoices):
 class Stage(models.IntegerChoices):
     """The six stages of the training deck's 企业接入端实施流程."""
 
-    DESIGN = 1, _("设计方案确认")
-    BUILD = 2, _("接入端建设")
-    CONNECTION = 3, _("数据对接")
-    ACCEPTANCE_APPLICATION = 4, _("验收申请")
-    PANEL_REVIEW = 5, _("专家评审与验收报告")
-    SUPERVISION = 6, _("监督管理")
+    DESIGN = 1, _("设计方案编制和确认")
+    BUILD = 2, _("企业接入端系统建设")
+    CONNECTION = 3, _("企业接入端数据对接")
+    ACCEPTANCE_APPLICATION = 4, _("企业端系统验收申请")
+    PANEL_REVIEW = 5, _("专家评审和验收报告")
+    SUPERVISION = 6, _("企业端系统监督管理")
 
 
 class RegistrationStatus(models.TextChoices):
