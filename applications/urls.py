@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import access, credentials, review, schemes, tasks
+from .views import access, credentials, queues, review, schemes, tasks
 
 app_name = "applications"
 
 urlpatterns = [
     path("schemes/", schemes.scheme_list, name="scheme_list"),
+    path("schemes/awaiting/", queues.scheme_queue, name="scheme_queue"),
     path("schemes/new/", schemes.scheme_create, name="scheme_create"),
     path("schemes/<int:pk>/", schemes.scheme_detail, name="scheme_detail"),
     path("schemes/<int:pk>/edit/", schemes.scheme_edit, name="scheme_edit"),
