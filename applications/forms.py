@@ -285,6 +285,14 @@ class RevokeForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("单位名称、信用代码或方案编号")}
+        ),
+    )
     region = forms.ChoiceField(label=_("地区"), required=False)
     state = forms.ChoiceField(label=_("状态"), required=False)
     age = forms.ChoiceField(
@@ -297,6 +305,7 @@ class QueueFilterForm(forms.Form):
             ("14", _("超过 14 天")),
         ],
     )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from portal.models import Region

@@ -4,6 +4,7 @@ from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from portal.forms import DecisionForm
 from portal.models import AuditEvent
 from portal.permissions import can_file_for, own_enterprise
 from portal.roles import is_staff_reviewer
+from portal.sorting import Column, headers, ordering
 from portal.views.outcomes import attempt
 from portal.workflow import available_transitions
 
@@ -37,6 +39,13 @@ from ..services.access import (
 )
 
 PENDING = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
+QUEUE_COLUMNS = [
+    Column("applicant", "enterprise__name_pinyin"),
+    Column("region", "enterprise__region"),
+    Column("scheme", "design_scheme__number"),
+    Column("submitted", "submitted_at"),
+    Column("state", "state"),
+]
 
 
 def _application_or_404(request, pk):
@@ -68,12 +77,27 @@ def application_list(request):
     if wanted.get("age"):
         cutoff = timezone.now() - timedelta(days=int(wanted["age"]))
         applications = applications.filter(submitted_at__lte=cutoff)
-    applications = applications.order_by("submitted_at", "pk")
+    if wanted.get("q"):
+        query = wanted["q"].strip()
+        applications = applications.filter(
+            Q(applicant_name__icontains=query)
+            | Q(enterprise__name__icontains=query)
+            | Q(uscc__icontains=query)
+            | Q(design_scheme__number__icontains=query)
+        )
+    # Oldest submissions first unless the reviewer sorts by a column.
+    sort, order = ordering(QUEUE_COLUMNS, request.GET.get("sort", ""), "submitted")
+    applications = applications.order_by(order, "pk")
     page = Paginator(applications, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "applications/application_queue.html",
-        {"page": page, "filters": filters, "now": timezone.now()},
+        {
+            "page": page,
+            "filters": filters,
+            "now": timezone.now(),
+            "headers": headers(request, QUEUE_COLUMNS, sort),
+        },
     )
 
 
