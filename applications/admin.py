@@ -19,6 +19,8 @@ from portal.admin import (
 
 from .models import (
     AccessApplication,
+    ApplicationSubmission,
+    ApplicationVerdict,
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
@@ -45,6 +47,19 @@ class ChangeRecordAdmin(ServiceMadeAdmin):
     list_filter = ("state",)
     search_fields = ("scheme__number", "unit", "content")
     list_select_related = ("scheme",)
+
+
+@admin.register(ApplicationVerdict)
+class ApplicationVerdictAdmin(ServiceMadeAdmin):
+    list_display = ("application", "material", "verdict", "submitted_at", "decided_by")
+    list_filter = ("verdict",)
+    list_select_related = ("application", "decided_by")
+
+
+@admin.register(ApplicationSubmission)
+class ApplicationSubmissionAdmin(ServiceMadeAdmin):
+    list_display = ("application", "number", "submitted_at")
+    list_select_related = ("application",)
 
 
 @admin.register(AccessApplication)

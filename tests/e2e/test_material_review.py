@@ -83,3 +83,43 @@ def test_the_consistency_panel_shows_each_check_before_approval(reviewing, page,
     expect(page.locator("#application-state .badge.bg-success")).to_be_visible()
     assert AccessApplication.objects.get(pk=application.pk).state == ApplicationState.APPROVED
     assert watch.problems == []
+
+
+def test_after_resubmission_the_reviewer_sees_what_changed(reviewing, page, log_in, watch):
+    from playwright.sync_api import expect
+
+    from applications.services.access import (
+        add_material,
+        remove_material,
+        return_application,
+        submit_application,
+        update_application,
+    )
+    from portal.attachments import as_bytes_upload, attachments_of
+    from tests.applications.factories import PDF_BYTES
+    from tests.portal.factories import member_of
+
+    reviewer, application = reviewing
+    member = member_of(application.enterprise)
+    application = return_application(application, reviewer, "请更新联系人电话并补充承诺书")
+    update_application(application, member, {"contact_phone": "13911112222"})
+    pledge = attachments_of(application, Material.AUTHENTICITY_PLEDGE).get()
+    remove_material(application, member, pledge)
+    stamped = as_bytes_upload("承诺书（盖章）.pdf", PDF_BYTES + b"% stamped\n")
+    add_material(application, member, Material.AUTHENTICITY_PLEDGE, stamped)
+    application = submit_application(AccessApplication.objects.get(pk=application.pk), member)
+
+    log_in(reviewer)
+    page.goto(reverse("applications:application_review", args=[application.pk]))
+    changes = page.locator("#changes")
+    expect(changes).to_contain_text("第 2 次提交相对第 1 次提交的修改")
+    row = changes.locator("#field-changes tr[data-field='contact_phone']")
+    expect(row).to_contain_text("13800000000")
+    expect(row).to_contain_text("13911112222")
+    files = changes.locator(f"#file-changes li[data-kind='{Material.AUTHENTICITY_PLEDGE.value}']")
+    expect(files).to_contain_text("承诺书（盖章）.pdf")
+    expect(files).to_contain_text("authenticity_pledge.pdf")
+    # Only what changed is listed.
+    expect(changes.locator("#field-changes tbody tr")).to_have_count(1)
+    expect(changes.locator("#file-changes li")).to_have_count(1)
+    assert watch.problems == []
