@@ -24,6 +24,7 @@ from portal.sorting import Column, headers, ordering
 from portal.views.outcomes import attempt
 from portal.workflow import available_transitions
 
+from ..consistency import MISMATCH, consistency
 from ..forms import DeclarationForm, MaterialForm, QueueFilterForm, StampedScanForm
 from ..models import PRINTED_MATERIALS, STAMPED_SCAN, ApplicationState, Material
 from ..permissions import access_applications_visible_to
@@ -108,6 +109,17 @@ def application_detail(request, pk):
     materials = [(kind, [a for a in attachments if a.kind == kind.value]) for kind in Material]
     missing = application.missing_materials()
     can_edit = application.is_editable and can_file_for(request.user, application.enterprise)
+    transitions = [
+        t
+        for t in available_transitions(application, request.user, "state")
+        if t != "submit"  # submitted from check-your-answers, with the declaration
+    ]
+    # Before approving, the reviewer sees what does not agree with the portal's records.
+    mismatches = (
+        [check for check in consistency(application) if check.status == MISMATCH]
+        if "approve" in transitions
+        else []
+    )
     # The upload form offers the material asked for (?kind=), else the next missing one.
     wanted = request.GET.get("kind")
     kind = wanted if wanted in Material.values else (missing[0].value if missing else None)
@@ -119,11 +131,8 @@ def application_detail(request, pk):
             "materials": materials,
             "missing": missing,
             "material_progress": material_progress(len(Material) - len(missing), len(Material)),
-            "transitions": [
-                t
-                for t in available_transitions(application, request.user, "state")
-                if t != "submit"  # submitted from check-your-answers, with the declaration
-            ],
+            "transitions": transitions,
+            "mismatches": mismatches,
             "can_edit": can_edit,
             "tasks": task_list(application) if can_edit else None,
             "blockers": submit_blockers(application) if can_edit else None,

@@ -350,3 +350,21 @@ def test_the_approval_notice_says_the_certificate_is_issued_from_the_devices_csr
     approve_application(under_review, reviewer, "同意")
     notice = Notification.objects.filter(recipient=member).latest("pk")
     assert "CA 证书按端设备生成的证书请求（CSR）签发" in notice.shown_title
+
+
+def test_the_detail_page_warns_of_mismatches_beside_the_approve_button(
+    client_for, enterprise, reviewer, finalised_scheme
+):
+    application = AccessApplicationFactory(
+        enterprise=enterprise,
+        design_scheme=finalised_scheme,
+        under_review=True,
+        project_end=date(2026, 6, 1),
+    )
+    url = reverse("applications:application_detail", args=[application.pk])
+    page = client_for(reviewer).get(url).content.decode()
+    assert 'id="consistency-warning"' in page
+    assert "晚于申请日期 2026-05-06" in page
+    AccessApplication.objects.filter(pk=application.pk).update(project_end=date(2026, 4, 30))
+    page = client_for(reviewer).get(url).content.decode()
+    assert 'id="consistency-warning"' not in page
