@@ -85,7 +85,6 @@ def build(args, first_day: date) -> None:
     from django.db import connection, transaction
 
     from portal.models import Enterprise
-
     from portal.pinyin import sort_key
     from portal.uscc import make_uscc
     from telemetry.models import Connection, DataItem, TrialRun
