@@ -156,9 +156,18 @@ class AccessApplicationForm(forms.ModelForm):
                 "om_contract_end",
             )
         }
+        # The seed's words where the web form departs from the model's longer names: the
+        # paper puts 联系人电话 / 联系人邮箱 in the 项目负责人 row, and one 项目起止时间.
+        labels = {
+            "builder_phone": _("联系人电话"),
+            "builder_email": _("联系人邮箱"),
+            "project_start": _("项目起止时间（开始）"),
+            "project_end": _("项目起止时间（结束）"),
+        }
         help_texts = {
             "contact_phone": _("手机号或带区号的固定电话"),
-            "builder_phone": _("手机号或带区号的固定电话"),
+            "builder_phone": _("项目负责人的手机号或带区号的固定电话"),
+            "builder_email": _("项目负责人的联系邮箱"),
             "device_manufactured_on": _("不能晚于今天"),
             "om_contract_end": _("现行运维合同的截止日期"),
             "monitoring_points": _("至少 1 个"),

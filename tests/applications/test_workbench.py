@@ -368,3 +368,16 @@ def test_the_detail_page_warns_of_mismatches_beside_the_approve_button(
     AccessApplication.objects.filter(pk=application.pk).update(project_end=date(2026, 4, 30))
     page = client_for(reviewer).get(url).content.decode()
     assert 'id="consistency-warning"' not in page
+
+
+def test_the_web_form_uses_the_seeds_labels(enterprise):
+    from applications.forms import AccessApplicationForm
+    from applications.sections import SECTION_KEYS
+
+    form = AccessApplicationForm(enterprise=enterprise, section=SECTION_KEYS["project"])
+    labels = {name: str(field.label) for name, field in form.fields.items()}
+    assert labels["builder_manager"] == "项目负责人"
+    assert labels["builder_phone"] == "联系人电话"
+    assert labels["builder_email"] == "联系人邮箱"
+    assert labels["project_start"].startswith("项目起止时间")
+    assert labels["project_end"].startswith("项目起止时间")
