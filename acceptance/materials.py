@@ -252,9 +252,16 @@ def _access_line(access, access_files, files) -> Line:
                 url,
             )
         )
-        for kind in STAMPED_APPLICATION_KINDS:
-            if kind in access_files and not stamped.files:
-                stamped.held.append(Held(access_files[kind].original_name, url))
+        scans = [access_files[kind] for kind in STAMPED_APPLICATION_KINDS if kind in access_files]
+        if scans and not stamped.files:
+            # The scan the enterprise uploaded after approval counts only while it stamps
+            # the approved version of the form (its SHA-256).
+            if access.stamped_scan_is_current():
+                stamped.held.append(Held(scans[0].original_name, url))
+            else:
+                line = Line(Material.ACCESS_APPLICATION, [form, stamped])
+                line.problems.append(_("附表1盖章扫描件与审核通过的版本不一致，请重新上传。"))
+                return line
     return Line(Material.ACCESS_APPLICATION, [form, stamped])
 
 

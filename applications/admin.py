@@ -19,6 +19,8 @@ from portal.admin import (
 
 from .models import (
     AccessApplication,
+    ApplicationSubmission,
+    ApplicationVerdict,
     ChangeRecord,
     DesignScheme,
     DeviceCertificate,
@@ -71,6 +73,19 @@ class SiteSurveyAdmin(ServiceMadeAdmin):
     list_display = ("scheme", "surveyed_on", "surveyors")
     search_fields = ("scheme__number", "surveyors")
     list_select_related = ("scheme",)
+
+
+@admin.register(ApplicationVerdict)
+class ApplicationVerdictAdmin(ServiceMadeAdmin):
+    list_display = ("application", "material", "verdict", "submitted_at", "decided_by")
+    list_filter = ("verdict",)
+    list_select_related = ("application", "decided_by")
+
+
+@admin.register(ApplicationSubmission)
+class ApplicationSubmissionAdmin(ServiceMadeAdmin):
+    list_display = ("application", "number", "submitted_at")
+    list_select_related = ("application",)
 
 
 @admin.register(AccessApplication)

@@ -11,6 +11,7 @@ class ApplicationsConfig(AppConfig):
         from portal.dashboards import (
             ENTERPRISE_PANELS,
             NAV_LINKS,
+            OPERATOR_QUEUES,
             REVIEWER_QUEUES,
             NavLink,
             Panel,
@@ -25,12 +26,22 @@ class ApplicationsConfig(AppConfig):
         REVIEWER_QUEUES.extend(
             [
                 WorkQueue(
-                    _("待确认的设计方案"), "applications:scheme_list", dashboards.schemes_due
+                    _("待确认的设计方案"),
+                    "applications:scheme_queue",
+                    dashboards.schemes_due,
+                    rule=access.reviewer,
                 ),
                 WorkQueue(
                     _("待审核的对接申请"), "applications:application_list", dashboards.queue_count
                 ),
             ]
+        )
+        OPERATOR_QUEUES.append(
+            WorkQueue(
+                _("待省平台开发单位确认的设计方案"),
+                "applications:scheme_queue",
+                dashboards.schemes_awaiting_developer,
+            )
         )
         NAV_LINKS.extend(
             [

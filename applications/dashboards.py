@@ -3,12 +3,21 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from portal import access
+from portal.roles import is_institute_reviewer
 
-from .models import AccessApplication, ApplicationState, DesignScheme, Meter, SchemeState
+from .models import (
+    AccessApplication,
+    ApplicationState,
+    DesignScheme,
+    Meter,
+    Party,
+    SchemeConfirmation,
+    SchemeState,
+)
 
 
 def insider(user) -> bool:
@@ -21,10 +30,31 @@ def ledger_reader(user) -> bool:
     return insider(user) or access.government(user)
 
 
+def awaiting_confirmation(party: Party) -> QuerySet[DesignScheme]:
+    """Schemes the enterprise confirmed that still wait for `party`'s confirmation of the
+    current revision (a party that already confirmed is not kept waiting)."""
+    confirmed = SchemeConfirmation.objects.filter(
+        scheme=OuterRef("pk"), revision=OuterRef("revision"), party=party
+    )
+    return DesignScheme.objects.filter(state=SchemeState.ENTERPRISE_CONFIRMED).filter(
+        ~Exists(confirmed)
+    )
+
+
+def party_waited_for(user) -> Party:
+    return Party.INSTITUTE if is_institute_reviewer(user) else Party.DEVELOPER
+
+
 def schemes_due() -> int:
-    return DesignScheme.objects.filter(
-        state__in=[SchemeState.CHANGES_REQUESTED, SchemeState.ENTERPRISE_CONFIRMED]
-    ).count()
+    """The institute's open scheme work: changes requested, or its confirmation awaited."""
+    return (
+        DesignScheme.objects.filter(state=SchemeState.CHANGES_REQUESTED).count()
+        + awaiting_confirmation(Party.INSTITUTE).count()
+    )
+
+
+def schemes_awaiting_developer() -> int:
+    return awaiting_confirmation(Party.DEVELOPER).count()
 
 
 def queue_count() -> int:

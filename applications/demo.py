@@ -13,7 +13,7 @@ from portal.attachments import as_bytes_upload
 from portal.models import Role, User
 
 from . import pki
-from .models import SCHEME_PART_DOCUMENTS, DesignScheme, Material, Meter
+from .models import SCHEME_PART_DOCUMENTS, DesignScheme, Material, Meter, Verdict
 from .services.access import (
     add_material,
     approve_application,
@@ -25,6 +25,7 @@ from .services.access import (
 )
 from .services.certificates import issue_certificate
 from .services.meters import create_meter
+from .services.review import record_verdict, upload_stamped_scan
 from .services.schemes import (
     answer_scheme,
     confirm_scheme,
@@ -312,14 +313,26 @@ def _bring_to(state, enterprise, member, reviewer, reviewer2, developer):
     if state == "under_review":
         return
     if state == "returned":
-        return_application(application, reviewer2, "端设备测试报告为复印件且未盖章，请补充盖章版。")
+        # The reason is composed from the material marked 需补正 (the workbench's verdicts).
+        record_verdict(
+            application,
+            reviewer2,
+            Material.DEVICE_TEST_REPORT,
+            Verdict.NEEDS_CORRECTION,
+            "为复印件且未盖章，请补充盖章版。",
+        )
+        return_application(application, reviewer2)
         return
     if state == "rejected":
         reject_application(
             application, reviewer2, "端设备未通过湖北省能耗监测端设备测试，不符合接入条件。"
         )
         return
+    for kind in Material:
+        record_verdict(application, reviewer2, kind, Verdict.ACCEPTABLE)
     application = approve_application(application, reviewer2, "材料齐全，同意接入。")
+    # The stamped, signed 附表1 (表1 item 4 of the acceptance application later).
+    upload_stamped_scan(application, member, _pdf("对接申请表（盖章签字）.pdf"))
     key = pki.generate_device_key("ec")
     csr = pki.make_csr(
         key,

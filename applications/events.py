@@ -29,6 +29,8 @@ EVENTS = {
     "application_returned": _("对接申请退回修改"),
     "application_rejected": _("对接申请不予通过"),
     "application_approved": _("对接申请审核通过"),
+    "application_material_verdict": _("给出对接申请材料审核结论"),
+    "application_stamped_scan": _("上传盖章的对接申请表"),
     "ca_initialised": _("初始化 CA 根证书"),
     "signing_certificate_issued": _("签发文件签章证书"),
     "certificate_issued": _("签发端设备证书"),

@@ -23,6 +23,7 @@ from .models import (
     SchemeFeedback,
     SchemeState,
     SiteSurvey,
+    Verdict,
 )
 from .services.access import APPLICATION_FIELDS, answers_given, check_application_data
 
@@ -284,9 +285,18 @@ class AccessApplicationForm(forms.ModelForm):
                 "om_contract_end",
             )
         }
+        # The seed's words where the web form departs from the model's longer names: the
+        # paper puts 联系人电话 / 联系人邮箱 in the 项目负责人 row, and one 项目起止时间.
+        labels = {
+            "builder_phone": _("联系人电话"),
+            "builder_email": _("联系人邮箱"),
+            "project_start": _("项目起止时间（开始）"),
+            "project_end": _("项目起止时间（结束）"),
+        }
         help_texts = {
             "contact_phone": _("手机号或带区号的固定电话"),
-            "builder_phone": _("手机号或带区号的固定电话"),
+            "builder_phone": _("项目负责人的手机号或带区号的固定电话"),
+            "builder_email": _("项目负责人的联系邮箱"),
             "device_manufactured_on": _("不能晚于今天"),
             "om_contract_end": _("现行运维合同的截止日期"),
             "monitoring_points": _("至少 1 个"),
@@ -345,6 +355,25 @@ class MaterialForm(forms.Form):
     file = forms.FileField(label=_("文件"))
 
 
+class VerdictForm(forms.Form):
+    """The reviewer's verdict on one material of 附表1."""
+
+    verdict = forms.ChoiceField(
+        label=_("审核结论"), choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("补正说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("需补正时必填：写明要补正什么，退回时写入退回原因。"),
+    )
+
+
+class StampedScanForm(forms.Form):
+    file = forms.FileField(label=_("盖章签字的对接申请表扫描件"))
+
+
 class DeclarationForm(forms.Form):
     """The declaration the clerk makes before submitting 附表1 (check your answers)."""
 
@@ -394,6 +423,14 @@ class RevokeForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("单位名称、信用代码或方案编号")}
+        ),
+    )
     region = forms.ChoiceField(label=_("地区"), required=False)
     state = forms.ChoiceField(label=_("状态"), required=False)
     age = forms.ChoiceField(
@@ -406,6 +443,7 @@ class QueueFilterForm(forms.Form):
             ("14", _("超过 14 天")),
         ],
     )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from portal.models import Region

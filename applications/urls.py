@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import access, credentials, meters, schemes, tasks
+from .views import access, credentials, meters, queues, review, schemes, tasks
 
 app_name = "applications"
 
 urlpatterns = [
     path("schemes/", schemes.scheme_list, name="scheme_list"),
+    path("schemes/awaiting/", queues.scheme_queue, name="scheme_queue"),
     path("schemes/new/", schemes.scheme_create, name="scheme_create"),
     path("schemes/<int:pk>/", schemes.scheme_detail, name="scheme_detail"),
     path("schemes/<int:pk>/edit/", schemes.scheme_edit, name="scheme_edit"),
@@ -51,6 +52,13 @@ urlpatterns = [
         name="application_section",
     ),
     path("access/<int:pk>/check/", tasks.application_check, name="application_check"),
+    path("access/<int:pk>/review/", review.application_review, name="application_review"),
+    path(
+        "access/<int:pk>/review/<slug:material>/",
+        review.material_verdict,
+        name="material_verdict",
+    ),
+    path("access/<int:pk>/stamped/", review.stamped_scan_upload, name="stamped_scan_upload"),
     path("access/<int:pk>/print/", access.application_print, name="application_print"),
     path("access/<int:pk>/materials/", access.material_upload, name="material_upload"),
     path(

@@ -95,6 +95,7 @@ def provision(args):
     from applications import pki
     from applications.models import DeviceCertificate
     from portal.models import Enterprise
+    from portal.pinyin import sort_key
     from portal.uscc import make_uscc
     from telemetry.models import DataItem, EndDevice
 
@@ -102,6 +103,7 @@ def provision(args):
     enterprises = Enterprise.objects.bulk_create(
         Enterprise(
             name=f"基准企业{n}",
+            name_pinyin=sort_key(f"基准企业{n}"),  # bulk_create skips save()
             uscc=make_uscc(f"91420100{n:08d}M"),
             region="420100",
             industry="C31",

@@ -85,6 +85,7 @@ def build(args, first_day: date) -> None:
     from django.db import connection, transaction
 
     from portal.models import Enterprise
+    from portal.pinyin import sort_key
     from portal.uscc import make_uscc
     from telemetry.models import Connection, DataItem, TrialRun
     from telemetry.timeslots import BEIJING
@@ -94,6 +95,7 @@ def build(args, first_day: date) -> None:
         enterprises = Enterprise.objects.bulk_create(
             Enterprise(
                 name=f"基准企业{n:05d}",
+                name_pinyin=sort_key(f"基准企业{n:05d}"),  # bulk_create skips save()
                 uscc=make_uscc(f"91420100{n:08d}M"),
                 region="420100",
                 industry="C31",

@@ -13,13 +13,20 @@ from django.utils.translation import gettext_lazy as _
 
 @dataclass(frozen=True)
 class WorkQueue:
+    """A dashboard card: how many open items wait, opening the list filtered to them."""
+
     label: str
     url_name: str
-    count: Callable[[], int]  # one COUNT query
+    count: Callable[[], int]  # one COUNT query, of open items only
+    query: str = ""  # the filter that makes the list show what the count counts
+    rule: Callable | None = None  # who sees the card (default: every reviewer)
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return reverse(self.url_name) + (f"?{self.query}" if self.query else "")
+
+    def shown_to(self, user) -> bool:
+        return self.rule is None or self.rule(user)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class Panel:
 
 
 REVIEWER_QUEUES: list[WorkQueue] = []
+# The platform operator's (省平台开发单位) own work: schemes awaiting its confirmation.
+OPERATOR_QUEUES: list[WorkQueue] = []
 NAV_LINKS: list[NavLink] = []
 ENTERPRISE_PANELS: list[Panel] = []
 GOVERNMENT_PANELS: list[Panel] = []

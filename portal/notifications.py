@@ -70,3 +70,8 @@ def enterprise_users(enterprise):
 
 def reviewers():
     return User.objects.filter(is_active=True, role=Role.REVIEWER)
+
+
+def operators():
+    """The platform operators (省平台开发单位), who confirm schemes for the developer."""
+    return User.objects.filter(is_active=True, role=Role.OPERATOR)

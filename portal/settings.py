@@ -167,7 +167,7 @@ TELEMETRY_INGEST_CLAIM_BATCHES = env_int("TELEMETRY_INGEST_CLAIM_BATCHES", 200)
 TELEMETRY_INGEST_CLAIM_LEASE_SECONDS = env_int("TELEMETRY_INGEST_CLAIM_LEASE_SECONDS", 30)
 
 # Imported spreadsheets (data items, energy history): checked before parsing, parsed in a
-# separate process inside these limits (portal.spreadsheets, ADR 0010).
+# separate process inside these limits (portal.spreadsheets, ADR 0011).
 SPREADSHEET_MAX_BYTES = env_int("SPREADSHEET_MAX_BYTES", 5 * 1024 * 1024)
 SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 20_000)
 SPREADSHEET_MAX_COLUMNS = env_int("SPREADSHEET_MAX_COLUMNS", 64)

@@ -1,4 +1,4 @@
-"""Read the first sheet of an XLSX given on stdin, inside resource limits (ADR 0010).
+"""Read the first sheet of an XLSX given on stdin, inside resource limits (ADR 0011).
 
 Run by ``portal.spreadsheets`` as a separate process (``python -I <this file> <limits>``):
 it imports nothing of the portal or Django, sets its own address-space and CPU limits

@@ -1,4 +1,4 @@
-"""Uploaded spreadsheets read safely, and exported cells that stay inert (issue 14, ADR 0010).
+"""Uploaded spreadsheets read safely, and exported cells that stay inert (issue 14, ADR 0011).
 
 Every import of the portal reads its file with :func:`read_rows`, and every CSV or XLSX
 export writes its cells through :func:`safe_cell`.

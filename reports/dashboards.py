@@ -58,7 +58,9 @@ def register() -> None:
     REVIEWER_QUEUES.extend(
         [
             WorkQueue(_("待出具符合性测试报告"), "reports:conformance_queue", trials_due),
-            WorkQueue(_("待审核、批准的报告"), "reports:document_list", documents_due),
+            WorkQueue(
+                _("待审核、批准的报告"), "reports:document_list", documents_due, query="state=open"
+            ),
         ]
     )
     NAV_LINKS.extend(

@@ -11,7 +11,7 @@ class TelemetryConfig(AppConfig):
         from portal.sentences import register_renderer
         from portal.stages import ON_STAGE
 
-        from . import dashboards, texts
+        from . import dashboards, registered, texts
         from .events import EVENTS
         from .services.connection import open_connection
 
@@ -20,6 +20,8 @@ class TelemetryConfig(AppConfig):
             ON_STAGE[Stage.CONNECTION].append(open_connection)
 
         register_events(EVENTS)
+        # The access application's consistency panel counts registered items and devices.
+        registered.register()
         dashboards.register()
         # Alarm details and trial reasons in notifications, in the reader's language.
         register_renderer("telemetry", texts.render)

@@ -24,12 +24,6 @@ def registry_reader(user) -> bool:
     return access.enterprise_user(user) or access.reviewer(user) or access.government(user)
 
 
-def passed_awaiting_report() -> int:
-    from .models import Connection, ConnectionState
-
-    return Connection.objects.filter(state=ConnectionState.TRIAL_PASSED).count()
-
-
 def item_changes_pending() -> int:
     from .services.item_changes import pending_count
 
@@ -63,9 +57,8 @@ def relay_flags_open() -> int:
 
 def register() -> None:
     NAV_LINKS.append(NavLink(_("端设备与采集项"), "telemetry:registry_home", registry_reader))
-    REVIEWER_QUEUES.append(
-        WorkQueue(_("试运行已通过，待出具报告"), "telemetry:trial_board", passed_awaiting_report)
-    )
+    # Passed trials waiting for their report are counted by reports' card (待出具符合性测试
+    # 报告), which leaves out those whose report exists: only open items are "waiting".
     REVIEWER_QUEUES.append(
         WorkQueue(_("数据采集项变更待审核"), "telemetry:item_change_list", item_changes_pending)
     )

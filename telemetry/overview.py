@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from portal.sorting import Column, ordering
+
 from .models import (
     Alarm,
     Connection,
@@ -28,17 +30,17 @@ from .models import (
 from .services.trial import JUDGED_STAT_TYPES, expected_kinds, percent, slots_per_day, trial_days
 from .timeslots import BEIJING, StatType
 
-# Board columns: ?sort=<key> or ?sort=-<key>.
-BOARD_SORTS = {
-    "enterprise": "connection__enterprise__name",
-    "region": "connection__enterprise__region",
-    "status": "status",
-    "started": "started_on",
-    "rate": "success_rate",
-    "days": "complete_days",
-    "consecutive": "consecutive_complete_days",
-    "evaluated": "evaluated_at",
-}
+# Board columns: ?sort=<key> or ?sort=-<key>; enterprise names by their pinyin.
+BOARD_COLUMNS = [
+    Column("enterprise", "connection__enterprise__name_pinyin"),
+    Column("region", "connection__enterprise__region"),
+    Column("started", "started_on", descending_first=True),
+    Column("status", "status"),
+    Column("rate", "success_rate", descending_first=True),
+    Column("days", "complete_days", descending_first=True),
+    Column("consecutive", "consecutive_complete_days", descending_first=True),
+    Column("evaluated", "evaluated_at", descending_first=True),
+]
 
 
 def current_run(connection: Connection | None) -> TrialRun | None:
@@ -76,13 +78,7 @@ def latest_runs(connections) -> QuerySet[TrialRun]:
 
 def trial_board(connections, sort: str = "-rate"):
     """Rows of the reviewer's board: one per connection in or after a trial; and the sort used."""
-    key = sort.lstrip("-")
-    if key not in BOARD_SORTS:
-        sort, key = "-rate", "rate"
-    field = BOARD_SORTS[key]
-    order = (
-        F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
-    )
+    sort, order = ordering(BOARD_COLUMNS, sort, "-rate")
     # Open relay flags of the enterprise: they hold the pass until a reviewer decides them.
     relay = RelayFlag.objects.filter(
         enterprise=OuterRef("connection__enterprise"), status=RelayFlagStatus.OPEN

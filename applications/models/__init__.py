@@ -1,4 +1,11 @@
-from .application import REQUIRED_MATERIALS, AccessApplication, ApplicationState, Material
+from .application import (
+    PRINTED_MATERIALS,
+    REQUIRED_MATERIALS,
+    STAMPED_SCAN,
+    AccessApplication,
+    ApplicationState,
+    Material,
+)
 from .credentials import (
     CANotReady,
     CertificateOrigin,
@@ -10,6 +17,7 @@ from .credentials import (
     VpnAccount,
 )
 from .meter import Meter, MeterLevel, SiteSurvey
+from .review import ApplicationSubmission, ApplicationVerdict, Verdict
 from .scheme import (
     SCHEME_PART_DOCUMENTS,
     ChangeRecord,
@@ -23,10 +31,14 @@ from .scheme import (
 )
 
 __all__ = [
+    "PRINTED_MATERIALS",
     "REQUIRED_MATERIALS",
     "SCHEME_PART_DOCUMENTS",
+    "STAMPED_SCAN",
     "AccessApplication",
     "ApplicationState",
+    "ApplicationSubmission",
+    "ApplicationVerdict",
     "CANotReady",
     "CertificateOrigin",
     "CertificateStatus",
@@ -45,6 +57,7 @@ __all__ = [
     "SchemeFeedback",
     "SchemeState",
     "SiteSurvey",
+    "Verdict",
     "VpnAccount",
     "party_of",
 ]

@@ -1,5 +1,8 @@
 """对接申请 (seed 附表1): the enterprise asks to connect its finished system."""
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -43,6 +46,11 @@ class Material(models.TextChoices):
 
 
 REQUIRED_MATERIALS = tuple(Material)
+# The six 申报所需材料 printed on 附表1; the CA certificate application form is a separate
+# paper of the same stage (申请对接阶段), uploaded but not printed on the form.
+PRINTED_MATERIALS = tuple(m for m in Material if m != Material.CA_APPLICATION_FORM)
+# The stamped, signed 附表1 the enterprise uploads after approval (表1 material 4).
+STAMPED_SCAN = "stamped_access_application"
 
 # Every answer of 附表1, in the paper form's order; a draft may lack some, submission none.
 ANSWERS = (
@@ -141,6 +149,8 @@ class AccessApplication(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True, db_index=True)
+    # The version of the approved form the uploaded stamped scan stamps (content_sha256()).
+    stamps_sha256 = models.CharField(_("盖章扫描件对应版本"), max_length=64, blank=True)
     # The materials; a relation only so that lists can prefetch them (no column).
     attachments = GenericRelation("portal.Attachment")
 
@@ -162,6 +172,52 @@ class AccessApplication(FSMModelMixin, models.Model):
     @property
     def energy_types_display(self) -> str:
         return energy_labels(self.energy_types)
+
+    def answer_display(self, name: str) -> str:
+        """An answer as the form shows it (dates ISO, the scheme by number)."""
+        value = getattr(self, name)
+        if value in (None, "", []):
+            return ""
+        if name == "design_scheme":
+            return value.number
+        if name == "energy_types":
+            return energy_labels(value)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value)
+
+    def material_files(self) -> dict[str, list[dict]]:
+        """Each material's files by name and SHA-256 (the stamped scan is not a material)."""
+        files: dict[str, list[dict]] = {}
+        for attachment in sorted(self.attachments.all(), key=lambda a: (a.kind, a.sha256)):
+            if attachment.kind in Material.values:
+                files.setdefault(attachment.kind, []).append(
+                    {"name": attachment.original_name, "sha256": attachment.sha256}
+                )
+        return files
+
+    def content_sha256(self) -> str:
+        """SHA-256 of the form as approved: every answer, every material file, the opinion."""
+        content = {
+            "answers": {name: self.answer_display(name) for name in ANSWERS},
+            "files": self.material_files(),
+            "state": self.state,
+            "review_comment": self.review_comment,
+            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else "",
+        }
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    def stamped_scans(self) -> list:
+        return [a for a in self.attachments.all() if a.kind == STAMPED_SCAN]
+
+    def stamped_scan_is_current(self) -> bool:
+        """The uploaded stamped 附表1 stamps the form as it stands (approved, unchanged)."""
+        return (
+            self.state == ApplicationState.APPROVED
+            and bool(self.stamped_scans())
+            and self.stamps_sha256 == self.content_sha256()
+        )
 
     def missing_materials(self) -> list[Material]:
         # Iterates .all() rather than querying, so a prefetched list costs no query.

@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..tasks import send_integration_pack
 from ._common import DEVICE_SERIAL, DEVICE_SERIAL_MESSAGE, refused
+from .review import composed_reason, corrections_pending, record_submission
 from .vpn import open_vpn_account
 
 
@@ -206,17 +207,21 @@ def submit_application(application, actor) -> AccessApplication:
                 % {"m": pgettext("list separator", "；").join(str(m.label) for m in missing)},
                 field="materials",
             )
-    return run_transition(
-        application,
-        "submit",
-        actor,
-        event="application_submitted",
-        notify=tell(
-            lambda a: reviewers(),
-            Sentence(gettext_noop("新的对接申请待审核：%(n)s"), n=application.applicant_name),
-            application_link,
-        ),
-    ).obj
+    with transaction.atomic():
+        submitted = run_transition(
+            application,
+            "submit",
+            actor,
+            event="application_submitted",
+            notify=tell(
+                lambda a: reviewers(),
+                Sentence(gettext_noop("新的对接申请待审核：%(n)s"), n=application.applicant_name),
+                application_link,
+            ),
+        ).obj
+        # What this submission holds, so the next one can be compared with it.
+        record_submission(submitted)
+    return submitted
 
 
 def start_review(application, actor) -> AccessApplication:
@@ -229,15 +234,18 @@ def start_review(application, actor) -> AccessApplication:
     ).obj
 
 
-def return_application(application, actor, comment) -> AccessApplication:
+def return_application(application, actor, comment="") -> AccessApplication:
+    """Back to the enterprise; the reason is composed from the materials marked 需补正, with
+    the reviewer's own words after it."""
+    reason = "\n".join(part for part in (composed_reason(application), comment.strip()) if part)
     return run_transition(
         application,
         "return_for_correction",
         actor,
         event="application_returned",
-        comment=comment,
+        comment=reason,
         require_comment=True,
-        opinion=comment,
+        opinion=reason,
         notify=_tell_enterprise(
             Sentence(gettext_noop("对接申请被退回修改，请根据审核意见修改后重新提交"))
         ),
@@ -261,6 +269,13 @@ def approve_application(application, actor, comment="") -> AccessApplication:
     """Approve; in the same transaction open the VPN account and the connection record and
     move the enterprise to the connection stage (whose hook opens the Connection record);
     e-mail the integration pack after commit."""
+    pending = corrections_pending(application)
+    if pending:
+        raise refused(
+            _("有材料被标为“需补正”，不能审核通过，请退回修改：%(m)s")
+            % {"m": pgettext("list separator", "；").join(str(m.label) for m in pending)},
+            field="materials",
+        )
     try:
         RootCertificate.current()
     except CANotReady as missing:
@@ -275,7 +290,10 @@ def approve_application(application, actor, comment="") -> AccessApplication:
             opinion=comment,
             notify=_tell_enterprise(
                 Sentence(
-                    gettext_noop("对接申请已审核通过：请提交端设备证书请求(CSR)并设置 VPN 口令")
+                    gettext_noop(
+                        "对接申请已审核通过。CA 证书按端设备生成的证书请求（CSR）签发："
+                        "请在端设备上生成密钥和 CSR 并提交，再设置 VPN 口令"
+                    )
                 )
             ),
         ).obj

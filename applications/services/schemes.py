@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 
 from portal.attachments import check_file, save_attachment
 from portal.models import AuditEvent, Stage
-from portal.notifications import enterprise_users, notify, reviewers, tell
+from portal.notifications import enterprise_users, notify, operators, reviewers, tell
 from portal.numbering import next_number
 from portal.roles import is_institute_reviewer, is_member, is_staff_reviewer
 from portal.sentences import Sentence
@@ -218,7 +218,8 @@ def answer_scheme(scheme, actor, feedback: dict) -> DesignScheme:
             event="scheme_confirmed_by_enterprise" if confirms else "scheme_changes_requested",
             comment=feedback.get("feedback_text", ""),
             notify=tell(
-                lambda s: reviewers(),
+                # Confirmed: the platform operators (省平台开发单位) confirm too.
+                lambda s: [*reviewers(), *operators()] if confirms else reviewers(),
                 Sentence(
                     gettext_noop("%(n)s：企业已确认，待省计量院和平台开发单位确认")
                     if confirms

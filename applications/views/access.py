@@ -4,6 +4,7 @@ from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,11 +20,13 @@ from portal.forms import DecisionForm
 from portal.models import AuditEvent
 from portal.permissions import can_file_for, own_enterprise
 from portal.roles import is_staff_reviewer
+from portal.sorting import Column, headers, ordering
 from portal.views.outcomes import attempt
 from portal.workflow import available_transitions
 
-from ..forms import DeclarationForm, MaterialForm, QueueFilterForm
-from ..models import ApplicationState, Material
+from ..consistency import MISMATCH, consistency
+from ..forms import DeclarationForm, MaterialForm, QueueFilterForm, StampedScanForm
+from ..models import PRINTED_MATERIALS, STAMPED_SCAN, ApplicationState, Material
 from ..permissions import access_applications_visible_to
 from ..sections import material_progress, submit_blockers, task_list
 from ..services.access import (
@@ -37,6 +40,13 @@ from ..services.access import (
 )
 
 PENDING = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
+QUEUE_COLUMNS = [
+    Column("applicant", "enterprise__name_pinyin"),
+    Column("region", "enterprise__region"),
+    Column("scheme", "design_scheme__number"),
+    Column("submitted", "submitted_at"),
+    Column("state", "state"),
+]
 
 
 def _application_or_404(request, pk):
@@ -68,12 +78,27 @@ def application_list(request):
     if wanted.get("age"):
         cutoff = timezone.now() - timedelta(days=int(wanted["age"]))
         applications = applications.filter(submitted_at__lte=cutoff)
-    applications = applications.order_by("submitted_at", "pk")
+    if wanted.get("q"):
+        query = wanted["q"].strip()
+        applications = applications.filter(
+            Q(applicant_name__icontains=query)
+            | Q(enterprise__name__icontains=query)
+            | Q(uscc__icontains=query)
+            | Q(design_scheme__number__icontains=query)
+        )
+    # Oldest submissions first unless the reviewer sorts by a column.
+    sort, order = ordering(QUEUE_COLUMNS, request.GET.get("sort", ""), "submitted")
+    applications = applications.order_by(order, "pk")
     page = Paginator(applications, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "applications/application_queue.html",
-        {"page": page, "filters": filters, "now": timezone.now()},
+        {
+            "page": page,
+            "filters": filters,
+            "now": timezone.now(),
+            "headers": headers(request, QUEUE_COLUMNS, sort),
+        },
     )
 
 
@@ -84,6 +109,17 @@ def application_detail(request, pk):
     materials = [(kind, [a for a in attachments if a.kind == kind.value]) for kind in Material]
     missing = application.missing_materials()
     can_edit = application.is_editable and can_file_for(request.user, application.enterprise)
+    transitions = [
+        t
+        for t in available_transitions(application, request.user, "state")
+        if t != "submit"  # submitted from check-your-answers, with the declaration
+    ]
+    # Before approving, the reviewer sees what does not agree with the portal's records.
+    mismatches = (
+        [check for check in consistency(application) if check.status == MISMATCH]
+        if "approve" in transitions
+        else []
+    )
     # The upload form offers the material asked for (?kind=), else the next missing one.
     wanted = request.GET.get("kind")
     kind = wanted if wanted in Material.values else (missing[0].value if missing else None)
@@ -95,17 +131,20 @@ def application_detail(request, pk):
             "materials": materials,
             "missing": missing,
             "material_progress": material_progress(len(Material) - len(missing), len(Material)),
-            "transitions": [
-                t
-                for t in available_transitions(application, request.user, "state")
-                if t != "submit"  # submitted from check-your-answers, with the declaration
-            ],
+            "transitions": transitions,
+            "mismatches": mismatches,
             "can_edit": can_edit,
             "tasks": task_list(application) if can_edit else None,
             "blockers": submit_blockers(application) if can_edit else None,
             "material_form": MaterialForm(initial={"kind": kind}),
             "decision_form": DecisionForm(),
             "events": AuditEvent.objects.for_object(application)[:50],
+            "can_review": is_staff_reviewer(request.user),
+            "stamped_scans": [a for a in attachments if a.kind == STAMPED_SCAN],
+            "stamped_current": application.stamped_scan_is_current(),
+            "can_upload_stamped": application.state == ApplicationState.APPROVED
+            and can_file_for(request.user, application.enterprise),
+            "stamped_form": StampedScanForm(),
         },
     )
 
@@ -175,6 +214,8 @@ def application_action(request, pk, action):
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
     attempt(request, lambda: operation(application, request.user, comment), str(done))
+    if request.POST.get("next") == "review" and is_staff_reviewer(request.user):
+        return redirect("applications:application_review", pk=application.pk)
     return redirect("applications:application_detail", pk=application.pk)
 
 
@@ -208,6 +249,6 @@ def application_print(request, pk):
         "applications/application_print.html",
         {
             "application": application,
-            "materials": [(kind, kind.value in present) for kind in Material],
+            "materials": [(kind, kind.value in present) for kind in PRINTED_MATERIALS],
         },
     )

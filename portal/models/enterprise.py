@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from ..pinyin import sort_key
 from ..roles import staff_reviewer_permission
 from ..uscc import validate_uscc
 from .regions import Region
@@ -29,12 +30,12 @@ class Industry(models.TextChoices):
 class Stage(models.IntegerChoices):
     """The six stages of the training deck's 企业接入端实施流程."""
 
-    DESIGN = 1, _("设计方案确认")
-    BUILD = 2, _("接入端建设")
-    CONNECTION = 3, _("数据对接")
-    ACCEPTANCE_APPLICATION = 4, _("验收申请")
-    PANEL_REVIEW = 5, _("专家评审与验收报告")
-    SUPERVISION = 6, _("监督管理")
+    DESIGN = 1, _("设计方案编制和确认")
+    BUILD = 2, _("企业接入端系统建设")
+    CONNECTION = 3, _("企业接入端数据对接")
+    ACCEPTANCE_APPLICATION = 4, _("企业端系统验收申请")
+    PANEL_REVIEW = 5, _("专家评审和验收报告")
+    SUPERVISION = 6, _("企业端系统监督管理")
 
 
 class RegistrationStatus(models.TextChoices):
@@ -49,6 +50,10 @@ class Enterprise(FSMModelMixin, models.Model):
     name = models.CharField(_("企业名称"), max_length=200)
     uscc = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    # The name's pinyin, so lists sort Chinese names as readers expect (portal.pinyin).
+    name_pinyin = models.CharField(
+        _("名称拼音"), max_length=1000, blank=True, editable=False, db_index=True
     )
     region = models.CharField(_("所在地区"), max_length=6, choices=Region)
     industry = models.CharField(_("所属行业"), max_length=4, choices=Industry)
@@ -80,6 +85,13 @@ class Enterprise(FSMModelMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin = sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
+        super().save(*args, **kwargs)
 
     @property
     def is_approved(self) -> bool:

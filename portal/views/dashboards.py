@@ -2,7 +2,13 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 
 from ..access import grant_access, logged_in
-from ..dashboards import ENTERPRISE_PANELS, GOVERNMENT_PANELS, REVIEWER_QUEUES, render_panels
+from ..dashboards import (
+    ENTERPRISE_PANELS,
+    GOVERNMENT_PANELS,
+    OPERATOR_QUEUES,
+    REVIEWER_QUEUES,
+    render_panels,
+)
 from ..models import Role, Stage
 from ..permissions import enterprises_visible_to, notifications_visible_to, own_enterprise
 from ..stages import next_action, stage_tracker
@@ -38,7 +44,7 @@ def enterprise_dashboard(request):
 
 
 def reviewer_dashboard(request):
-    queues = [(queue, queue.count()) for queue in REVIEWER_QUEUES]
+    queues = [(queue, queue.count()) for queue in REVIEWER_QUEUES if queue.shown_to(request.user)]
     return render(
         request, "portal/dashboard_reviewer.html", {"queues": queues, **_inbox(request.user)}
     )
@@ -71,6 +77,9 @@ def operator_dashboard(request):
     context = {
         "user_counts": [(label, by_role.get(value, 0)) for value, label in Role.choices],
         "enterprise_count": Enterprise.objects.count(),
+        "queues": [
+            (queue, queue.count()) for queue in OPERATOR_QUEUES if queue.shown_to(request.user)
+        ],
         **_inbox(request.user),
     }
     return render(request, "portal/dashboard_operator.html", context)

@@ -19,12 +19,22 @@ from ..permissions import (
 )
 from ..roles import is_government_viewer, is_staff_reviewer
 from ..services import approve_registration, overturn_rejection, reject_registration
+from ..sorting import Column, headers, ordering
 from ..workflow import TransitionRefused
+
+ENTERPRISE_COLUMNS = [
+    Column("name", "name_pinyin"),
+    Column("uscc", "uscc"),
+    Column("region", "region"),
+    Column("stage", "stage", descending_first=True),
+    Column("status", "registration_status"),
+]
 
 
 @grant_access(reviewer, government)
 def enterprise_list(request):
-    enterprises = enterprises_visible_to(request.user).order_by("region", "name")
+    sort, order = ordering(ENTERPRISE_COLUMNS, request.GET.get("sort", ""), "name")
+    enterprises = enterprises_visible_to(request.user).order_by(order, "pk")
     region = request.GET.get("region", "")
     stage = request.GET.get("stage", "")
     status = request.GET.get("status", "")
@@ -49,6 +59,8 @@ def enterprise_list(request):
             "stages": Stage.choices,
             "statuses": RegistrationStatus.choices,
             "filters": {"region": region, "stage": stage, "status": status, "q": query},
+            "sort": sort,
+            "headers": headers(request, ENTERPRISE_COLUMNS, sort),
         },
     )
 

@@ -22,6 +22,9 @@ from ..printing import document_pdf
 from ..services import documents as engine
 
 READERS = (enterprise_user, reviewer, government)
+# ?state=open: the documents still to be compiled, checked or approved (the dashboard card).
+OPEN = "open"
+OPEN_STATES = (DocumentState.DRAFT, DocumentState.COMPILED, DocumentState.CHECKED)
 
 
 @grant_access(*READERS)
@@ -29,7 +32,9 @@ def document_list(request):
     documents = documents_visible_to(request.user).order_by("-created_at", "-pk")
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()
-    if state:
+    if state == OPEN:
+        documents = documents.filter(state__in=OPEN_STATES)
+    elif state:
         documents = documents.filter(state=state)
     if kind:
         documents = documents.filter(kind=kind)

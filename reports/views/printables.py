@@ -8,7 +8,7 @@ each is fetched through its owner's scoper, so an outsider gets 404.
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
-from applications.models import Material, SchemeFeedback
+from applications.models import PRINTED_MATERIALS, SchemeFeedback
 from applications.permissions import (
     access_applications_visible_to,
     change_records_visible_to,
@@ -51,7 +51,7 @@ def application_pdf(request, pk):
         "reports/pdf/application.html",
         {
             "application": application,
-            "materials": [(kind, kind.value in present) for kind in Material],
+            "materials": [(kind, kind.value in present) for kind in PRINTED_MATERIALS],
         },
         f"application-{application.pk}.pdf",
     )

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import enterprise_user, government, grant_access, logged_in, reviewer
+from portal.models import Region
 from portal.permissions import enterprises_visible_to, get_enterprise_or_404, own_enterprise
 from portal.roles import is_staff_reviewer
+from portal.sorting import headers
 from portal.views.outcomes import attempt
 
 from .. import gaps as gap_list
@@ -116,10 +119,18 @@ def enterprise_gaps(request, pk):
 
 @grant_access(reviewer)
 def trial_board(request):
-    rows, sort = overview.trial_board(
-        connections_visible_to(request.user),
-        request.GET.get("sort", "-rate"),
-    )
+    connections = connections_visible_to(request.user)
+    region = request.GET.get("region", "")
+    if region in Region.values:
+        connections = connections.filter(enterprise__region=region)
+    else:
+        region = ""
+    query = request.GET.get("q", "").strip()
+    if query:
+        connections = connections.filter(
+            Q(enterprise__name__icontains=query) | Q(enterprise__uscc__icontains=query)
+        )
+    rows, sort = overview.trial_board(connections, request.GET.get("sort", "-rate"))
     status = request.GET.get("status", "")
     if status:
         rows = rows.filter(status=status)
@@ -136,6 +147,10 @@ def trial_board(request):
             "page": page,
             "sort": sort,
             "status": status,
+            "region": region,
+            "regions": Region.choices,
+            "q": query,
+            "headers": headers(request, overview.BOARD_COLUMNS, sort),
             "trial_days": trial_days(),
             "flag_days": settings.TELEMETRY_TRIAL_FLAG_DAYS,
         },

@@ -351,3 +351,23 @@ def test_the_form_prints_as_the_seed_lays_it_out(client, ready):
         ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
     ).stdout.decode()
     assert "验收申请表" in text.replace(" ", "") or "附表2" in text
+
+
+def test_the_stamped_access_application_counts_for_item_4_while_it_matches(ready, report):
+    """表1 item 4 holds the stamped 附表1 the enterprise uploaded after approval, as long as
+    it stamps the approved version (its SHA-256); a stale scan is named as a problem."""
+    from applications.models import AccessApplication
+    from applications.services.review import upload_stamped_scan
+
+    application = draft(ready)
+    assert materials.checklist(application).line(Material.ACCESS_APPLICATION).missing
+
+    upload_stamped_scan(ready.access, ready.member, pdf("附表1盖章.pdf"))
+    line = materials.checklist(application).line(Material.ACCESS_APPLICATION)
+    assert line.complete
+    assert "附表1盖章.pdf" in [held.label for part in line.parts for held in part.held]
+
+    AccessApplication.objects.filter(pk=ready.access.pk).update(review_comment="更正后的意见")
+    line = materials.checklist(application).line(Material.ACCESS_APPLICATION)
+    assert not line.complete
+    assert "与审核通过的版本不一致" in line.problems[0]

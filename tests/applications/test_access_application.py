@@ -378,8 +378,9 @@ def test_the_printable_form_renders_every_field(client_for, member, enterprise, 
         str(reviewer),
     ):
         assert value in page, value
+    # The six materials the seed's 附表1 prints; the CA form is uploaded, not printed.
     for kind in Material:
-        assert f"☑ {kind.label}" in page
+        assert (f"☑ {kind.label}" in page) == (kind != Material.CA_APPLICATION_FORM)
     # The print layout is a stylesheet of its own (no inline <style> under the CSP).
     assert "css/paper-form.css" in page
     stylesheet = Path(finders.find("css/paper-form.css")).read_text(encoding="utf-8")

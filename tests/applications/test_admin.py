@@ -10,6 +10,8 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from applications.models import (
+    ApplicationSubmission,
+    ApplicationVerdict,
     ChangeRecord,
     DeviceCertificate,
     DocumentSigningCertificate,
@@ -47,6 +49,17 @@ def build_records(count: int) -> None:
             enterprise=enterprise, design_scheme=scheme, reviewer=ReviewerFactory()
         )
         stored_certificate(application, uuid.uuid4().hex[:16])
+        submitted_at = timezone.now()
+        ApplicationSubmission.objects.create(
+            application=application, number=1, submitted_at=submitted_at
+        )
+        ApplicationVerdict.objects.create(
+            application=application,
+            material="site_photos",
+            verdict="needs_correction",
+            note="缺少蒸汽计量点照片",
+            submitted_at=submitted_at,
+        )
         VpnAccount.objects.create(
             enterprise=enterprise,
             username=f"vpn-{enterprise.pk}",
@@ -65,6 +78,8 @@ class TestAdminPages(AdminPagesContract):
     models = registered_models("applications")
     expected = {
         "AccessApplication",
+        "ApplicationSubmission",
+        "ApplicationVerdict",
         "ChangeRecord",
         "DesignScheme",
         "DeviceCertificate",

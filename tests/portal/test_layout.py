@@ -49,3 +49,61 @@ def test_the_portals_filters_do_not_shadow_an_apps_filters():
     from telemetry.templatetags import analysis_tags
 
     assert not set(portal_tags.register.filters) & set(analysis_tags.register.filters)
+
+
+def test_serials_in_table_cells_wrap():
+    """A device serial in a table cell sits in a cell that may break it (.serial,
+    .text-break or <code>, which portal.css wraps), so a long one cannot widen the page."""
+    import re
+
+    cell = re.compile(r"<td([^>]*)>(?:<a [^>]*>)?\{\{ [\w.]*\.serial(?:_hex)? \}\}")
+    unwrapped = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in TEMPLATES.rglob("*.html")
+        if "/pdf/" not in str(path)
+        for match in cell.finditer(path.read_text())
+        if not re.search(r"serial|text-break", match.group(1))
+    ]
+    assert unwrapped == []
+
+
+def test_state_labels_read_as_states_in_english():
+    """Status labels are states ("Approved"), never the verb of the button ("Approve")."""
+    import polib
+    from django.db import models
+
+    from acceptance import choices as acceptance_choices
+    from acceptance import models as acceptance_models
+    from applications import models as applications_models
+    from portal import models as portal_models
+    from reports import models as reports_models
+    from telemetry import models as telemetry_models
+
+    catalogue = polib.pofile(str(Path(settings.BASE_DIR) / "locale/en/LC_MESSAGES/django.po"))
+    english = {(e.msgctxt, e.msgid): e.msgstr for e in catalogue}
+    import re
+
+    verb = re.compile(r"^(Approve|Reject|Submit|Return|Confirm|Issue|Revoke|Accept|Pass|Fail)\b")
+    wrong = []
+    for module in (
+        portal_models,
+        applications_models,
+        telemetry_models,
+        reports_models,
+        acceptance_models,
+        acceptance_choices,
+    ):
+        for name, choices in vars(module).items():
+            if not (
+                isinstance(choices, type)
+                and issubclass(choices, models.Choices)
+                and name.endswith(("State", "Status"))
+            ):
+                continue
+            for member in choices:
+                label = member.label
+                context = "state" if ("state", str(label)) in english else None
+                text = english.get((context, str(label)), "")
+                if verb.match(text):
+                    wrong.append(f"{name}.{member.name}: {text}")
+    assert wrong == []
