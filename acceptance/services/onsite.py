@@ -28,6 +28,7 @@ from ..choices import AcceptanceState, OnSiteState, PanelRole, ReportContent
 from ..models import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from ..models.onsite import can_record
 from .applications import refused
+from .onsite_reminders import announce_confirmation
 
 PROPOSAL_FIELDS = (
     "scheduled_for",
@@ -193,6 +194,8 @@ def confirm_onsite(onsite, actor) -> OnSiteAcceptance:
             _("省计量院已确认现场验收安排"),
             onsite_link,
         )(locked, event)
+        # The .ics by e-mail; after a reschedule, what changed, to everyone concerned.
+        announce_confirmation(locked, event)
 
     return run_transition(onsite, "confirm", actor, event="onsite_confirmed", notify=notify).obj
 
