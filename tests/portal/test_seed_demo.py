@@ -75,6 +75,7 @@ def test_the_demo_province_is_complete_and_seeding_again_changes_nothing(db):
 
     # Every acceptance state with content (issue 11), on enough enterprises whose
     # conformance report was issued through the engine from a passed trial with history.
+    from acceptance.choices import ReportState
     from acceptance.models import (
         AcceptanceApplication,
         AcceptanceState,
@@ -84,7 +85,6 @@ def test_the_demo_province_is_complete_and_seeding_again_changes_nothing(db):
         RectificationNotice,
         ReportSignature,
     )
-    from acceptance.choices import ReportState
     from reports.models import DocumentKind, IssuedDocument
 
     conformance = IssuedDocument.objects.filter(kind=DocumentKind.CONFORMANCE, state="issued")
