@@ -1,7 +1,7 @@
 """Telling the on-site acceptance's participants in time (seed 5.4, issue 11): the enterprise,
 the panel members and the confirming reviewer hear of it the day before, and again whenever
 a re-confirmation changes its date, place or panel. Each notice carries the visit's .ics file
-by e-mail (acceptance.tasks.send_onsite_calendar), the contractor's representative included.
+by e-mail (acceptance.calendar_mail.send_onsite_calendar), the contractor's representative included.
 
 The day-before reminder is sent once per visit and date: the row is claimed with a
 conditional UPDATE (``reminder_sent_for`` set to the date it is for), so two beat runs, or
@@ -21,6 +21,7 @@ from portal.queueing import enqueue_on_commit
 from portal.sentences import Sentence
 
 from ..choices import OnSiteState
+from ..ics import onsite_link
 from ..models import OnSiteAcceptance
 
 
@@ -29,8 +30,6 @@ def _when(onsite) -> str:
 
 
 def _link(onsite) -> str:
-    from .onsite import onsite_link
-
     return onsite_link(onsite)
 
 
@@ -59,7 +58,7 @@ def participants(onsite) -> list[User]:
 
 
 def _send_calendar(onsite, users, purpose: str) -> None:
-    from ..tasks import send_onsite_calendar
+    from ..calendar_mail import send_onsite_calendar
 
     enqueue_on_commit(send_onsite_calendar, onsite.pk, sorted(u.pk for u in users), purpose)
 
