@@ -22,7 +22,7 @@ from .audit import AnnualAudit, AuditAnswer, AuditGrade, AuditPlan, ChecklistIte
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from .publication import Publication
 from .rectification import RectificationNotice
-from .report import AcceptanceReport, ContractorLink, ReportSignature
+from .report import AcceptanceReport, ContractorLink, ReportSignature, SigningCode
 
 __all__ = [
     "PROJECT_NAME",
@@ -59,5 +59,6 @@ __all__ = [
     "ReportContent",
     "ReportFile",
     "ReportSignature",
+    "SigningCode",
     "Verdict",
 ]

@@ -178,7 +178,13 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     "acceptance:report_draft": {"onsite_pk": OnSiteAcceptance},
     **{
         f"acceptance:{name}": {"pk": AcceptanceReport}
-        for name in ("report_detail", "report_edit", "report_put", "report_sign")
+        for name in (
+            "report_detail",
+            "report_edit",
+            "report_put",
+            "report_sign",
+            "report_sign_code",
+        )
     },
     "acceptance:notice_detail": {"pk": RectificationNotice},
     "acceptance:notice_acknowledge": {"pk": RectificationNotice},
