@@ -131,3 +131,22 @@ def test_through_the_page(client, signing, django_capture_on_commit_callbacks):
     client.force_login(people["samr"])
     client.post(reverse("acceptance:report_sign", args=[report.pk]), {"role": "samr"})
     assert ReportSignature.objects.filter(report=report).count() == 1
+
+
+def test_through_the_api(signing, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    report, people = signing
+    api = APIClient()
+    api.force_authenticate(people["ndrc"])
+    base = f"/api/v1/acceptance-reports/{report.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"{base}/sign-code/", {"role": "ndrc"}).status_code == 202
+    assert api.post(f"{base}/sign/", {"role": "ndrc"}).status_code == 400
+    answer = api.post(f"{base}/sign/", {"role": "ndrc", "code": mailed_code()})
+    assert answer.status_code == 200, answer.content
+    assert ReportSignature.objects.get(report=report).method == "code"
+    # Not a signer of that role: refused, no code sent.
+    sent = len(mail.outbox)
+    assert api.post(f"{base}/sign-code/", {"role": "samr"}).status_code == 403
+    assert len(mail.outbox) == sent
