@@ -10,6 +10,7 @@ urlpatterns = [
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", applications.application_edit, name="application_edit"),
     path("applications/<int:pk>/form.pdf", applications.application_pdf, name="application_pdf"),
+    path("applications/<int:pk>/pledge.pdf", applications.pledge_pdf, name="pledge_pdf"),
     path(
         "applications/<int:pk>/materials/",
         applications.material_upload,

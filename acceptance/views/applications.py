@@ -319,3 +319,13 @@ def application_pdf(request, pk):
         f'inline; filename="acceptance-application-{application.pk}.pdf"'
     )
     return response
+
+
+@grant_access(enterprise_user, reviewer, government, panel_member)
+def pledge_pdf(request, pk):
+    """表1 材料 6: the 企业数据真实性承诺书 template, pre-filled, to sign, stamp and upload."""
+    application = _application_or_404(request, pk)
+    pdf = render_pdf("acceptance/pdf/authenticity_pledge.html", {"application": application})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="authenticity-pledge-{application.pk}.pdf"'
+    return response

@@ -109,3 +109,20 @@ def test_a_resubmission_shows_what_changed_since_the_last_submission(
         .content.decode()
     )
     assert 'id="resubmission-changes"' in html and "运维合同2027.pdf" in html
+
+
+def test_the_pledge_template_is_offered_prefilled(client, ready):  # noqa: F811
+    from ..reports.pdf_tools import flat, pdf_text, require_cjk_font
+
+    application = draft(ready)
+    client.force_login(ready.member)
+    page = client.get(reverse("acceptance:application_detail", args=[application.pk]))
+    url = reverse("acceptance:pledge_pdf", args=[application.pk])
+    assert url in page.content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    require_cjk_font()
+    text = flat(pdf_text(response.content))
+    assert "企业数据真实性承诺书" in text
+    assert ready.enterprise.uscc in text
+    assert flat(application.owner_name) in text

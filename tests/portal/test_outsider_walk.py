@@ -159,6 +159,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     "applications:application_section": {"pk": AccessApplication, "section": Fixed("applicant")},
     "applications:application_check": {"pk": AccessApplication},
     "acceptance:onsite_propose": {"application_pk": AcceptanceApplication},
+    "acceptance:pledge_pdf": {"pk": AcceptanceApplication},
     **{
         f"acceptance:{name}": {"pk": OnSiteAcceptance}
         for name in (
