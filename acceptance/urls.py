@@ -102,6 +102,7 @@ urlpatterns += [
 urlpatterns += [
     path("applications.<str:fmt>", exports.applications_export, name="applications_export"),
     path("results-export.<str:fmt>", exports.results_export, name="results_export"),
+    path("onsite.<str:fmt>", exports.onsite_export, name="onsite_export"),
     path("audits.<str:fmt>", exports.audits_export, name="audits_export"),
     path("notices.<str:fmt>", exports.notices_export, name="notices_export"),
 ]

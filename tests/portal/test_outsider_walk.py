@@ -214,7 +214,13 @@ NOT_OBJECT_URLS = {
     "reports:seal_png": "the institute's own seal image (operators only), no enterprise's",
     **{
         f"acceptance:{name}": "a file format (csv/xlsx) of a scoped list"
-        for name in ("applications_export", "results_export", "audits_export", "notices_export")
+        for name in (
+            "applications_export",
+            "results_export",
+            "audits_export",
+            "notices_export",
+            "onsite_export",
+        )
     },
 }
 # Pages an outsider may open although they take no id; they must not show the other
