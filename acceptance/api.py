@@ -28,6 +28,7 @@ from .serializers import (
     MaterialFileSerializer,
     OnSiteSerializer,
     PanelSerializer,
+    SignCodeSerializer,
     SignSerializer,
     VerdictSerializer,
 )
@@ -49,7 +50,13 @@ from .services.onsite import (
     set_panel,
     update_proposal,
 )
-from .services.report import draft_report, put_for_signature, sign_report, update_report
+from .services.report import (
+    draft_report,
+    put_for_signature,
+    send_signing_code,
+    sign_report,
+    update_report,
+)
 from .services.review import (
     accept_application,
     record_verdict,
@@ -309,9 +316,26 @@ class AcceptanceReportViewSet(
         form.is_valid(raise_exception=True)
         try:
             sign_report(
-                report, request.user, form.validated_data["role"], form.validated_data["password"]
+                report,
+                request.user,
+                form.validated_data["role"],
+                password=form.validated_data.get("password", ""),
+                code=form.validated_data.get("code", ""),
             )
         except DjangoPermissionDenied as denied:
             raise PermissionDenied(str(denied)) from None
         report.refresh_from_db()
         return Response(AcceptanceReportSerializer(report).data)
+
+    @extend_schema(request=SignCodeSerializer, responses={202: None})
+    @action(detail=True, methods=["post"], url_path="sign-code")
+    def sign_code(self, request, pk=None):
+        """E-mail the signer a one-time code (10 minutes, once) to sign with."""
+        report = self.get_object()
+        form = SignCodeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            send_signing_code(report, request.user, form.validated_data["role"])
+        except DjangoPermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from None
+        return Response(status=202)

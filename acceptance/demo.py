@@ -30,8 +30,12 @@ from .services import applications, onsite, outcome, report, review
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-# Where each demo enterprise stops, most advanced first.
-LADDER = ("passed", "failed", "signing", "scheduled", "submitted", "draft")
+# Where each demo enterprise stops, most advanced first: the stages with an on-site panel
+# (which needs the region's two local bodies), then the ones before it. The failed
+# enterprise also files a new 附表2 (a draft linked to the failed one).
+PANEL_STAGES = ("passed", "failed", "signing", "scheduled")
+OFFICE_STAGES = ("returned", "review", "submitted", "draft")
+LADDER = PANEL_STAGES + OFFICE_STAGES
 LOCAL_BODIES = {
     "420100": ("gov_wuhan", "gov_wuhan_scjg"),
     "420500": ("gov_yichang_fgw", "gov_yichang"),
@@ -189,6 +193,39 @@ def _report(visit, reviewer, member, *, result: str, sign_all: bool):
     return outcome.issue_result(draft, reviewer)
 
 
+def plan(ready) -> list[tuple]:
+    """(enterprise, stage) for the eligible enterprises: the stages that need a panel go to
+    enterprises whose region has its two local bodies among the demo users, the others to
+    the rest (then to whoever is left)."""
+    local = [e for e in ready if e.region in LOCAL_BODIES]
+    others = [e for e in ready if e.region not in LOCAL_BODIES]
+    planned = list(zip(local, PANEL_STAGES, strict=False))
+    left = local[len(PANEL_STAGES) :] + others
+    planned += list(zip(left, OFFICE_STAGES, strict=False))
+    return planned
+
+
+def _returned(application, reviewer, member):
+    """Materials review found two lines to correct: returned with the composed reason."""
+    application = review.start_review(application, reviewer)
+    for material in Material:
+        verdict, note = Verdict.ACCEPTABLE, ""
+        if material == Material.SERVICE_CONTRACT:
+            verdict, note = Verdict.NEEDS_CORRECTION, "实施服务合同缺少双方盖章页。"
+        elif material == Material.DEVICE_PHOTOS:
+            verdict, note = Verdict.NEEDS_CORRECTION, "设备铭牌照片不清晰，无法辨认序列号。"
+        review.record_verdict(application, reviewer, material, verdict, note)
+    return review.return_application(application, reviewer)
+
+
+def _in_review(application, reviewer):
+    """Materials review under way: the first lines have their verdicts, the rest wait."""
+    application = review.start_review(application, reviewer)
+    for material in list(Material)[:5]:
+        review.record_verdict(application, reviewer, material, Verdict.ACCEPTABLE)
+    return application
+
+
 def seed(context, log=print):
     if AcceptanceApplication.objects.exists():
         log("acceptance demo: already seeded")
@@ -196,7 +233,7 @@ def seed(context, log=print):
     reviewer = User.objects.get(username="reviewer")
     ready = [e for e in context.get("connected", []) if valid_conformance_report(e) is not None]
     counts = {}
-    for enterprise, stage in zip(ready, LADDER, strict=False):
+    for enterprise, stage in plan(ready):
         member = _member(enterprise)
         application = _application(enterprise, member)
         if stage == "draft":
@@ -207,7 +244,11 @@ def seed(context, log=print):
             log(f"acceptance demo: {enterprise.name} lacks materials, left as a draft")
             continue
         application = review.submit_application(application, member)
-        if stage == "submitted":
+        if stage in ("submitted", "review", "returned"):
+            if stage == "review":
+                _in_review(application, reviewer)
+            elif stage == "returned":
+                _returned(application, reviewer, member)
             counts[stage] = counts.get(stage, 0) + 1
             continue
         application = review.start_review(application, reviewer)
@@ -224,5 +265,10 @@ def seed(context, log=print):
         if stage in ("passed", "failed", "signing"):
             result = ItemResult.FAIL if stage == "failed" else ItemResult.PASS
             _report(visit, reviewer, member, result=result, sign_all=stage != "signing")
+        if stage == "failed":
+            # After the rectification the enterprise files a new 附表2, linked to the failed
+            # one: the application being filled in.
+            _application(enterprise, member)
+            counts["draft"] = counts.get("draft", 0) + 1
         counts[stage] = counts.get(stage, 0) + 1
     log(f"acceptance demo: {counts}")

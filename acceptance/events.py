@@ -15,6 +15,8 @@ EVENTS = {
     "onsite_panel_named": _("确定验收小组成员"),
     "onsite_confirmed": _("确认现场验收安排"),
     "onsite_rescheduled": _("现场验收改期"),
+    "onsite_arrangement_changed": _("现场验收安排变更已通知"),
+    "onsite_reminder_sent": _("发送现场验收前一日提醒"),
     "onsite_conflict_declared": _("验收小组成员声明无利益冲突"),
     "onsite_steps_recorded": _("记录现场验收环节"),
     "onsite_comparison_added": _("记录现场比对读数"),

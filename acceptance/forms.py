@@ -210,8 +210,19 @@ class ReportForm(forms.ModelForm):
 
 
 class SignForm(forms.Form):
+    """Confirmed with the login password, or with the one-time code e-mailed to the signer."""
+
     role = forms.ChoiceField(choices=SignatureRole.choices, widget=forms.HiddenInput)
-    password = forms.CharField(label=_("请输入您的登录密码以确认签字"), widget=forms.PasswordInput)
+    password = forms.CharField(
+        label=_("请输入您的登录密码以确认签字"), widget=forms.PasswordInput, required=False
+    )
+    code = forms.CharField(label=_("或输入邮件中的验证码"), max_length=6, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("password") and not data.get("code"):
+            raise forms.ValidationError(_("请输入密码或验证码以确认签字。"))
+        return data
 
 
 class LinkSignForm(forms.Form):

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -236,5 +237,17 @@ class AcceptanceReportSerializer(serializers.ModelSerializer):
 
 
 class SignSerializer(serializers.Serializer):
+    """The login password, or the one-time code from ``sign-code`` (one of the two)."""
+
     role = serializers.ChoiceField(choices=SignatureRole.choices)
-    password = serializers.CharField(write_only=True)
+    password = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    code = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=6)
+
+    def validate(self, attrs):
+        if not attrs.get("password") and not attrs.get("code"):
+            raise serializers.ValidationError(_("请输入密码或验证码以确认签字。"))
+        return attrs
+
+
+class SignCodeSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=SignatureRole.choices)

@@ -4,8 +4,10 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .calendar_mail import send_onsite_calendar  # noqa: F401  (registered with the worker)
 from .models import ContractorLink
 
 
@@ -27,6 +29,36 @@ def send_contractor_link(link_id: int, token: str) -> str:
         [link.email],
     )
     return "sent"
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def send_signing_code_mail(code_id: int, code: str) -> str:
+    """E-mail a signer the one-time code for the acceptance report (valid 10 minutes)."""
+    from .models import SigningCode
+
+    row = SigningCode.objects.select_related("user", "report").filter(pk=code_id).first()
+    if row is None or row.used_at is not None:
+        return "gone"
+    send_mail(
+        _("验收报告签字验证码：%(c)s") % {"c": code},
+        _("您正在签署 %(n)s 的验收报告。验证码 %(c)s，%(d)s 前有效，仅可使用一次。")
+        % {
+            "n": row.report.owner_name,
+            "c": code,
+            "d": row.expires_at.astimezone(timezone.get_current_timezone()).strftime("%H:%M"),
+        },
+        None,
+        [row.user.email],
+    )
+    return "sent"
+
+
+@shared_task
+def send_onsite_reminders() -> int:
+    """Hourly in the day: the day-before reminder of each on-site acceptance, once per date."""
+    from .services.onsite_reminders import send_due_reminders
+
+    return send_due_reminders()
 
 
 @shared_task

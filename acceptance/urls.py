@@ -20,6 +20,7 @@ urlpatterns = [
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", applications.application_edit, name="application_edit"),
     path("applications/<int:pk>/form.pdf", applications.application_pdf, name="application_pdf"),
+    path("applications/<int:pk>/pledge.pdf", applications.pledge_pdf, name="pledge_pdf"),
     path(
         "applications/<int:pk>/materials/",
         applications.material_upload,
@@ -78,6 +79,7 @@ urlpatterns += [
     path("reports/<int:pk>/edit/", report.report_edit, name="report_edit"),
     path("reports/<int:pk>/put/", report.report_put, name="report_put"),
     path("reports/<int:pk>/sign/", report.report_sign, name="report_sign"),
+    path("reports/<int:pk>/sign/code/", report.report_sign_code, name="report_sign_code"),
     path("sign/<str:token>/", report.report_sign_link, name="report_sign_link"),
 ]
 
@@ -125,6 +127,7 @@ urlpatterns += [
 urlpatterns += [
     path("applications.<str:fmt>", exports.applications_export, name="applications_export"),
     path("results-export.<str:fmt>", exports.results_export, name="results_export"),
+    path("onsite.<str:fmt>", exports.onsite_export, name="onsite_export"),
     path("audits.<str:fmt>", exports.audits_export, name="audits_export"),
     path("notices.<str:fmt>", exports.notices_export, name="notices_export"),
 ]

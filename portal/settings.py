@@ -492,6 +492,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=10),
         "options": {"expires": 3600},
     },
+    # The day before an on-site acceptance: its participants are reminded (once per date).
+    "acceptance-onsite-reminders": {
+        "task": "acceptance.tasks.send_onsite_reminders",
+        "schedule": crontab(hour="8-20", minute=5),
+        "options": {"expires": 3600},
+    },
     # Rectification notices: escalation once the deadline passes, reminders before it.
     "rectification-reminders": {
         "task": "acceptance.tasks.send_rectification_reminders",

@@ -23,7 +23,7 @@ from .dossier import Dossier, DossierStatus
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from .publication import Publication
 from .rectification import RectificationNotice, RectificationReport
-from .report import AcceptanceReport, ContractorLink, ReportSignature
+from .report import AcceptanceReport, ContractorLink, ReportSignature, SigningCode
 
 __all__ = [
     "PROJECT_NAME",
@@ -63,5 +63,6 @@ __all__ = [
     "ReportContent",
     "ReportFile",
     "ReportSignature",
+    "SigningCode",
     "Verdict",
 ]

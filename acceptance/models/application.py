@@ -106,6 +106,10 @@ class AcceptanceApplication(FSMModelMixin, models.Model):
         related_name="+",
     )
     review_comment = models.TextField(_("审查意见"), blank=True)
+    # What was filed at the latest submission and the one before (acceptance.resubmission):
+    # a resubmission shows what changed.
+    submitted_snapshot = models.JSONField(_("本次提交内容"), default=dict, blank=True)
+    previous_snapshot = models.JSONField(_("上次提交内容"), default=dict, blank=True)
     reviewed_at = models.DateTimeField(_("审查时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

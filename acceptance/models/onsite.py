@@ -64,6 +64,11 @@ class OnSiteAcceptance(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("记录完成时间"), null=True, blank=True)
+    # Reminders (acceptance.services.onsite_reminders): the date the day-before reminder was
+    # sent for (a new date gets its own reminder), and the arrangement last announced to the
+    # participants, so a re-confirmation tells them what changed.
+    reminder_sent_for = models.DateTimeField(_("已提醒的验收时间"), null=True, blank=True)
+    announced = models.JSONField(_("已通知的验收安排"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("现场验收")

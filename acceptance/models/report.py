@@ -196,7 +196,7 @@ class ReportSignature(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signer_name = models.CharField(_("签字人"), max_length=50)
-    method = models.CharField(_("确认方式"), max_length=20)  # password | link
+    method = models.CharField(_("确认方式"), max_length=20)  # password | code | link
     content_sha256 = models.CharField(_("所签内容 SHA-256"), max_length=64)
     signed_at = models.DateTimeField(_("签字时间"), auto_now_add=True)
 
@@ -210,6 +210,28 @@ class ReportSignature(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} {self.signer_name}"
+
+
+class SigningCode(models.Model):
+    """A one-time code e-mailed to a signer who confirms with it instead of the password
+    (DESIGN section 2): only its hash is kept; it expires, is used once, and a few wrong
+    tries void it."""
+
+    report = models.ForeignKey(AcceptanceReport, on_delete=models.CASCADE, related_name="codes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_sha256 = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("签字验证码")
+        verbose_name_plural = _("签字验证码")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.report_id}:{self.user_id}"
 
 
 class ContractorLink(models.Model):

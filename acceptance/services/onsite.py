@@ -1,7 +1,7 @@
 """现场验收: the enterprise proposes, the institute names the panel and confirms, the panel
 declares no conflict of interest and records the four steps with comparison readings."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -25,9 +25,11 @@ from telemetry.models import DataItem, Reading
 from telemetry.timeslots import slot_start
 
 from ..choices import AcceptanceState, OnSiteState, PanelRole, ReportContent
+from ..ics import calendar  # noqa: F401  (the views and tests import it from here)
 from ..models import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from ..models.onsite import can_record
 from .applications import refused
+from .onsite_reminders import announce_confirmation
 
 PROPOSAL_FIELDS = (
     "scheduled_for",
@@ -193,6 +195,8 @@ def confirm_onsite(onsite, actor) -> OnSiteAcceptance:
             _("省计量院已确认现场验收安排"),
             onsite_link,
         )(locked, event)
+        # The .ics by e-mail; after a reschedule, what changed, to everyone concerned.
+        announce_confirmation(locked, event)
 
     return run_transition(onsite, "confirm", actor, event="onsite_confirmed", notify=notify).obj
 
@@ -341,33 +345,3 @@ def finish_record(onsite, actor) -> OnSiteAcceptance:
             onsite_link,
         ),
     ).obj
-
-
-def calendar(onsite) -> str:
-    """The on-site acceptance as an iCalendar event (RFC 5545) for invitations."""
-
-    start = onsite.scheduled_for.astimezone(UTC)
-    end = start + timedelta(hours=4)
-    summary = _("现场验收：%(n)s") % {"n": onsite.application.owner_name}
-
-    def escape(text: str) -> str:
-        return (
-            text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-        )
-
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Hubei energy monitoring portal//acceptance//ZH",
-        "BEGIN:VEVENT",
-        f"UID:onsite-{onsite.pk}@{settings.SITE_URL.split('//')[-1]}",
-        f"DTSTAMP:{timezone.now().astimezone(UTC):%Y%m%dT%H%M%SZ}",
-        f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
-        f"DTEND:{end:%Y%m%dT%H%M%SZ}",
-        f"SUMMARY:{escape(summary)}",
-        f"LOCATION:{escape(onsite.place)}",
-        f"URL:{settings.SITE_URL}{onsite_link(onsite)}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"

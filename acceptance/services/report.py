@@ -26,10 +26,16 @@ from ..choices import (
     ReportState,
     SignatureRole,
 )
-from ..models import PROJECT_NAME, AcceptanceReport, ContractorLink, ReportSignature
+from ..models import (
+    PROJECT_NAME,
+    AcceptanceReport,
+    ContractorLink,
+    ReportSignature,
+    SigningCode,
+)
 from ..models.onsite import can_record
 from ..models.report import can_record_report
-from ..tasks import send_contractor_link
+from ..tasks import send_contractor_link, send_signing_code_mail
 from .applications import refused
 
 EDITABLE = (
@@ -202,11 +208,83 @@ def _record_signature(report, role, *, user, name, method) -> ReportSignature:
     return signature
 
 
-def sign_report(report, user, role: str, password: str) -> ReportSignature:
-    """A signer re-confirms their password; the signature covers the exact content hash."""
+CODE_MINUTES = 10
+CODE_TRIES = 5
+
+
+def _code_digest(code_row_report_id: int, user_id: int, code: str) -> str:
+    return hashlib.sha256(f"{code_row_report_id}:{user_id}:{code}".encode()).hexdigest()
+
+
+def send_signing_code(report, user, role: str) -> SigningCode:
+    """E-mail the signer a six-digit one-time code (DESIGN section 2: the password or a
+    one-time code sent to them). Earlier unused codes of this signer are voided."""
     reason = may_sign_as(report, user, role)
     if reason:
         raise PermissionDenied(reason)
+    if not user.email:
+        raise refused(_("您的账号没有登记电子邮箱，请使用登录密码签字。"), field="code")
+    with transaction.atomic():
+        locked = AcceptanceReport.objects.select_for_update().get(pk=report.pk)
+        if locked.state != ReportState.SIGNING:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        now = timezone.now()
+        SigningCode.objects.filter(report=locked, user=user, used_at__isnull=True).update(
+            used_at=now
+        )
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = SigningCode.objects.create(
+            report=locked,
+            user=user,
+            code_sha256=_code_digest(locked.pk, user.pk, code),
+            expires_at=now + timedelta(minutes=CODE_MINUTES),
+        )
+        enqueue_on_commit(send_signing_code_mail, row.pk, code)
+    return row
+
+
+def _use_code(report, user, code: str) -> dict | None:
+    """Spend the signer's current code, or say why not (wrong, expired, used, too many
+    tries): a wrong try is counted even though the caller then writes nothing else."""
+    row = (
+        SigningCode.objects.select_for_update()
+        .filter(report=report, user=user, used_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if row is None or row.expires_at <= timezone.now():
+        return {"code": _("验证码已失效，请重新获取。")}
+    if not secrets.compare_digest(
+        row.code_sha256, _code_digest(report.pk, user.pk, (code or "").strip())
+    ):
+        row.attempts += 1
+        if row.attempts >= CODE_TRIES:
+            row.used_at = timezone.now()
+        row.save(update_fields=["attempts", "used_at"])
+        return {"code": _("验证码不正确，签字未记录。")}
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    return None
+
+
+def sign_report(report, user, role: str, password: str = "", code: str = "") -> ReportSignature:
+    """A signer re-confirms their password, or gives the one-time code e-mailed to them;
+    the signature covers the exact content hash."""
+    reason = may_sign_as(report, user, role)
+    if reason:
+        raise PermissionDenied(reason)
+    if code:
+        with transaction.atomic():
+            problem = _use_code(report, user, code)
+            if problem is None:  # a refused signature rolls the code's use back with it
+                return _record_signature(
+                    report,
+                    role,
+                    user=user,
+                    name=user.get_full_name() or user.username,
+                    method="code",
+                )
+        raise ValidationError(problem)
     if not user.check_password(password or ""):
         raise ValidationError({"password": _("密码不正确，签字未记录。")})
     with transaction.atomic():

@@ -13,6 +13,7 @@ from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..materials import checklist, current_verdicts
 from ..models import AcceptanceApplication, AcceptanceState, Material, MaterialVerdict, Verdict
+from ..resubmission import record_submission
 from .applications import application_link, refused
 
 
@@ -29,16 +30,18 @@ def submit_application(application, actor) -> AcceptanceApplication:
                 % {"m": pgettext("list separator", "；").join(str(line.label) for line in missing)},
                 field="materials",
             )
+    tell_reviewers = tell(
+        lambda a: reviewers(),
+        _("新的验收申请待审查：%(n)s") % {"n": application.owner_name},
+        application_link,
+    )
+
+    def notify(submitted, event):
+        record_submission(submitted)  # what a resubmission is compared with
+        tell_reviewers(submitted, event)
+
     return run_transition(
-        application,
-        "submit",
-        actor,
-        event="acceptance_submitted",
-        notify=tell(
-            lambda a: reviewers(),
-            _("新的验收申请待审查：%(n)s") % {"n": application.owner_name},
-            application_link,
-        ),
+        application, "submit", actor, event="acceptance_submitted", notify=notify
     ).obj
 
 

@@ -25,6 +25,8 @@ from ..forms import AcceptanceApplicationForm, CollectionFormSet, MaterialFileFo
 from ..materials import checklist, device_models
 from ..models import AcceptanceState, CoverageEnergy, Material, MaterialVerdict, MeteringLevel
 from ..permissions import acceptance_applications_visible_to
+from ..prechecks import prechecks
+from ..resubmission import changes_since_last_submission
 from ..services.applications import (
     add_material_file,
     create_application,
@@ -197,6 +199,10 @@ def application_detail(request, pk):
             "show_files": not _is_viewer(request),
             "differences": differences(application) if is_staff_reviewer(request.user) else [],
             "composed_reason": composed_reason(application) if reviewing else "",
+            "prechecks": prechecks(application, items),
+            "resubmission_changes": changes_since_last_submission(application)
+            if is_staff_reviewer(request.user) or can_file_for(request.user, application.enterprise)
+            else None,
             "transitions": available_transitions(application, request.user, "state"),
             "decision_form": DecisionForm(),
             "events": AuditEvent.objects.for_object(application)[:50],
@@ -312,4 +318,14 @@ def application_pdf(request, pk):
     response["Content-Disposition"] = (
         f'inline; filename="acceptance-application-{application.pk}.pdf"'
     )
+    return response
+
+
+@grant_access(enterprise_user, reviewer, government, panel_member)
+def pledge_pdf(request, pk):
+    """表1 材料 6: the 企业数据真实性承诺书 template, pre-filled, to sign, stamp and upload."""
+    application = _application_or_404(request, pk)
+    pdf = render_pdf("acceptance/pdf/authenticity_pledge.html", {"application": application})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="authenticity-pledge-{application.pk}.pdf"'
     return response

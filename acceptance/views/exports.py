@@ -1,12 +1,18 @@
 """CSV / XLSX of the acceptance lists, each starting from the same scoper as its page."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from portal.access import enterprise_user, government, grant_access, panel_member, public, reviewer
 from portal.exports import table_response
 
-from ..models import AcceptanceState, NoticeState
-from ..permissions import acceptance_applications_visible_to, audits_visible_to, notices_visible_to
+from ..models import AcceptanceState, NoticeState, PanelSeat
+from ..permissions import (
+    acceptance_applications_visible_to,
+    audits_visible_to,
+    notices_visible_to,
+    onsites_visible_to,
+)
 from .public import _published
 
 
@@ -33,6 +39,36 @@ def applications_export(request, fmt):
     return table_response(
         "acceptance-applications",
         ["业主单位", "所在地区", "状态", "提交时间", "承建单位"],
+        rows,
+        fmt,
+    )
+
+
+@grant_access(enterprise_user, reviewer, government, panel_member)
+def onsite_export(request, fmt):
+    """The on-site acceptances the reader may see (a panel member: their own panels; a
+    government viewer: the region's), with each panel in one cell."""
+    qs = onsites_visible_to(request.user).prefetch_related(
+        Prefetch("seats", queryset=PanelSeat.objects.select_related("user"))
+    )
+    rows = (
+        [
+            o.application.owner_name,
+            o.application.enterprise.get_region_display(),
+            _date(o.scheduled_for),
+            o.place,
+            o.get_state_display(),
+            "；".join(
+                f"{seat.get_role_display()} {seat.user.get_full_name() or seat.user.username}"
+                f"（{seat.body}）"
+                for seat in o.seats.all()
+            ),
+        ]
+        for o in qs.order_by("-scheduled_for", "-pk")
+    )
+    return table_response(
+        "acceptance-onsite",
+        ["业主单位", "所在地区", "验收时间", "验收地点", "状态", "验收小组"],
         rows,
         fmt,
     )

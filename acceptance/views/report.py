@@ -24,6 +24,7 @@ from ..services.report import (
     link_for,
     may_sign_as,
     put_for_signature,
+    send_signing_code,
     sign_by_link,
     sign_report,
     update_report,
@@ -138,14 +139,41 @@ def report_sign(request, pk):
     report = _report_or_404(request, pk)
     form = SignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请输入密码以确认签字。"))
+        messages.error(request, _("请输入密码或验证码以确认签字。"))
         return redirect("acceptance:report_detail", pk=report.pk)
     role = form.cleaned_data["role"]
     try:
         attempt(
             request,
-            lambda: sign_report(report, request.user, role, form.cleaned_data["password"]),
+            lambda: sign_report(
+                report,
+                request.user,
+                role,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
+            ),
             _("已以“%(r)s”身份签字。") % {"r": SignatureRole(role).label},
+        )
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    return redirect("acceptance:report_detail", pk=report.pk)
+
+
+@require_POST
+@grant_access(*EVERYONE)
+@rate_limit("sign_link")
+def report_sign_code(request, pk):
+    """E-mail the signer a one-time code to sign with instead of the password."""
+    report = _report_or_404(request, pk)
+    role = request.POST.get("role", "")
+    if role not in SignatureRole.values:
+        messages.error(request, _("请选择签字身份。"))
+        return redirect("acceptance:report_detail", pk=report.pk)
+    try:
+        attempt(
+            request,
+            lambda: send_signing_code(report, request.user, role),
+            _("验证码已发送至 %(e)s，10 分钟内有效。") % {"e": request.user.email},
         )
     except PermissionDenied as denied:
         messages.error(request, str(denied))

@@ -9,7 +9,7 @@ from portal.roles import is_institute_reviewer
 from portal.views.outcomes import attempt
 from telemetry.models import Connection
 
-from ..conformance import passed_trial, refusal_to_draft
+from ..conformance import draft_facts, passed_trial, refusal_to_draft
 from ..dashboards import connections_due
 from ..forms import ConformanceDraftForm
 from ..services.conformance import draft_from_trial
@@ -19,7 +19,10 @@ from ..services.conformance import draft_from_trial
 def conformance_queue(request):
     connections = connections_due().select_related("enterprise").order_by("trial_finished_at", "pk")
     page = Paginator(connections, 25).get_page(request.GET.get("page"))
-    return render(request, "reports/conformance_queue.html", {"page": page})
+    # Why each one can or cannot be drafted yet, for the whole page in a few queries.
+    facts = draft_facts(page.object_list)
+    rows = [(c, refusal_to_draft(c, facts[c.pk])) for c in page.object_list]
+    return render(request, "reports/conformance_queue.html", {"page": page, "rows": rows})
 
 
 @grant_access(reviewer)

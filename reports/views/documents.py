@@ -58,7 +58,13 @@ def document_list(request):
 def _steps(request, document) -> list[str]:
     if not is_institute_reviewer(request.user) and not is_staff_reviewer(request.user):
         return []
-    return available_transitions(document, request.user, "state")
+    # Only the steps the page has a form for: issue_signed_off (the acceptance report and
+    # rectification notices, issued by their own app's services) is never a button here.
+    return [
+        step
+        for step in available_transitions(document, request.user, "state")
+        if step in STEP_MESSAGES
+    ]
 
 
 @grant_access(*READERS)

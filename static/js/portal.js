@@ -8,7 +8,8 @@
                             a canvas drawn by the chart helpers (charts.js, telemetry-charts.js)
                             from the json_script element with that id
 
-   Runs on the page and again on every fragment HTMX swaps in (htmx:load). */
+   Runs on the page and again on every fragment HTMX swaps in (htmx:load); progress widths
+   are applied again after every swap and settle. */
 (function () {
   "use strict";
   const CHARTS = {
@@ -30,6 +31,16 @@
     root.querySelectorAll(selector).forEach(callback);
   }
 
+  // Idempotent: setting the same width twice changes nothing, so it runs on load, on
+  // htmx:load and again after every swap and settle (a swapped-in bar is never left bare).
+  function applyProgress(root) {
+    each(root, "[data-progress]", (element) => {
+      const percent = Math.max(0, Math.min(100, parseFloat(element.dataset.progress) || 0));
+      const width = percent + "%";
+      if (element.style.width !== width) element.style.width = width;
+    });
+  }
+
   function init(root) {
     each(root, "[data-autosubmit]", (element) => {
       if (once(element, "Submit")) element.addEventListener("change", () => element.form.submit());
@@ -37,10 +48,7 @@
     each(root, "[data-print]", (element) => {
       if (once(element, "Print")) element.addEventListener("click", () => window.print());
     });
-    each(root, "[data-progress]", (element) => {
-      const percent = Math.max(0, Math.min(100, parseFloat(element.dataset.progress) || 0));
-      element.style.width = percent + "%";
-    });
+    applyProgress(root);
     each(root, "canvas[data-chart]", (canvas) => {
       const draw = window[CHARTS[canvas.dataset.chart]];
       if (typeof draw !== "function" || !once(canvas, "Chart")) return;
@@ -49,6 +57,17 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => init(document));
+  function start() {
+    init(document);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
   document.addEventListener("htmx:load", (event) => init(event.detail.elt));
+  ["htmx:afterSwap", "htmx:afterSettle"].forEach((name) =>
+    document.addEventListener(name, (event) => {
+      const target = event.detail && (event.detail.elt || event.detail.target);
+      applyProgress(target && target.isConnected ? target : document);
+    }),
+  );
 })();

@@ -168,6 +168,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     "applications:application_section": {"pk": AccessApplication, "section": Fixed("applicant")},
     "applications:application_check": {"pk": AccessApplication},
     "acceptance:onsite_propose": {"application_pk": AcceptanceApplication},
+    "acceptance:pledge_pdf": {"pk": AcceptanceApplication},
     **{
         f"acceptance:{name}": {"pk": OnSiteAcceptance}
         for name in (
@@ -187,7 +188,13 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
     "acceptance:report_draft": {"onsite_pk": OnSiteAcceptance},
     **{
         f"acceptance:{name}": {"pk": AcceptanceReport}
-        for name in ("report_detail", "report_edit", "report_put", "report_sign")
+        for name in (
+            "report_detail",
+            "report_edit",
+            "report_put",
+            "report_sign",
+            "report_sign_code",
+        )
     },
     "acceptance:notice_detail": {"pk": RectificationNotice},
     "acceptance:notice_acknowledge": {"pk": RectificationNotice},
@@ -222,7 +229,13 @@ NOT_OBJECT_URLS = {
     "reports:seal_png": "the institute's own seal image (operators only), no enterprise's",
     **{
         f"acceptance:{name}": "a file format (csv/xlsx) of a scoped list"
-        for name in ("applications_export", "results_export", "audits_export", "notices_export")
+        for name in (
+            "applications_export",
+            "results_export",
+            "audits_export",
+            "notices_export",
+            "onsite_export",
+        )
     },
     "enterprises_export": "a file format (csv/xlsx) of the scoped enterprise list",
     "reports:documents_export": "a file format (csv/xlsx) of the scoped document list",

@@ -73,9 +73,43 @@ def test_the_demo_province_is_complete_and_seeding_again_changes_nothing(db):
     assert TrialRun.objects.filter(status="passed").exists()
     assert DailyRollup.objects.filter(backfilled__gt=0).exists()
 
+    # Every acceptance state with content (issue 11), on enough enterprises whose
+    # conformance report was issued through the engine from a passed trial with history.
+    from acceptance.choices import ReportState
+    from acceptance.models import (
+        AcceptanceApplication,
+        AcceptanceState,
+        OnSiteAcceptance,
+        OnSiteState,
+        Publication,
+        RectificationNotice,
+        ReportSignature,
+    )
+    from reports.models import DocumentKind, IssuedDocument
+
+    conformance = IssuedDocument.objects.filter(kind=DocumentKind.CONFORMANCE, state="issued")
+    assert conformance.count() == TrialRun.objects.filter(status="passed").count() >= 7
+    states = set(AcceptanceApplication.objects.values_list("state", flat=True))
+    assert states == set(AcceptanceState.values)
+    refiled = AcceptanceApplication.objects.get(previous__state=AcceptanceState.FAILED)
+    assert refiled.state == AcceptanceState.DRAFT
+    returned = AcceptanceApplication.objects.get(state=AcceptanceState.RETURNED)
+    assert "实施服务合同" in returned.review_comment
+    assert OnSiteAcceptance.objects.filter(state=OnSiteState.SCHEDULED).exists()
+    signing = ReportSignature.objects.filter(report__state=ReportState.SIGNING)
+    assert 0 < signing.count() < 5
+    assert {
+        d.number[:7] for d in IssuedDocument.objects.exclude(kind=DocumentKind.CONFORMANCE)
+    } >= {
+        "HBJL-YS",
+        "HBJL-ZG",
+    }
+    assert RectificationNotice.objects.exists()
+    assert Publication.objects.count() >= 2
+
     # Supervision (issue 12): last year's audit, one passed, one failed with its
     # rectification in progress, a drawn sample, a dossier.
-    from acceptance.models import AnnualAudit, AuditPlan, Dossier, RectificationNotice
+    from acceptance.models import AnnualAudit, AuditPlan, Dossier
 
     assert {"passed", "failed"} <= set(AnnualAudit.objects.values_list("state", flat=True))
     assert AuditPlan.objects.exclude(sample=[]).exists()

@@ -189,3 +189,16 @@ def test_the_detail_page_offers_the_next_steps(passed, drafter, checker, client_
     assert reverse("reports:document_withdraw", args=[document.pk]) in html
     assert reverse("reports:document_approve", args=[document.pk]) not in html
     assert reverse("reports:document_preview", args=[document.pk]) in html
+
+
+def test_a_draft_shows_its_steps_to_the_institute_without_error(passed, drafter, client_for):
+    """A draft's available transitions include issue_signed_off (the acceptance report's own
+    path), which has no page of its own: the detail page offers only its chain's steps."""
+    from .chain import draft
+
+    document = draft(passed, drafter)
+    page = client_for(drafter).get(reverse("reports:document_detail", args=[document.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("reports:document_compile", args=[document.pk]) in html
+    assert "issue-signed-off" not in html
