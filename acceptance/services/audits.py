@@ -10,11 +10,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent, Enterprise
 from portal.notifications import enterprise_users, notify, reviewers, tell
 from portal.permissions import can_file_for
 from portal.roles import is_staff_reviewer
+from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from reports.models import IssuedDocument
 
@@ -23,6 +25,7 @@ from ..choices import (
     AcceptanceState,
     AuditSituation,
     AuditState,
+    ItemResult,
     Occasion,
     PublicationKind,
 )
@@ -49,24 +52,40 @@ def audit_link(audit) -> str:
     return reverse("acceptance:audit_detail", args=[audit.pk])
 
 
+# The pass is recorded when the 验收报告 (附件2) is issued with 合格 (services/outcome.py
+# issue_result -> record_pass); ``reviewed_at`` only dates the review of the materials.
+PASSED_REPORT = "onsite__report__"
+
+
 def accepted_on(enterprise) -> date | None:
-    """When the enterprise's acceptance passed (its application's last review)."""
-    passed = (
-        AcceptanceApplication.objects.filter(enterprise=enterprise, state=AcceptanceState.PASSED)
-        .order_by("reviewed_at")
-        .values_list("reviewed_at", flat=True)
+    """When the enterprise's system was accepted: the issue date of its passing 验收报告."""
+    issued = (
+        AcceptanceApplication.objects.filter(
+            enterprise=enterprise,
+            state=AcceptanceState.PASSED,
+            **{PASSED_REPORT + "result": ItemResult.PASS},
+            **{PASSED_REPORT + "issued_at__isnull": False},
+        )
+        .order_by(PASSED_REPORT + "issued_at")
+        .values_list(PASSED_REPORT + "issued_at", flat=True)
         .first()
     )
-    return timezone.localdate(passed) if passed else None
+    return timezone.localdate(issued) if issued else None
 
 
 def accepted_before(year: int):
-    """Enterprises whose system was accepted before 1 January of `year`."""
+    """Enterprises whose 验收报告 (合格) was issued before 1 January of `year`."""
     cutoff = timezone.make_aware(timezone.datetime(year, 1, 1))
+    prefix = "acceptance_applications__" + PASSED_REPORT
     return Enterprise.objects.filter(
         acceptance_applications__state=AcceptanceState.PASSED,
-        acceptance_applications__reviewed_at__lt=cutoff,
+        **{prefix + "result": ItemResult.PASS, prefix + "issued_at__lt": cutoff},
     ).distinct()
+
+
+def audited_year(today: date) -> int:
+    """The year a plan made on ``today`` audits: the last completed calendar year."""
+    return today.year - 1
 
 
 def create_plan(year: int, actor=None) -> AuditPlan:
@@ -92,8 +111,11 @@ def create_plan(year: int, actor=None) -> AuditPlan:
         ):
             notify(
                 enterprise_users(audit.enterprise),
-                _("%(y)s 年度审核：请于 %(d)s 前提交书面审核材料")
-                % {"y": year, "d": plan.deadline},
+                Sentence(
+                    gettext_noop("%(y)s 年度审核：请于 %(d)s 前提交书面审核材料"),
+                    y=str(year),
+                    d=plan.deadline.isoformat(),
+                ),
                 link=audit_link(audit),
             )
         AuditEvent.record(plan, actor, "audit_plan_created", context={"audits": len(new)})
@@ -121,7 +143,7 @@ def add_checklist_item(plan, actor, text: str) -> ChecklistItem:
                 comment=item.text,
                 notify=tell(
                     lambda a: enterprise_users(a.enterprise),
-                    _("年度审核追加了审核内容，请补充说明后重新提交"),
+                    Sentence(gettext_noop("年度审核追加了审核内容，请补充说明后重新提交")),
                     audit_link,
                 ),
             )
@@ -153,8 +175,11 @@ def submit(audit, actor):
         event="audit_submitted",
         notify=tell(
             lambda a: reviewers(),
-            _("%(n)s 已提交 %(y)s 年度书面审核材料")
-            % {"n": audit.enterprise.name, "y": audit.plan.year},
+            Sentence(
+                gettext_noop("%(n)s 已提交 %(y)s 年度书面审核材料"),
+                n=audit.enterprise.name,
+                y=str(audit.plan.year),
+            ),
             audit_link,
         ),
     ).obj
@@ -203,8 +228,11 @@ def grade(audit, actor, *, passed: bool, opinion: str = "", situations: dict | N
             evidence=evidence,
             notify=tell(
                 lambda a: enterprise_users(a.enterprise),
-                _("%(y)s 年度审核结果：%(r)s")
-                % {"y": audit.plan.year, "r": _("通过") if passed else _("不通过")},
+                Sentence(
+                    gettext_noop("%(y)s 年度审核结果：%(r)s"),
+                    y=str(audit.plan.year),
+                    r=Sentence(gettext_noop("通过") if passed else gettext_noop("不通过")),
+                ),
                 audit_link,
             ),
         ).obj
@@ -283,11 +311,13 @@ def record_spot_findings(audit, actor, findings: str) -> AnnualAudit:
 
 
 def plan_due(today=None) -> int | None:
-    """The year whose plan is due today or earlier and not yet made (beat, daily)."""
+    """The audited year whose plan is due today or earlier and not yet made (beat, daily):
+    on AUDIT_PLAN_DATE of year Y the plan for the completed year Y-1 falls due."""
     today = today or timezone.localdate()
     month, day = settings.AUDIT_PLAN_DATE
+    year = audited_year(today)
     if (today.month, today.day) >= (month, day) and not AuditPlan.objects.filter(
-        year=today.year
+        year=year
     ).exists():
-        return today.year
+        return year
     return None

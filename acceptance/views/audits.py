@@ -28,6 +28,7 @@ from ..services.audits import (
     accepted_on,
     add_checklist_item,
     answer,
+    audited_year,
     create_plan,
     draw_sample,
     grade,
@@ -44,14 +45,14 @@ def audit_list(request):
     return render(
         request,
         "acceptance/audit_list.html",
-        {"audits": audits, "plans": plans, "this_year": timezone.localdate().year},
+        {"audits": audits, "plans": plans, "this_year": audited_year(timezone.localdate())},
     )
 
 
 @require_POST
 @grant_access(reviewer)
 def plan_create(request):
-    year = timezone.localdate().year
+    year = audited_year(timezone.localdate())
     plan = create_plan(year, request.user)
     messages.success(
         request,

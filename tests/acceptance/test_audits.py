@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from acceptance.choices import AcceptanceState, AuditState
 from acceptance.evidence import evidence_pack
-from acceptance.models import AcceptanceApplication, AnnualAudit, Publication, RectificationNotice
+from acceptance.models import AnnualAudit, Publication, RectificationNotice
 from acceptance.services.audits import (
+    accepted_before,
+    accepted_on,
     add_checklist_item,
     answer,
+    audited_year,
     create_plan,
     draw,
     draw_sample,
@@ -34,17 +37,14 @@ from ..portal.factories import (
 )
 from ..telemetry.factories import DataItemFactory, full_days
 from .factories import AcceptanceApplicationFactory
+from .supervision import accepted_enterprise
 
 pytestmark = pytest.mark.django_db
 YEAR = 2026
 
 
 def accepted(on: date, **kwargs):
-    enterprise = EnterpriseFactory(**kwargs)
-    application = AcceptanceApplicationFactory(enterprise=enterprise, state=AcceptanceState.PASSED)
-    AcceptanceApplication.objects.filter(pk=application.pk).update(
-        reviewed_at=timezone.make_aware(datetime(on.year, on.month, on.day, 10))
-    )
+    enterprise = accepted_enterprise(on, **kwargs)
     return enterprise, member_of(enterprise)
 
 
@@ -53,6 +53,8 @@ def plan():
     accepted(date(2025, 6, 1))
     accepted(date(2025, 12, 30))
     accepted(date(2026, 2, 1))  # accepted during the year: audited from next year
+    # materials accepted (reviewed_at) in 2025, but the 验收报告 issued in 2026: not yet
+    accepted(date(2026, 1, 20), materials_accepted_on=date(2025, 11, 3))
     EnterpriseFactory()  # never accepted
     return create_plan(YEAR, ReviewerFactory())
 
@@ -69,12 +71,35 @@ def test_the_plan_covers_exactly_the_systems_accepted_before_the_year(plan):
     assert again.pk == plan.pk and again.audits.count() == 2
 
 
-def test_the_plan_is_due_on_the_configured_date(settings, db):
+def test_accepted_means_the_day_the_acceptance_report_was_issued(db):
+    early, _m = accepted(date(2025, 12, 20), materials_accepted_on=date(2025, 10, 9))
+    late, _m = accepted(date(2026, 1, 20), materials_accepted_on=date(2025, 11, 3))
+    assert accepted_on(early) == date(2025, 12, 20)
+    assert accepted_on(late) == date(2026, 1, 20)  # not the materials' 2025-11-03
+    assert set(accepted_before(YEAR)) == {early}
+    assert set(accepted_before(YEAR + 1)) == {early, late}
+    # a passed application whose report was never issued is not accepted
+    pending = EnterpriseFactory()
+    AcceptanceApplicationFactory(enterprise=pending, state=AcceptanceState.PASSED)
+    assert accepted_on(pending) is None and pending not in accepted_before(YEAR + 1)
+
+
+def test_the_plan_made_in_january_audits_the_completed_year(settings, db):
     settings.AUDIT_PLAN_DATE = (1, 15)
-    assert plan_due(date(YEAR, 1, 14)) is None
-    assert plan_due(date(YEAR, 1, 15)) == YEAR
+    assert audited_year(date(YEAR + 1, 1, 15)) == YEAR
+    assert plan_due(date(YEAR + 1, 1, 14)) is None
+    assert plan_due(date(YEAR + 1, 1, 15)) == YEAR
     create_plan(YEAR)
-    assert plan_due(date(YEAR, 3, 1)) is None
+    assert plan_due(date(YEAR + 1, 3, 1)) is None
+    assert plan_due(date(YEAR + 2, 1, 15)) == YEAR + 1
+
+
+def test_the_evidence_window_is_the_whole_audited_year(db, settings):
+    enterprise, _m = accepted(date(2024, 5, 1))
+    plan = create_plan(2025)
+    audit = plan.audits.get(enterprise=enterprise)
+    pack = evidence_pack(audit, accepted_on(enterprise))
+    assert pack["period"] == {"from": "2025-01-01", "to": "2025-12-31"}
 
 
 def test_submitting_needs_every_line_answered(plan):
