@@ -3,6 +3,7 @@ a written review (书面审核) against a checklist the institute may extend dur
 plus on-site spot checks (现场抽查) of a sample drawn reproducibly from a recorded seed."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -158,6 +159,7 @@ class AuditAnswer(models.Model):
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     answer = models.TextField(_("企业说明"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    attachments = GenericRelation("portal.Attachment")  # evidence files (书面审核证据)
 
     class Meta:
         verbose_name = _("年度审核作答")

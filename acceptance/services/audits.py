@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from portal.attachments import save_attachment
 from portal.models import AuditEvent, Enterprise
 from portal.notifications import enterprise_users, notify, reviewers, tell
 from portal.permissions import can_file_for
@@ -151,7 +152,14 @@ def add_checklist_item(plan, actor, text: str) -> ChecklistItem:
     return item
 
 
-def answer(audit, actor, answers: dict[int, str]) -> None:
+EVIDENCE_KIND = "audit_evidence"
+
+
+def answer(audit, actor, answers: dict[int, str], files: dict[int, list] | None = None) -> None:
+    """The enterprise's written answers and, per checklist line, its evidence files (owned by
+    the line's AuditAnswer, as other uploads). All or nothing: a refused file or line leaves
+    no answer written (a file already stored is an orphan the nightly sweep removes)."""
+    files = {k: v for k, v in (files or {}).items() if v}
     with transaction.atomic():
         locked = AnnualAudit.objects.select_for_update().get(pk=audit.pk)
         if not can_file_for(actor, locked.enterprise):
@@ -159,12 +167,26 @@ def answer(audit, actor, answers: dict[int, str]) -> None:
         if locked.state != AuditState.PLANNED:
             raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
         items = set(locked.plan.checklist.values_list("pk", flat=True))
+        if not set(answers) | set(files) <= items:
+            raise ValidationError({"answers": _("审核内容不属于本年度清单。")})
+        rows = {}
         for item_id, text in answers.items():
-            if item_id not in items:
-                raise ValidationError({"answers": _("审核内容不属于本年度清单。")})
-            AuditAnswer.objects.update_or_create(
+            rows[item_id], _created = AuditAnswer.objects.update_or_create(
                 audit=locked, item_id=item_id, defaults={"answer": text.strip()}
             )
+        for item_id, uploads in files.items():
+            row = (
+                rows.get(item_id)
+                or AuditAnswer.objects.get_or_create(audit=locked, item_id=item_id)[0]
+            )
+            for upload in uploads:
+                save_attachment(
+                    upload,
+                    actor=actor,
+                    enterprise=locked.enterprise,
+                    owner=row,
+                    kind=EVIDENCE_KIND,
+                )
 
 
 def submit(audit, actor):

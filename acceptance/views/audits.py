@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,9 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from portal.access import enterprise_user, government, grant_access, reviewer
+from portal.attachments import AttachmentRejected
 from portal.models import AuditEvent
+from portal.permissions import attachments_visible_to
 from portal.roles import is_staff_reviewer
 from portal.spreadsheets import safe_cell
 from portal.views.outcomes import attempt
@@ -22,7 +25,7 @@ from portal.workflow import TransitionRefused, available_transitions
 
 from ..choices import AuditSituation, AuditState
 from ..evidence import evidence_pack
-from ..models import AuditPlan
+from ..models import AuditAnswer, AuditPlan
 from ..permissions import audits_visible_to
 from ..services.audits import (
     accepted_on,
@@ -125,14 +128,35 @@ def chart_data(pack) -> dict:
     }
 
 
+def evidence_files(user, answers) -> dict[int, list]:
+    """Evidence files per checklist line, those ``user`` may open, in one query."""
+    by_answer = {a.pk: a.item_id for a in answers}
+    files: dict[int, list] = {}
+    if not by_answer:
+        return files
+    rows = (
+        attachments_visible_to(user)
+        .filter(
+            content_type=ContentType.objects.get_for_model(AuditAnswer),
+            object_id__in=by_answer,
+        )
+        .order_by("uploaded_at", "pk")
+    )
+    for row in rows:
+        files.setdefault(by_answer[row.object_id], []).append(row)
+    return files
+
+
 @grant_access(enterprise_user, reviewer, government)
 def audit_detail(request, pk):
     audit = _audit_or_404(request, pk)
     pack = audit.evidence or evidence_pack(audit, accepted_on(audit.enterprise))
     answers = {a.item_id: a for a in audit.answers.all()}
     grades = {g.item_id: g for g in audit.grades.all()}
+    files = evidence_files(request.user, answers.values())
     lines = [
-        (item, answers.get(item.pk), grades.get(item.pk)) for item in audit.plan.checklist.all()
+        (item, answers.get(item.pk), grades.get(item.pk), files.get(item.pk, []))
+        for item in audit.plan.checklist.all()
     ]
     return render(
         request,
@@ -162,13 +186,20 @@ def audit_answer(request, pk):
         for key, value in request.POST.items()
         if key.startswith("answer-") and key.removeprefix("answer-").isdigit()
     }
+    files = {
+        int(key.removeprefix("evidence-")): request.FILES.getlist(key)
+        for key in request.FILES
+        if key.startswith("evidence-") and key.removeprefix("evidence-").isdigit()
+    }
     try:
-        answer(audit, request.user, answers)
+        answer(audit, request.user, answers, files)
         if request.POST.get("submit"):
             submit(audit, request.user)
             messages.success(request, _("书面审核材料已提交。"))
         else:
             messages.success(request, _("已保存。"))
+    except AttachmentRejected as refusal:
+        messages.error(request, refusal.reason)
     except (ValidationError, TransitionRefused) as refusal:
         messages.error(request, getattr(refusal, "message", None) or "；".join(refusal.messages))
     return redirect("acceptance:audit_detail", pk=audit.pk)

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from acceptance.choices import AcceptanceState, AuditState
 from acceptance.evidence import evidence_pack
-from acceptance.models import AnnualAudit, Publication, RectificationNotice
+from acceptance.models import AnnualAudit, AuditAnswer, Publication, RectificationNotice
 from acceptance.services.audits import (
+    EVIDENCE_KIND,
     accepted_before,
     accepted_on,
     add_checklist_item,
@@ -25,7 +26,8 @@ from acceptance.services.audits import (
     plan_due,
     submit,
 )
-from portal.models import Region
+from portal.attachments import as_bytes_upload
+from portal.models import Attachment, Region
 from portal.workflow import TransitionRefused
 from telemetry.models import RelayFlag
 
@@ -37,7 +39,7 @@ from ..portal.factories import (
 )
 from ..telemetry.factories import DataItemFactory, full_days
 from .factories import AcceptanceApplicationFactory
-from .supervision import accepted_enterprise
+from .supervision import accepted_enterprise, evidence
 
 pytestmark = pytest.mark.django_db
 YEAR = 2026
@@ -191,3 +193,65 @@ def test_outsiders_and_other_regions_see_no_audit(client, plan, other_enterprise
     assert client.get(reverse("acceptance:audit_evidence_xlsx", args=[audit.pk]))[
         "Content-Type"
     ].startswith("application/vnd.openxmlformats")
+
+
+def test_evidence_files_per_line_reach_the_reviewer_but_no_outsider(
+    client, plan, other_enterprise, django_assert_max_num_queries
+):
+    audit = plan.audits.order_by("pk").first()
+    member = member_of(audit.enterprise)
+    first, second = list(plan.checklist.order_by("pk"))[:2]
+    client.force_login(member)
+    response = client.post(
+        reverse("acceptance:audit_answer", args=[audit.pk]),
+        {
+            f"answer-{first.pk}": "运维合同见附件。",
+            f"evidence-{first.pk}": [evidence("运维合同.pdf"), evidence("续签协议.pdf")],
+            f"evidence-{second.pk}": evidence("检定证书.pdf"),
+        },
+    )
+    assert response.status_code == 302
+    files = Attachment.objects.filter(kind=EVIDENCE_KIND).order_by("pk")
+    assert [f.original_name for f in files] == ["运维合同.pdf", "续签协议.pdf", "检定证书.pdf"]
+    owners = {f.object_id for f in files}
+    assert owners == set(
+        AuditAnswer.objects.filter(audit=audit, item__in=[first, second]).values_list(
+            "pk", flat=True
+        )
+    )
+    # a refused file writes nothing of the request
+    refused_post = client.post(
+        reverse("acceptance:audit_answer", args=[audit.pk]),
+        {
+            f"answer-{first.pk}": "改过的说明",
+            f"evidence-{first.pk}": as_bytes_upload("x.exe", b"MZ\x90\x00"),
+        },
+    )
+    assert refused_post.status_code == 302
+    assert AuditAnswer.objects.get(audit=audit, item=first).answer == "运维合同见附件。"
+    assert files.count() == 3
+
+    client.force_login(ReviewerFactory())
+    with django_assert_max_num_queries(40):
+        page = client.get(reverse("acceptance:audit_detail", args=[audit.pk])).content.decode()
+    assert "运维合同.pdf" in page and "检定证书.pdf" in page
+    assert f'id="evidence-{first.pk}"' in page
+    download = reverse("attachment_download", args=[files[0].pk])
+    assert client.get(download).status_code == 200
+
+    same_region = GovernmentViewerFactory(region=audit.enterprise.region)
+    for user in (member_of(other_enterprise), same_region):
+        client.force_login(user)
+        assert client.get(download).status_code == 404
+    client.force_login(same_region)
+    page = client.get(reverse("acceptance:audit_detail", args=[audit.pk]))
+    assert page.status_code == 200 and "运维合同.pdf" not in page.content.decode()
+
+
+def test_evidence_for_a_line_of_another_year_is_refused(plan):
+    audit = plan.audits.order_by("pk").first()
+    other_plan = create_plan(YEAR - 1)
+    foreign = other_plan.checklist.first()
+    with pytest.raises(ValidationError):
+        answer(audit, member_of(audit.enterprise), {}, {foreign.pk: [evidence()]})
+    assert not Attachment.objects.filter(kind=EVIDENCE_KIND).exists()
