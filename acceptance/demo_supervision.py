@@ -144,9 +144,13 @@ def seed(context, log=print):
             audits.record_spot_findings(
                 audit,
                 reviewer,
-                "现场查看端设备运行正常，抽查 3 块计量器具读数与平台一致（偏差 <0.5%）。"
+                layout="布点与确认的设计方案一致，一、二级计量点均已接入。",
+                devices="端设备运行正常，计量器具在检定有效期内。"
                 if not fails
-                else "现场发现端设备通信模块故障，3 月 2 日至 3 月 10 日数据未上传。",
+                else "端设备通信模块故障，已于 3 月 10 日更换。",
+                collection="抽查 3 块计量器具读数与平台一致（偏差 <0.5%）。"
+                if not fails
+                else "3 月 2 日至 3 月 10 日数据未上传。",
             )
         for item in plan.checklist.all():
             audits.grade_line(audit, reviewer, item.pk, "不符合" if fails else "符合")

@@ -222,7 +222,18 @@ def record_tables(user, enterprise) -> list[Entry]:
             STAGES[7],
             "年度审核.csv",
             "年度审核",
-            ["审核年度", "状态", "提交时间", "审核时间", "审核意见", "不通过情形", "现场抽查情况"],
+            [
+                "审核年度",
+                "状态",
+                "提交时间",
+                "审核时间",
+                "审核意见",
+                "不通过情形",
+                "现场抽查：布点",
+                "现场抽查：端设备及计量器具",
+                "现场抽查：数据采集情况",
+                "现场抽查：其他情况",
+            ],
             [
                 [
                     a.plan.year,
@@ -231,7 +242,10 @@ def record_tables(user, enterprise) -> list[Entry]:
                     as_text(a.graded_at),
                     a.opinion,
                     "；".join(f"({k}) {v}" for k, v in sorted(a.situations.items())),
-                    a.spot_findings,
+                    a.spot_layout,
+                    a.spot_devices,
+                    a.spot_collection,
+                    a.spot_remarks,
                 ]
                 for a in audits_visible_to(user)
                 .filter(enterprise=enterprise)

@@ -3,6 +3,7 @@
 import random
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from portal.roles import is_staff_reviewer
 from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from reports.models import IssuedDocument
+from telemetry.models import DataItem
 
 from ..choices import (
     DEFAULT_AUDIT_CHECKLIST,
@@ -38,8 +40,10 @@ from ..models import (
     AuditGrade,
     AuditPlan,
     ChecklistItem,
+    SpotComparison,
 )
 from .applications import refused
+from .onsite import deviation, ledger_label, platform_value
 from .outcome import publish
 from .rectification import issue_notice
 
@@ -316,20 +320,75 @@ def draw_sample(plan, actor, seed: str | None = None) -> AuditPlan:
     return locked
 
 
-def record_spot_findings(audit, actor, findings: str) -> AnnualAudit:
-    """现场抽查 findings for a sampled enterprise, recorded like the on-site 现场考察."""
+SPOT_FIELDS = ("spot_layout", "spot_devices", "spot_collection", "spot_remarks")
+
+
+def _locked_for_spot_check(audit, actor) -> AnnualAudit:
     if not is_staff_reviewer(actor):
         raise TransitionRefused(RefusalReason.NOT_PERMITTED)
-    with transaction.atomic():
-        locked = AnnualAudit.objects.select_for_update().get(pk=audit.pk)
-        if locked.enterprise_id not in locked.plan.sample:
-            raise refused(_("该企业不在本年度现场抽查名单中。"), field="spot_findings")
-        if locked.state in (AuditState.PASSED, AuditState.FAILED):
-            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
-        locked.spot_findings = findings.strip()
-        locked.save(update_fields=["spot_findings"])
-        AuditEvent.record(locked, actor, "audit_spot_checked", comment=locked.spot_findings)
+    locked = AnnualAudit.objects.select_for_update().select_related("plan").get(pk=audit.pk)
+    if locked.enterprise_id not in locked.plan.sample:
+        raise refused(_("该企业不在本年度现场抽查名单中。"), field="spot_layout")
+    if locked.state in (AuditState.PASSED, AuditState.FAILED):
+        raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
     return locked
+
+
+def record_spot_findings(
+    audit, actor, *, layout: str, devices: str, collection: str, remarks: str = ""
+) -> AnnualAudit:
+    """现场抽查 findings for a sampled enterprise, recorded like the on-site 现场考察: 布点,
+    端设备及计量器具, 数据采集情况 (all three required), and other remarks."""
+    values = dict(zip(SPOT_FIELDS, (layout, devices, collection, remarks), strict=True))
+    values = {k: (v or "").strip() for k, v in values.items()}
+    missing = [k for k in SPOT_FIELDS[:3] if not values[k]]
+    if missing:
+        raise ValidationError({k: _("请填写现场抽查情况。") for k in missing})
+    with transaction.atomic():
+        locked = _locked_for_spot_check(audit, actor)
+        for field, value in values.items():
+            setattr(locked, field, value)
+        locked.spot_checked_by = actor
+        locked.spot_checked_at = timezone.now()
+        locked.save(update_fields=[*SPOT_FIELDS, "spot_checked_by", "spot_checked_at"])
+        AuditEvent.record(locked, actor, "audit_spot_checked", context=values)
+    return locked
+
+
+def add_spot_comparison(audit, actor, *, item_id, meter: str, read_at, site_value):
+    """A meter read during the spot check, beside the platform's value for the same slot
+    (the on-site acceptance's comparison, same tolerance)."""
+    if read_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"read_at": _("现场读数时间不能晚于现在。")})
+    with transaction.atomic():
+        locked = _locked_for_spot_check(audit, actor)
+        item = (
+            DataItem.objects.filter(enterprise=locked.enterprise, pk=item_id)
+            .select_related("meter")
+            .first()
+        )
+        if item is None:
+            raise ValidationError({"item": _("请选择本企业的数据采集项。")})
+        slot, value = platform_value(item, read_at)
+        tolerance = settings.ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT
+        gap = deviation(Decimal(site_value), value)
+        row = SpotComparison.objects.create(
+            audit=locked,
+            item=item,
+            meter=meter or ledger_label(item.meter) or item.instrument or item.name,
+            read_at=read_at,
+            site_value=site_value,
+            slot=slot,
+            platform_value=value,
+            deviation_percent=gap,
+            tolerance_percent=tolerance,
+            within=gap is not None and gap <= tolerance,
+            recorded_by=actor,
+        )
+        AuditEvent.record(
+            locked, actor, "audit_spot_comparison", context={"item": item.pk, "within": row.within}
+        )
+    return row
 
 
 def plan_due(today=None) -> int | None:

@@ -25,11 +25,13 @@ from portal.workflow import TransitionRefused, available_transitions
 
 from ..choices import AuditSituation, AuditState
 from ..evidence import evidence_pack
+from ..forms import ComparisonForm
 from ..models import AuditAnswer, AuditPlan
 from ..permissions import audits_visible_to
 from ..services.audits import (
     accepted_on,
     add_checklist_item,
+    add_spot_comparison,
     answer,
     audited_year,
     create_plan,
@@ -154,6 +156,12 @@ def audit_detail(request, pk):
     answers = {a.item_id: a for a in audit.answers.all()}
     grades = {g.item_id: g for g in audit.grades.all()}
     files = evidence_files(request.user, answers.values())
+    sampled = audit.enterprise_id in audit.plan.sample
+    can_spot = (
+        sampled
+        and is_staff_reviewer(request.user)
+        and audit.state not in (AuditState.PASSED, AuditState.FAILED)
+    )
     lines = [
         (item, answers.get(item.pk), grades.get(item.pk), files.get(item.pk, []))
         for item in audit.plan.checklist.all()
@@ -168,7 +176,10 @@ def audit_detail(request, pk):
             "chart": chart_data(pack),
             "grade_scale": settings.AUDIT_GRADE_SCALE,
             "situations": AuditSituation.choices,
-            "sampled": audit.enterprise_id in audit.plan.sample,
+            "sampled": sampled,
+            "can_spot": can_spot,
+            "comparisons": audit.comparisons.select_related("item"),
+            "comparison_form": ComparisonForm(enterprise=audit.enterprise) if can_spot else None,
             "can_answer": audit.state == AuditState.PLANNED and enterprise_user(request.user),
             "can_grade": audit.state == AuditState.SUBMITTED and is_staff_reviewer(request.user),
             "transitions": available_transitions(audit, request.user, "state"),
@@ -254,11 +265,47 @@ def audit_grade(request, pk):
 @grant_access(reviewer)
 def audit_spot(request, pk):
     audit = _audit_or_404(request, pk)
-    attempt(
-        request,
-        lambda: record_spot_findings(audit, request.user, request.POST.get("findings", "")),
-        _("已记录现场抽查情况。"),
-    )
+    try:
+        attempt(
+            request,
+            lambda: record_spot_findings(
+                audit,
+                request.user,
+                layout=request.POST.get("layout", ""),
+                devices=request.POST.get("devices", ""),
+                collection=request.POST.get("collection", ""),
+                remarks=request.POST.get("remarks", ""),
+            ),
+            _("已记录现场抽查情况。"),
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return redirect("acceptance:audit_detail", pk=audit.pk)
+
+
+@require_POST
+@grant_access(reviewer)
+def audit_spot_comparison(request, pk):
+    audit = _audit_or_404(request, pk)
+    form = ComparisonForm(request.POST, enterprise=audit.enterprise)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("acceptance:audit_detail", pk=audit.pk)
+    try:
+        attempt(
+            request,
+            lambda: add_spot_comparison(
+                audit,
+                request.user,
+                item_id=form.cleaned_data["item"].pk,
+                meter=form.cleaned_data["meter"],
+                read_at=form.cleaned_data["read_at"],
+                site_value=form.cleaned_data["site_value"],
+            ),
+            _("已记录比对读数。"),
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
     return redirect("acceptance:audit_detail", pk=audit.pk)
 
 

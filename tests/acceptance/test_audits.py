@@ -1,7 +1,8 @@
 """年度审核: the plan for exactly the accepted systems, the written review, the grade, the
 reproducible sample, and the evidence pack counted in SQL from the roll-ups."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from acceptance.services.audits import (
     accepted_before,
     accepted_on,
     add_checklist_item,
+    add_spot_comparison,
     answer,
     audited_year,
     create_plan,
@@ -24,12 +26,13 @@ from acceptance.services.audits import (
     grade,
     grade_line,
     plan_due,
+    record_spot_findings,
     submit,
 )
 from portal.attachments import as_bytes_upload
 from portal.models import Attachment, Region
 from portal.workflow import TransitionRefused
-from telemetry.models import RelayFlag
+from telemetry.models import DataItem, RelayFlag
 
 from ..portal.factories import (
     EnterpriseFactory,
@@ -37,7 +40,7 @@ from ..portal.factories import (
     ReviewerFactory,
     member_of,
 )
-from ..telemetry.factories import DataItemFactory, full_days
+from ..telemetry.factories import DataItemFactory, full_days, stored_readings
 from .factories import AcceptanceApplicationFactory
 from .supervision import accepted_enterprise, evidence
 
@@ -255,3 +258,70 @@ def test_evidence_for_a_line_of_another_year_is_refused(plan):
     with pytest.raises(ValidationError):
         answer(audit, member_of(audit.enterprise), {}, {foreign.pk: [evidence()]})
     assert not Attachment.objects.filter(kind=EVIDENCE_KIND).exists()
+
+
+def test_spot_findings_are_structured_with_comparison_readings(client, plan, settings):
+    settings.AUDIT_SPOT_CHECK_PERCENT = 100
+    reviewer = ReviewerFactory()
+    plan = draw_sample(plan, reviewer, seed="spot")
+    audit = plan.audits.order_by("pk").first()
+    with pytest.raises(ValidationError) as missing:
+        record_spot_findings(audit, reviewer, layout="布点一致", devices="", collection="")
+    assert set(missing.value.message_dict) == {"spot_devices", "spot_collection"}
+    with pytest.raises(TransitionRefused):
+        record_spot_findings(
+            audit, member_of(audit.enterprise), layout="a", devices="b", collection="c"
+        )
+    client.force_login(reviewer)
+    client.post(
+        reverse("acceptance:audit_spot", args=[audit.pk]),
+        {"layout": "布点与方案一致", "devices": "端设备正常", "collection": "采集连续"},
+    )
+    audit.refresh_from_db()
+    assert (audit.spot_layout, audit.spot_devices, audit.spot_collection) == (
+        "布点与方案一致",
+        "端设备正常",
+        "采集连续",
+    )
+    assert audit.spot_checked_by == reviewer and audit.spot_checked_at is not None
+
+    item = DataItem.objects.create(
+        enterprise=audit.enterprise, data_code="000012340233000001", name="1#变压器", unit="kWh"
+    )
+    read_at = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=2)
+    slot = read_at.replace(minute=read_at.minute - read_at.minute % 15)
+    stored_readings(item, {slot: Decimal("100")})
+    close = add_spot_comparison(
+        audit, reviewer, item_id=item.pk, meter="", read_at=read_at, site_value=Decimal("101")
+    )
+    assert close.platform_value == Decimal("100") and close.deviation_percent == Decimal("1.000")
+    assert close.within is (Decimal("1") <= settings.ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT)
+    stranger = DataItem.objects.create(
+        enterprise=EnterpriseFactory(), data_code="000099990233000000", name="x", unit="kWh"
+    )
+    with pytest.raises(ValidationError):
+        add_spot_comparison(
+            audit, reviewer, item_id=stranger.pk, meter="", read_at=read_at, site_value=1
+        )
+    response = client.post(
+        reverse("acceptance:audit_spot_comparison", args=[audit.pk]),
+        {
+            "item": item.pk,
+            "meter": "2#表",
+            "read_at": timezone.localtime(read_at).strftime("%Y-%m-%dT%H:%M"),
+            "site_value": "130",
+        },
+    )
+    assert response.status_code == 302
+    far = audit.comparisons.get(meter="2#表")
+    assert far.deviation_percent == Decimal("30.000") and not far.within
+    page = client.get(reverse("acceptance:audit_detail", args=[audit.pk])).content.decode()
+    assert 'id="spot-comparison-table"' in page and "2#表" in page
+
+
+def test_spot_findings_only_for_sampled_enterprises(plan, settings):
+    reviewer = ReviewerFactory()
+    audit = plan.audits.order_by("pk").first()
+    with pytest.raises(TransitionRefused) as refusal:
+        record_spot_findings(audit, reviewer, layout="a", devices="b", collection="c")
+    assert "抽查名单" in refusal.value.message
