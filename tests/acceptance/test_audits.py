@@ -29,18 +29,33 @@ from acceptance.services.audits import (
     record_spot_findings,
     submit,
 )
+from applications.models import (
+    AccessApplication,
+    ChangeRecord,
+    DesignScheme,
+    DeviceCertificate,
+    Meter,
+)
 from portal.attachments import as_bytes_upload
 from portal.models import Attachment, Region
 from portal.workflow import TransitionRefused
-from telemetry.models import DataItem, RelayFlag
+from telemetry.models import DataItem, DataItemRevision, RelayFlag
 
+from ..applications.factories import AccessApplicationFactory, MeterFactory, stored_certificate
 from ..portal.factories import (
     EnterpriseFactory,
     GovernmentViewerFactory,
     ReviewerFactory,
     member_of,
 )
-from ..telemetry.factories import DataItemFactory, full_days, stored_readings
+from ..telemetry.factories import (
+    FULL_DAY,
+    DataItemFactory,
+    full_days,
+    rollup,
+    stored_readings,
+    without,
+)
 from .factories import AcceptanceApplicationFactory
 from .supervision import accepted_enterprise, evidence
 
@@ -325,3 +340,86 @@ def test_spot_findings_only_for_sampled_enterprises(plan, settings):
     with pytest.raises(TransitionRefused) as refusal:
         record_spot_findings(audit, reviewer, layout="a", devices="b", collection="c")
     assert "抽查名单" in refusal.value.message
+
+
+def test_the_evidence_pack_against_hand_counts(db):
+    """The audited year 2025 of a system accepted in 2024, every figure counted by hand."""
+    enterprise, _member = accepted(date(2024, 5, 1))
+    audit = create_plan(2025).audits.get(enterprise=enterprise)
+    item = DataItemFactory(enterprise=enterprise)
+    # 1-10 Jan complete (960 of 960 on time); 11 Jan: 16 slots late, 8 of them backfilled,
+    # 4 on-time slots suspect. Expected 1056, on time 1040, received 1048, good 1044.
+    full_days(item, date(2025, 1, 1), 10)
+    rollup(
+        item,
+        date(2025, 1, 11),
+        on_time=without(FULL_DAY, *range(16)),
+        backfilled=sum(1 << i for i in range(8)),
+        suspect=sum(1 << i for i in range(20, 24)),
+    )
+    access = AccessApplicationFactory(
+        enterprise=enterprise, approved=True, om_contract_end=date(2025, 10, 31)
+    )
+    scheme = DesignScheme.objects.filter(enterprise=enterprise).first()
+    for on, content in ((date(2024, 3, 1), "验收前的变更"), (date(2025, 4, 1), "增加二级计量点")):
+        ChangeRecord.objects.create(
+            scheme=scheme, changed_on=on, content=content, reason="扩建", unit="能源科"
+        )
+    year_cert = {
+        "revoked in 2025": {"revoked_at": timezone.make_aware(datetime(2025, 3, 1, 9))},
+        "expired in 2025": {"not_after": timezone.make_aware(datetime(2025, 8, 1, 9))},
+        "valid": {"not_after": timezone.make_aware(datetime(2027, 1, 1, 9))},
+        "revoked in 2024": {
+            "revoked_at": timezone.make_aware(datetime(2024, 3, 1, 9)),
+            "not_after": timezone.make_aware(datetime(2024, 12, 1, 9)),
+        },
+    }
+    for n, (_label, fields) in enumerate(year_cert.items()):
+        cert = stored_certificate(access, f"{n + 1:02x}")
+        DeviceCertificate.objects.filter(pk=cert.pk).update(**fields)
+    # items: one registered in 2025, one retired in 2025, one retired in 2024, one
+    # changed in 2025 while already retired (not a retirement in 2025)
+    added = DataItemFactory(enterprise=enterprise)
+    DataItem.objects.filter(pk=added.pk).update(
+        created_at=timezone.make_aware(datetime(2025, 2, 1, 9))
+    )
+    DataItem.objects.filter(pk__in=[item.pk]).update(
+        created_at=timezone.make_aware(datetime(2024, 1, 1, 9))
+    )
+    for retired_on in (date(2025, 6, 1), date(2024, 6, 1)):
+        old = DataItemFactory(enterprise=enterprise)
+        DataItem.objects.filter(pk=old.pk).update(
+            created_at=timezone.make_aware(datetime(2023, 1, 1, 9))
+        )
+        DataItemRevision.record(old, date(2023, 1, 1))
+        old.is_active = False
+        old.save(revision={"valid_from": retired_on})
+        if retired_on.year == 2024:
+            old.value_max = Decimal("999")
+            old.save(revision={"valid_from": date(2025, 7, 1)})
+    ledger = Meter.objects.filter(enterprise=enterprise)
+    scheme_meters = ledger.count()  # the scheme's level-1 meters, valid a year from today
+    assert not ledger.filter(valid_until__lt=date(2025, 12, 31)).exists()
+    MeterFactory(enterprise=enterprise, valid_until=date(2025, 9, 30))
+    MeterFactory(enterprise=enterprise, valid_until=date(2026, 3, 1))
+
+    pack = evidence_pack(audit, accepted_on(enterprise))
+    assert pack["period"] == {"from": "2025-01-01", "to": "2025-12-31"}
+    assert pack["totals"] == {
+        "expected": 1056,
+        "completeness": 99.24,  # 1048 / 1056
+        "success": 98.86,  # (1048 - 4) / 1056
+        "on_time_rate": 98.48,  # 1040 / 1056
+    }
+    [january] = [row for row in pack["months"] if row["item"] == item.data_code]
+    assert (january["received"], january["on_time"]) == (1048, 1040)
+    assert pack["silent_days"] == 365 - 11
+    assert sorted(c["serial"] for c in pack["certificates"]) == ["01", "02"]
+    assert [c["content"] for c in pack["changes"]] == ["增加二级计量点"]
+    assert pack["items_added"] == 1
+    assert pack["items_inactive"] == 1
+    assert pack["om_contract_end"] == "2025-10-31" and pack["om_contract_valid"] is False
+    assert pack["meters"]["count"] == scheme_meters + 2
+    assert [m["valid_until"] for m in pack["meters"]["expired"]] == ["2025-09-30"]
+    AccessApplication.objects.filter(pk=access.pk).update(om_contract_end=date(2026, 6, 30))
+    assert evidence_pack(audit, accepted_on(enterprise))["om_contract_valid"] is True
