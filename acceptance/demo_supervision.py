@@ -11,8 +11,14 @@ from django.utils import timezone
 from portal.attachments import as_bytes_upload
 from portal.models import Membership, User
 
-from .choices import AcceptanceState, AuditSituation
-from .models import AcceptanceApplication, AuditPlan, Dossier
+from .choices import AcceptanceState, AuditSituation, ItemResult, OnSiteState, ReportState
+from .models import (
+    AcceptanceApplication,
+    AcceptanceReport,
+    AuditPlan,
+    Dossier,
+    OnSiteAcceptance,
+)
 from .services import audits, dossiers, rectification
 from .services.applications import prefill
 
@@ -22,6 +28,47 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _member(enterprise) -> User | None:
     membership = Membership.objects.filter(enterprise=enterprise).order_by("pk").first()
     return membership.user if membership else None
+
+
+def record_pass_on(application, issued_at) -> AcceptanceReport:
+    """The pass of ``application`` as the portal records it: a recorded on-site acceptance
+    and its 验收报告 (附件2) issued 合格 at ``issued_at``; the audit's "accepted" date is that
+    issue date (services.audits.accepted_on). Passed applications already holding a report
+    get its issue date moved; legacy ones (平台上线前已验收) get the records made."""
+    AcceptanceApplication.objects.filter(pk=application.pk).update(state=AcceptanceState.PASSED)
+    onsite = OnSiteAcceptance.objects.filter(application=application).first()
+    if onsite is None:
+        onsite = OnSiteAcceptance.objects.create(
+            application=application,
+            scheduled_for=issued_at,
+            place=application.project_location or "企业现场",
+            owner_representative=application.owner_contact or "业主代表",
+            owner_representative_title="能源主管",
+            owner_representative_phone=application.owner_phone or "-",
+            contractor_company=application.builder_name or "承建方",
+            contractor_representative=application.builder_contact or "承建方代表",
+            contractor_phone=application.builder_phone or "-",
+            contractor_email="contractor@example.cn",
+        )
+        OnSiteAcceptance.objects.filter(pk=onsite.pk).update(
+            state=OnSiteState.RECORDED, recorded_at=issued_at
+        )
+    report = AcceptanceReport.objects.filter(onsite=onsite).first()
+    if report is None:
+        report = AcceptanceReport.objects.create(
+            onsite=onsite,
+            project_name="能耗在线监测企业接入端系统",
+            owner_name=application.owner_name or application.enterprise.name,
+            contractor_name=application.builder_name or "承建方",
+            place=onsite.place,
+            held_on=timezone.localdate(issued_at),
+            result=ItemResult.PASS,
+        )
+    AcceptanceReport.objects.filter(pk=report.pk).update(
+        state=ReportState.ISSUED, result=ItemResult.PASS, issued_at=issued_at
+    )
+    report.refresh_from_db()
+    return report
 
 
 def _accepted_before(year: int, enterprises, log) -> list:
@@ -34,9 +81,8 @@ def _accepted_before(year: int, enterprises, log) -> list:
             "enterprise"
         )
     )
-    AcceptanceApplication.objects.filter(pk__in=[a.pk for a in passed]).update(
-        reviewed_at=accepted_on
-    )
+    for application in passed:
+        record_pass_on(application, accepted_on)
     chosen = [a.enterprise for a in passed]
     taken = set(AcceptanceApplication.objects.values_list("enterprise_id", flat=True))
     for enterprise in enterprises:
@@ -57,8 +103,9 @@ def _accepted_before(year: int, enterprises, log) -> list:
             enterprise=enterprise, **{k: v for k, v in data.items() if k in fields}
         )
         AcceptanceApplication.objects.filter(pk=legacy.pk).update(
-            state=AcceptanceState.PASSED, submitted_at=accepted_on, reviewed_at=accepted_on
+            submitted_at=accepted_on, reviewed_at=accepted_on
         )
+        record_pass_on(legacy, accepted_on)
         chosen.append(enterprise)
     if len(chosen) < 2:
         log("supervision demo: fewer than two accepted systems to audit")
@@ -97,9 +144,13 @@ def seed(context, log=print):
             audits.record_spot_findings(
                 audit,
                 reviewer,
-                "现场查看端设备运行正常，抽查 3 块计量器具读数与平台一致（偏差 <0.5%）。"
+                layout="布点与确认的设计方案一致，一、二级计量点均已接入。",
+                devices="端设备运行正常，计量器具在检定有效期内。"
                 if not fails
-                else "现场发现端设备通信模块故障，3 月 2 日至 3 月 10 日数据未上传。",
+                else "端设备通信模块故障，已于 3 月 10 日更换。",
+                collection="抽查 3 块计量器具读数与平台一致（偏差 <0.5%）。"
+                if not fails
+                else "3 月 2 日至 3 月 10 日数据未上传。",
             )
         for item in plan.checklist.all():
             audits.grade_line(audit, reviewer, item.pk, "不符合" if fails else "符合")

@@ -32,6 +32,7 @@ from .dossier_records import STAGES, Entry, as_csv, as_text, record_tables
 from .models import (
     AcceptanceApplication,
     AnnualAudit,
+    AuditAnswer,
     Dossier,
     DossierStatus,
     OnSiteAcceptance,
@@ -54,6 +55,7 @@ OWNER_STAGE = {
     AcceptanceApplication: STAGES[5],
     OnSiteAcceptance: STAGES[6],
     AnnualAudit: STAGES[7],
+    AuditAnswer: STAGES[7],
     RectificationNotice: STAGES[8],
     RectificationReport: STAGES[8],
 }

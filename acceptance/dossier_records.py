@@ -9,6 +9,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from applications.permissions import (
@@ -17,14 +18,25 @@ from applications.permissions import (
     change_records_visible_to,
     design_schemes_visible_to,
 )
+from portal.roles import is_government_viewer
 from telemetry.permissions import trial_runs_visible_to
 
+from .choices import Material
+from .models import ComparisonReading, MaterialVerdict, PanelSeat, ReportSignature
 from .permissions import (
     acceptance_applications_visible_to,
+    acceptance_reports_visible_to,
     audits_visible_to,
     notices_visible_to,
     onsites_visible_to,
 )
+
+SIGNING_METHODS = {"password": "重新输入密码", "code": "一次性验证码", "link": "签字链接"}
+
+
+def _material_label(code: str) -> str:
+    return str(Material(code).label) if code in Material.values else code
+
 
 # The seed's stages, in order: the folders of the ZIP.
 STAGES = (
@@ -67,6 +79,27 @@ def as_csv(header: list[str], rows: Iterable[list]) -> bytes:
 
 def record_tables(user, enterprise) -> list[Entry]:
     """One CSV per kind of record, through the requester's scopers."""
+    onsites = list(
+        onsites_visible_to(user)
+        .filter(application__enterprise=enterprise)
+        .prefetch_related(
+            Prefetch("seats", queryset=PanelSeat.objects.select_related("user").order_by("pk")),
+            Prefetch("comparisons", queryset=ComparisonReading.objects.select_related("item")),
+        )
+        .order_by("pk")
+    )
+    signatures = ReportSignature.objects.filter(
+        report__in=acceptance_reports_visible_to(user).filter(onsite__in=[o.pk for o in onsites])
+    ).order_by("report_id", "signed_at", "pk")
+    # The reviewer's verdicts are the institute's review: the enterprise and the institute
+    # see them, a region's viewer the application's state only (DESIGN section 1).
+    verdicts = (
+        []
+        if is_government_viewer(user)
+        else MaterialVerdict.objects.filter(
+            application__in=acceptance_applications_visible_to(user).filter(enterprise=enterprise)
+        ).order_by("application_id", "material", "pk")
+    )
     tables = [
         (
             STAGES[0],
@@ -207,22 +240,128 @@ def record_tables(user, enterprise) -> list[Entry]:
             ],
         ),
         (
+            STAGES[5],
+            "验收材料审查结论.csv",
+            "表1 验收材料逐项审查结论",
+            ["材料", "审查结论", "补正说明", "所审提交时间", "审查时间"],
+            [
+                [
+                    _material_label(v.material),
+                    v.get_verdict_display(),
+                    v.note,
+                    as_text(v.submitted_at),
+                    as_text(v.decided_at),
+                ]
+                for v in verdicts
+            ],
+        ),
+        (
             STAGES[6],
             "现场验收.csv",
-            "现场验收安排与记录",
-            ["状态", "验收时间", "验收地点", "项目承建方"],
+            "现场验收安排、验收小组与现场记录",
             [
-                [o.get_state_display(), as_text(o.scheduled_for), o.place, o.contractor_company]
-                for o in onsites_visible_to(user)
-                .filter(application__enterprise=enterprise)
-                .order_by("pk")
+                "状态",
+                "验收时间",
+                "验收地点",
+                "项目承建方",
+                "验收小组（身份 姓名（单位）组长 / 声明无利益冲突时间）",
+                "企业汇报要点",
+                "提问交流纪要",
+                "现场考察：能耗在线监测布点",
+                "现场考察：端设备及计量器具",
+                "现场考察：数据采集情况",
+                "专家组评价结果",
+                "参加人员",
+                "记录完成时间",
+            ],
+            [
+                [
+                    o.get_state_display(),
+                    as_text(o.scheduled_for),
+                    o.place,
+                    o.contractor_company,
+                    "；".join(
+                        f"{seat.get_role_display()} "
+                        f"{seat.user.get_full_name() or seat.user.username}（{seat.body}）"
+                        + (" 组长" if seat.is_leader else "")
+                        + f" / {as_text(seat.declared_at) or '未声明'}"
+                        for seat in o.seats.all()
+                    ),
+                    o.report_notes,
+                    o.qa_minutes,
+                    o.findings_layout,
+                    o.findings_devices,
+                    o.findings_collection,
+                    o.panel_evaluation,
+                    o.attendance,
+                    as_text(o.recorded_at),
+                ]
+                for o in onsites
+            ],
+        ),
+        (
+            STAGES[6],
+            "现场比对读数.csv",
+            "现场验收的比对读数（计量器具与平台数值）",
+            [
+                "数据采集项",
+                "计量器具",
+                "现场读数时间",
+                "对应时段",
+                "现场读数",
+                "平台数值",
+                "偏差（%）",
+                "允许偏差（%）",
+                "结论",
+            ],
+            [
+                [
+                    c.item.data_code,
+                    c.meter,
+                    as_text(c.read_at),
+                    as_text(c.slot),
+                    c.site_value,
+                    c.platform_value,
+                    c.deviation_percent,
+                    c.tolerance_percent,
+                    "在允许偏差内" if c.within else "超出允许偏差或平台无数据",
+                ]
+                for o in onsites
+                for c in o.comparisons.all()
+            ],
+        ),
+        (
+            STAGES[6],
+            "验收报告签字记录.csv",
+            "验收报告（附件2）的签字记录",
+            ["签字身份", "签字人", "确认方式", "所签内容 SHA-256", "签字时间"],
+            [
+                [
+                    s.get_role_display(),
+                    s.signer_name,
+                    SIGNING_METHODS.get(s.method, s.method),
+                    s.content_sha256,
+                    as_text(s.signed_at),
+                ]
+                for s in signatures
             ],
         ),
         (
             STAGES[7],
             "年度审核.csv",
             "年度审核",
-            ["审核年度", "状态", "提交时间", "审核时间", "审核意见", "不通过情形", "现场抽查情况"],
+            [
+                "审核年度",
+                "状态",
+                "提交时间",
+                "审核时间",
+                "审核意见",
+                "不通过情形",
+                "现场抽查：布点",
+                "现场抽查：端设备及计量器具",
+                "现场抽查：数据采集情况",
+                "现场抽查：其他情况",
+            ],
             [
                 [
                     a.plan.year,
@@ -231,7 +370,10 @@ def record_tables(user, enterprise) -> list[Entry]:
                     as_text(a.graded_at),
                     a.opinion,
                     "；".join(f"({k}) {v}" for k, v in sorted(a.situations.items())),
-                    a.spot_findings,
+                    a.spot_layout,
+                    a.spot_devices,
+                    a.spot_collection,
+                    a.spot_remarks,
                 ]
                 for a in audits_visible_to(user)
                 .filter(enterprise=enterprise)

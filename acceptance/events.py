@@ -43,4 +43,5 @@ EVENTS = {
     "audit_graded": _("作出年度审核结论"),
     "audit_sample_drawn": _("抽取现场抽查企业"),
     "audit_spot_checked": _("记录现场抽查情况"),
+    "audit_spot_comparison": _("记录现场抽查比对读数"),
 }

@@ -6,13 +6,13 @@ date."""
 
 from datetime import date, timedelta
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from applications.models import AccessApplication, ChangeRecord, DeviceCertificate
 from applications.services.meters import ledger_summary
-from telemetry.models import DailyRollup, DataItem, RelayFlag
+from telemetry.models import DailyRollup, DataItem, DataItemRevision, RelayFlag
 
 SILENT_RUN_DAYS = 3  # a run of days without any data this long is listed as a silent period
 
@@ -89,6 +89,25 @@ def silent_periods(enterprise, start: date, end: date) -> tuple[int, list[dict]]
     return silent, runs
 
 
+def items_retired(enterprise, start: date, end: date) -> int:
+    """Items retired (停用) within [start, end]: a registration revision from that period
+    that is inactive while the revision before it was active (DataItemRevision, one query).
+    An item registered inactive, or retired in an earlier year, does not count."""
+    before = DataItemRevision.objects.filter(
+        item=OuterRef("item"), valid_from__lt=OuterRef("valid_from")
+    ).order_by("-valid_from")
+    return (
+        DataItemRevision.objects.filter(
+            item__enterprise=enterprise, is_active=False, valid_from__range=(start, end)
+        )
+        .annotate(was_active=Subquery(before.values("is_active")[:1]))
+        .filter(was_active=True)
+        .values("item")
+        .distinct()
+        .count()
+    )
+
+
 def evidence_pack(audit, accepted_on: date | None = None) -> dict:
     enterprise, year = audit.enterprise, audit.plan.year
     start, end = _year_bounds(year, accepted_on)
@@ -156,7 +175,7 @@ def evidence_pack(audit, accepted_on: date | None = None) -> dict:
             for c in changes.order_by("changed_on")
         ],
         "items_added": items.filter(created_at__date__range=(year_start, year_end)).count(),
-        "items_inactive": items.filter(is_active=False).count(),
+        "items_inactive": items_retired(enterprise, year_start, year_end),
         # 计量器具台账: "计量器具在检定/校准有效期内" and the GB 17167 configuration.
         "meters": ledger_summary(enterprise, today=min(end, timezone.localdate())),
         "om_contract_end": access.om_contract_end.isoformat() if access else None,

@@ -15,6 +15,7 @@ from .models import (
     AcceptanceApplication,
     AcceptanceReport,
     AnnualAudit,
+    AuditAnswer,
     Dossier,
     OnSiteAcceptance,
     RectificationNotice,
@@ -135,6 +136,15 @@ def audits_visible_to(user) -> QuerySet[AnnualAudit]:
     if is_enterprise_user(user) or is_government_viewer(user):
         return scope_to_enterprises(qs, user)
     return qs.none()
+
+
+def audit_answers_visible_to(user) -> QuerySet[AuditAnswer]:
+    """Owners of written-review evidence (ATTACHMENT_OWNER_SCOPERS): the enterprise its own,
+    reviewers all; a government viewer sees the audit and its result, not the enterprise's
+    evidence files (DESIGN section 1: stages, upload health and results)."""
+    if is_government_viewer(user):
+        return AuditAnswer.objects.none()
+    return AuditAnswer.objects.filter(audit__in=audits_visible_to(user).values("pk"))
 
 
 def rectification_reports_visible_to(user) -> QuerySet[RectificationReport]:

@@ -50,8 +50,8 @@ def register():
     )
     from portal.permissions import ATTACHMENT_OWNER_SCOPERS
 
-    from .models import RectificationReport
-    from .permissions import rectification_reports_visible_to
+    from .models import AuditAnswer, RectificationReport
+    from .permissions import audit_answers_visible_to, rectification_reports_visible_to
 
     REVIEWER_QUEUES.extend(
         [
@@ -69,6 +69,7 @@ def register():
     )
     NAV_LINKS.append(NavLink(_("企业档案"), "acceptance:dossier_list", _dossier_reader))
     ATTACHMENT_OWNER_SCOPERS[RectificationReport] = rectification_reports_visible_to
+    ATTACHMENT_OWNER_SCOPERS[AuditAnswer] = audit_answers_visible_to
 
 
 def _dossier_reader(user) -> bool:

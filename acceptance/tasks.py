@@ -72,7 +72,7 @@ def send_rectification_reminders() -> int:
 
 @shared_task
 def create_annual_audit_plan() -> int | None:
-    """Daily: make this year's audit plan once the configured date has come."""
+    """Daily: once the configured date has come, make the plan auditing last year."""
     from .services.audits import create_plan, plan_due
 
     year = plan_due()

@@ -121,6 +121,11 @@ urlpatterns += [
     path("audits/<int:pk>/grades/", audits.audit_grade_line, name="audit_grade_line"),
     path("audits/<int:pk>/grade/", audits.audit_grade, name="audit_grade"),
     path("audits/<int:pk>/spot/", audits.audit_spot, name="audit_spot"),
+    path(
+        "audits/<int:pk>/spot/comparisons/",
+        audits.audit_spot_comparison,
+        name="audit_spot_comparison",
+    ),
     path("audits/<int:pk>/evidence.xlsx", audits.audit_evidence_xlsx, name="audit_evidence_xlsx"),
 ]
 

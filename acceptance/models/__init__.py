@@ -18,7 +18,14 @@ from ..choices import (
     Verdict,
 )
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
-from .audit import AnnualAudit, AuditAnswer, AuditGrade, AuditPlan, ChecklistItem
+from .audit import (
+    AnnualAudit,
+    AuditAnswer,
+    AuditGrade,
+    AuditPlan,
+    ChecklistItem,
+    SpotComparison,
+)
 from .dossier import Dossier, DossierStatus
 from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
 from .publication import Publication
@@ -64,5 +71,6 @@ __all__ = [
     "ReportFile",
     "ReportSignature",
     "SigningCode",
+    "SpotComparison",
     "Verdict",
 ]

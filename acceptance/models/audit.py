@@ -3,6 +3,7 @@ a written review (书面审核) against a checklist the institute may extend dur
 plus on-site spot checks (现场抽查) of a sample drawn reproducibly from a recorded seed."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -74,7 +75,17 @@ class AnnualAudit(FSMModelMixin, models.Model):
     opinion = models.TextField(_("审核意见"), blank=True)
     # 6.2 situations found on 不通过, with an explanation each: {"2": "…"}.
     situations = models.JSONField(_("不通过情形"), default=dict, blank=True)
-    spot_findings = models.TextField(_("现场抽查情况"), blank=True)
+    # 现场抽查, recorded like the on-site acceptance's 现场考察 (seed 5.4 step 3): the three
+    # findings, other remarks (where the former single free-text record was kept), and
+    # optional comparison readings (SpotComparison).
+    spot_layout = models.TextField(_("能耗在线监测布点"), blank=True)
+    spot_devices = models.TextField(_("端设备及计量器具是否符合标准规范"), blank=True)
+    spot_collection = models.TextField(_("数据采集情况"), blank=True)
+    spot_remarks = models.TextField(_("其他情况"), blank=True)
+    spot_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    spot_checked_at = models.DateTimeField(_("现场抽查记录时间"), null=True, blank=True)
     # The evidence pack as it stood when graded (figures in JSON).
     evidence = models.JSONField(_("审核证据"), default=dict, blank=True)
 
@@ -88,6 +99,12 @@ class AnnualAudit(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"{self.plan.year} · {self.enterprise}"
+
+    @property
+    def spot_checked(self) -> bool:
+        return bool(
+            self.spot_layout or self.spot_devices or self.spot_collection or self.spot_remarks
+        )
 
     @condition(_("审核清单尚有未作答的内容"))
     def all_answered(self) -> bool:
@@ -158,6 +175,7 @@ class AuditAnswer(models.Model):
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     answer = models.TextField(_("企业说明"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    attachments = GenericRelation("portal.Attachment")  # evidence files (书面审核证据)
 
     class Meta:
         verbose_name = _("年度审核作答")
@@ -186,3 +204,39 @@ class AuditGrade(models.Model):
 
     def __str__(self):
         return f"{self.audit_id}:{self.item_id} {self.grade}"
+
+
+class SpotComparison(models.Model):
+    """现场抽查: a meter read on site against the platform's value for the same slot, as the
+    on-site acceptance's ComparisonReading."""
+
+    audit = models.ForeignKey(AnnualAudit, on_delete=models.CASCADE, related_name="comparisons")
+    item = models.ForeignKey(
+        "telemetry.DataItem",
+        verbose_name=_("数据采集项"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    meter = models.CharField(_("计量器具"), max_length=200)
+    read_at = models.DateTimeField(_("现场读数时间"))
+    site_value = models.DecimalField(_("现场读数"), max_digits=20, decimal_places=4)
+    slot = models.DateTimeField(_("对应时段"))
+    platform_value = models.DecimalField(
+        _("平台数值"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    deviation_percent = models.DecimalField(
+        _("偏差（%）"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
+    tolerance_percent = models.DecimalField(_("允许偏差（%）"), max_digits=6, decimal_places=3)
+    within = models.BooleanField(_("在允许偏差内"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("现场抽查比对读数")
+        verbose_name_plural = _("现场抽查比对读数")
+        ordering = ["read_at", "pk"]
+
+    def __str__(self):
+        return f"{self.meter} {self.read_at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@
 import random
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,19 +11,24 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from portal.attachments import save_attachment
 from portal.models import AuditEvent, Enterprise
 from portal.notifications import enterprise_users, notify, reviewers, tell
 from portal.permissions import can_file_for
 from portal.roles import is_staff_reviewer
+from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from reports.models import IssuedDocument
+from telemetry.models import DataItem
 
 from ..choices import (
     DEFAULT_AUDIT_CHECKLIST,
     AcceptanceState,
     AuditSituation,
     AuditState,
+    ItemResult,
     Occasion,
     PublicationKind,
 )
@@ -34,8 +40,10 @@ from ..models import (
     AuditGrade,
     AuditPlan,
     ChecklistItem,
+    SpotComparison,
 )
 from .applications import refused
+from .onsite import deviation, ledger_label, platform_value
 from .outcome import publish
 from .rectification import issue_notice
 
@@ -49,24 +57,40 @@ def audit_link(audit) -> str:
     return reverse("acceptance:audit_detail", args=[audit.pk])
 
 
+# The pass is recorded when the 验收报告 (附件2) is issued with 合格 (services/outcome.py
+# issue_result -> record_pass); ``reviewed_at`` only dates the review of the materials.
+PASSED_REPORT = "onsite__report__"
+
+
 def accepted_on(enterprise) -> date | None:
-    """When the enterprise's acceptance passed (its application's last review)."""
-    passed = (
-        AcceptanceApplication.objects.filter(enterprise=enterprise, state=AcceptanceState.PASSED)
-        .order_by("reviewed_at")
-        .values_list("reviewed_at", flat=True)
+    """When the enterprise's system was accepted: the issue date of its passing 验收报告."""
+    issued = (
+        AcceptanceApplication.objects.filter(
+            enterprise=enterprise,
+            state=AcceptanceState.PASSED,
+            **{PASSED_REPORT + "result": ItemResult.PASS},
+            **{PASSED_REPORT + "issued_at__isnull": False},
+        )
+        .order_by(PASSED_REPORT + "issued_at")
+        .values_list(PASSED_REPORT + "issued_at", flat=True)
         .first()
     )
-    return timezone.localdate(passed) if passed else None
+    return timezone.localdate(issued) if issued else None
 
 
 def accepted_before(year: int):
-    """Enterprises whose system was accepted before 1 January of `year`."""
+    """Enterprises whose 验收报告 (合格) was issued before 1 January of `year`."""
     cutoff = timezone.make_aware(timezone.datetime(year, 1, 1))
+    prefix = "acceptance_applications__" + PASSED_REPORT
     return Enterprise.objects.filter(
         acceptance_applications__state=AcceptanceState.PASSED,
-        acceptance_applications__reviewed_at__lt=cutoff,
+        **{prefix + "result": ItemResult.PASS, prefix + "issued_at__lt": cutoff},
     ).distinct()
+
+
+def audited_year(today: date) -> int:
+    """The year a plan made on ``today`` audits: the last completed calendar year."""
+    return today.year - 1
 
 
 def create_plan(year: int, actor=None) -> AuditPlan:
@@ -92,8 +116,11 @@ def create_plan(year: int, actor=None) -> AuditPlan:
         ):
             notify(
                 enterprise_users(audit.enterprise),
-                _("%(y)s 年度审核：请于 %(d)s 前提交书面审核材料")
-                % {"y": year, "d": plan.deadline},
+                Sentence(
+                    gettext_noop("%(y)s 年度审核：请于 %(d)s 前提交书面审核材料"),
+                    y=str(year),
+                    d=plan.deadline.isoformat(),
+                ),
                 link=audit_link(audit),
             )
         AuditEvent.record(plan, actor, "audit_plan_created", context={"audits": len(new)})
@@ -121,7 +148,7 @@ def add_checklist_item(plan, actor, text: str) -> ChecklistItem:
                 comment=item.text,
                 notify=tell(
                     lambda a: enterprise_users(a.enterprise),
-                    _("年度审核追加了审核内容，请补充说明后重新提交"),
+                    Sentence(gettext_noop("年度审核追加了审核内容，请补充说明后重新提交")),
                     audit_link,
                 ),
             )
@@ -129,7 +156,14 @@ def add_checklist_item(plan, actor, text: str) -> ChecklistItem:
     return item
 
 
-def answer(audit, actor, answers: dict[int, str]) -> None:
+EVIDENCE_KIND = "audit_evidence"
+
+
+def answer(audit, actor, answers: dict[int, str], files: dict[int, list] | None = None) -> None:
+    """The enterprise's written answers and, per checklist line, its evidence files (owned by
+    the line's AuditAnswer, as other uploads). All or nothing: a refused file or line leaves
+    no answer written (a file already stored is an orphan the nightly sweep removes)."""
+    files = {k: v for k, v in (files or {}).items() if v}
     with transaction.atomic():
         locked = AnnualAudit.objects.select_for_update().get(pk=audit.pk)
         if not can_file_for(actor, locked.enterprise):
@@ -137,12 +171,26 @@ def answer(audit, actor, answers: dict[int, str]) -> None:
         if locked.state != AuditState.PLANNED:
             raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
         items = set(locked.plan.checklist.values_list("pk", flat=True))
+        if not set(answers) | set(files) <= items:
+            raise ValidationError({"answers": _("审核内容不属于本年度清单。")})
+        rows = {}
         for item_id, text in answers.items():
-            if item_id not in items:
-                raise ValidationError({"answers": _("审核内容不属于本年度清单。")})
-            AuditAnswer.objects.update_or_create(
+            rows[item_id], _created = AuditAnswer.objects.update_or_create(
                 audit=locked, item_id=item_id, defaults={"answer": text.strip()}
             )
+        for item_id, uploads in files.items():
+            row = (
+                rows.get(item_id)
+                or AuditAnswer.objects.get_or_create(audit=locked, item_id=item_id)[0]
+            )
+            for upload in uploads:
+                save_attachment(
+                    upload,
+                    actor=actor,
+                    enterprise=locked.enterprise,
+                    owner=row,
+                    kind=EVIDENCE_KIND,
+                )
 
 
 def submit(audit, actor):
@@ -153,8 +201,11 @@ def submit(audit, actor):
         event="audit_submitted",
         notify=tell(
             lambda a: reviewers(),
-            _("%(n)s 已提交 %(y)s 年度书面审核材料")
-            % {"n": audit.enterprise.name, "y": audit.plan.year},
+            Sentence(
+                gettext_noop("%(n)s 已提交 %(y)s 年度书面审核材料"),
+                n=audit.enterprise.name,
+                y=str(audit.plan.year),
+            ),
             audit_link,
         ),
     ).obj
@@ -203,8 +254,11 @@ def grade(audit, actor, *, passed: bool, opinion: str = "", situations: dict | N
             evidence=evidence,
             notify=tell(
                 lambda a: enterprise_users(a.enterprise),
-                _("%(y)s 年度审核结果：%(r)s")
-                % {"y": audit.plan.year, "r": _("通过") if passed else _("不通过")},
+                Sentence(
+                    gettext_noop("%(y)s 年度审核结果：%(r)s"),
+                    y=str(audit.plan.year),
+                    r=Sentence(gettext_noop("通过") if passed else gettext_noop("不通过")),
+                ),
                 audit_link,
             ),
         ).obj
@@ -266,28 +320,85 @@ def draw_sample(plan, actor, seed: str | None = None) -> AuditPlan:
     return locked
 
 
-def record_spot_findings(audit, actor, findings: str) -> AnnualAudit:
-    """现场抽查 findings for a sampled enterprise, recorded like the on-site 现场考察."""
+SPOT_FIELDS = ("spot_layout", "spot_devices", "spot_collection", "spot_remarks")
+
+
+def _locked_for_spot_check(audit, actor) -> AnnualAudit:
     if not is_staff_reviewer(actor):
         raise TransitionRefused(RefusalReason.NOT_PERMITTED)
-    with transaction.atomic():
-        locked = AnnualAudit.objects.select_for_update().get(pk=audit.pk)
-        if locked.enterprise_id not in locked.plan.sample:
-            raise refused(_("该企业不在本年度现场抽查名单中。"), field="spot_findings")
-        if locked.state in (AuditState.PASSED, AuditState.FAILED):
-            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
-        locked.spot_findings = findings.strip()
-        locked.save(update_fields=["spot_findings"])
-        AuditEvent.record(locked, actor, "audit_spot_checked", comment=locked.spot_findings)
+    locked = AnnualAudit.objects.select_for_update().select_related("plan").get(pk=audit.pk)
+    if locked.enterprise_id not in locked.plan.sample:
+        raise refused(_("该企业不在本年度现场抽查名单中。"), field="spot_layout")
+    if locked.state in (AuditState.PASSED, AuditState.FAILED):
+        raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
     return locked
 
 
+def record_spot_findings(
+    audit, actor, *, layout: str, devices: str, collection: str, remarks: str = ""
+) -> AnnualAudit:
+    """现场抽查 findings for a sampled enterprise, recorded like the on-site 现场考察: 布点,
+    端设备及计量器具, 数据采集情况 (all three required), and other remarks."""
+    values = dict(zip(SPOT_FIELDS, (layout, devices, collection, remarks), strict=True))
+    values = {k: (v or "").strip() for k, v in values.items()}
+    missing = [k for k in SPOT_FIELDS[:3] if not values[k]]
+    if missing:
+        raise ValidationError({k: _("请填写现场抽查情况。") for k in missing})
+    with transaction.atomic():
+        locked = _locked_for_spot_check(audit, actor)
+        for field, value in values.items():
+            setattr(locked, field, value)
+        locked.spot_checked_by = actor
+        locked.spot_checked_at = timezone.now()
+        locked.save(update_fields=[*SPOT_FIELDS, "spot_checked_by", "spot_checked_at"])
+        AuditEvent.record(locked, actor, "audit_spot_checked", context=values)
+    return locked
+
+
+def add_spot_comparison(audit, actor, *, item_id, meter: str, read_at, site_value):
+    """A meter read during the spot check, beside the platform's value for the same slot
+    (the on-site acceptance's comparison, same tolerance)."""
+    if read_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"read_at": _("现场读数时间不能晚于现在。")})
+    with transaction.atomic():
+        locked = _locked_for_spot_check(audit, actor)
+        item = (
+            DataItem.objects.filter(enterprise=locked.enterprise, pk=item_id)
+            .select_related("meter")
+            .first()
+        )
+        if item is None:
+            raise ValidationError({"item": _("请选择本企业的数据采集项。")})
+        slot, value = platform_value(item, read_at)
+        tolerance = settings.ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT
+        gap = deviation(Decimal(site_value), value)
+        row = SpotComparison.objects.create(
+            audit=locked,
+            item=item,
+            meter=meter or ledger_label(item.meter) or item.instrument or item.name,
+            read_at=read_at,
+            site_value=site_value,
+            slot=slot,
+            platform_value=value,
+            deviation_percent=gap,
+            tolerance_percent=tolerance,
+            within=gap is not None and gap <= tolerance,
+            recorded_by=actor,
+        )
+        AuditEvent.record(
+            locked, actor, "audit_spot_comparison", context={"item": item.pk, "within": row.within}
+        )
+    return row
+
+
 def plan_due(today=None) -> int | None:
-    """The year whose plan is due today or earlier and not yet made (beat, daily)."""
+    """The audited year whose plan is due today or earlier and not yet made (beat, daily):
+    on AUDIT_PLAN_DATE of year Y the plan for the completed year Y-1 falls due."""
     today = today or timezone.localdate()
     month, day = settings.AUDIT_PLAN_DATE
+    year = audited_year(today)
     if (today.month, today.day) >= (month, day) and not AuditPlan.objects.filter(
-        year=today.year
+        year=year
     ).exists():
-        return today.year
+        return year
     return None

@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,9 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from portal.access import enterprise_user, government, grant_access, reviewer
+from portal.attachments import AttachmentRejected
 from portal.models import AuditEvent
+from portal.permissions import attachments_visible_to
 from portal.roles import is_staff_reviewer
 from portal.spreadsheets import safe_cell
 from portal.views.outcomes import attempt
@@ -22,12 +25,15 @@ from portal.workflow import TransitionRefused, available_transitions
 
 from ..choices import AuditSituation, AuditState
 from ..evidence import evidence_pack
-from ..models import AuditPlan
+from ..forms import ComparisonForm
+from ..models import AuditAnswer, AuditPlan
 from ..permissions import audits_visible_to
 from ..services.audits import (
     accepted_on,
     add_checklist_item,
+    add_spot_comparison,
     answer,
+    audited_year,
     create_plan,
     draw_sample,
     grade,
@@ -44,14 +50,14 @@ def audit_list(request):
     return render(
         request,
         "acceptance/audit_list.html",
-        {"audits": audits, "plans": plans, "this_year": timezone.localdate().year},
+        {"audits": audits, "plans": plans, "this_year": audited_year(timezone.localdate())},
     )
 
 
 @require_POST
 @grant_access(reviewer)
 def plan_create(request):
-    year = timezone.localdate().year
+    year = audited_year(timezone.localdate())
     plan = create_plan(year, request.user)
     messages.success(
         request,
@@ -124,14 +130,41 @@ def chart_data(pack) -> dict:
     }
 
 
+def evidence_files(user, answers) -> dict[int, list]:
+    """Evidence files per checklist line, those ``user`` may open, in one query."""
+    by_answer = {a.pk: a.item_id for a in answers}
+    files: dict[int, list] = {}
+    if not by_answer:
+        return files
+    rows = (
+        attachments_visible_to(user)
+        .filter(
+            content_type=ContentType.objects.get_for_model(AuditAnswer),
+            object_id__in=by_answer,
+        )
+        .order_by("uploaded_at", "pk")
+    )
+    for row in rows:
+        files.setdefault(by_answer[row.object_id], []).append(row)
+    return files
+
+
 @grant_access(enterprise_user, reviewer, government)
 def audit_detail(request, pk):
     audit = _audit_or_404(request, pk)
     pack = audit.evidence or evidence_pack(audit, accepted_on(audit.enterprise))
     answers = {a.item_id: a for a in audit.answers.all()}
     grades = {g.item_id: g for g in audit.grades.all()}
+    files = evidence_files(request.user, answers.values())
+    sampled = audit.enterprise_id in audit.plan.sample
+    can_spot = (
+        sampled
+        and is_staff_reviewer(request.user)
+        and audit.state not in (AuditState.PASSED, AuditState.FAILED)
+    )
     lines = [
-        (item, answers.get(item.pk), grades.get(item.pk)) for item in audit.plan.checklist.all()
+        (item, answers.get(item.pk), grades.get(item.pk), files.get(item.pk, []))
+        for item in audit.plan.checklist.all()
     ]
     return render(
         request,
@@ -143,7 +176,10 @@ def audit_detail(request, pk):
             "chart": chart_data(pack),
             "grade_scale": settings.AUDIT_GRADE_SCALE,
             "situations": AuditSituation.choices,
-            "sampled": audit.enterprise_id in audit.plan.sample,
+            "sampled": sampled,
+            "can_spot": can_spot,
+            "comparisons": audit.comparisons.select_related("item"),
+            "comparison_form": ComparisonForm(enterprise=audit.enterprise) if can_spot else None,
             "can_answer": audit.state == AuditState.PLANNED and enterprise_user(request.user),
             "can_grade": audit.state == AuditState.SUBMITTED and is_staff_reviewer(request.user),
             "transitions": available_transitions(audit, request.user, "state"),
@@ -161,13 +197,20 @@ def audit_answer(request, pk):
         for key, value in request.POST.items()
         if key.startswith("answer-") and key.removeprefix("answer-").isdigit()
     }
+    files = {
+        int(key.removeprefix("evidence-")): request.FILES.getlist(key)
+        for key in request.FILES
+        if key.startswith("evidence-") and key.removeprefix("evidence-").isdigit()
+    }
     try:
-        answer(audit, request.user, answers)
+        answer(audit, request.user, answers, files)
         if request.POST.get("submit"):
             submit(audit, request.user)
             messages.success(request, _("书面审核材料已提交。"))
         else:
             messages.success(request, _("已保存。"))
+    except AttachmentRejected as refusal:
+        messages.error(request, refusal.reason)
     except (ValidationError, TransitionRefused) as refusal:
         messages.error(request, getattr(refusal, "message", None) or "；".join(refusal.messages))
     return redirect("acceptance:audit_detail", pk=audit.pk)
@@ -222,11 +265,47 @@ def audit_grade(request, pk):
 @grant_access(reviewer)
 def audit_spot(request, pk):
     audit = _audit_or_404(request, pk)
-    attempt(
-        request,
-        lambda: record_spot_findings(audit, request.user, request.POST.get("findings", "")),
-        _("已记录现场抽查情况。"),
-    )
+    try:
+        attempt(
+            request,
+            lambda: record_spot_findings(
+                audit,
+                request.user,
+                layout=request.POST.get("layout", ""),
+                devices=request.POST.get("devices", ""),
+                collection=request.POST.get("collection", ""),
+                remarks=request.POST.get("remarks", ""),
+            ),
+            _("已记录现场抽查情况。"),
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return redirect("acceptance:audit_detail", pk=audit.pk)
+
+
+@require_POST
+@grant_access(reviewer)
+def audit_spot_comparison(request, pk):
+    audit = _audit_or_404(request, pk)
+    form = ComparisonForm(request.POST, enterprise=audit.enterprise)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("acceptance:audit_detail", pk=audit.pk)
+    try:
+        attempt(
+            request,
+            lambda: add_spot_comparison(
+                audit,
+                request.user,
+                item_id=form.cleaned_data["item"].pk,
+                meter=form.cleaned_data["meter"],
+                read_at=form.cleaned_data["read_at"],
+                site_value=form.cleaned_data["site_value"],
+            ),
+            _("已记录比对读数。"),
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
     return redirect("acceptance:audit_detail", pk=audit.pk)
 
 

@@ -1,10 +1,11 @@
 """Records the supervision tests share: a failed audit's notice issued through the services."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from acceptance.choices import AcceptanceState, AuditSituation
+from acceptance.demo_supervision import record_pass_on
 from acceptance.models import AcceptanceApplication, RectificationNotice
 from acceptance.services.audits import answer, create_plan, grade, grade_line, submit
 from portal.attachments import as_bytes_upload
@@ -19,12 +20,18 @@ def evidence(name="evidence.pdf"):
     return as_bytes_upload(name, PDF_BYTES)
 
 
-def accepted_enterprise(on=date(2025, 6, 1), **kwargs):
+def at(day: date, hour=10):
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+
+
+def accepted_enterprise(on=date(2025, 6, 1), materials_accepted_on=None, **kwargs):
+    """An enterprise whose 验收报告 (附件2) was issued 合格 ``on``; its materials were accepted
+    (``reviewed_at``) earlier, by default 60 days before, as in the real sequence."""
     enterprise = EnterpriseFactory(**kwargs)
     application = AcceptanceApplicationFactory(enterprise=enterprise, state=AcceptanceState.PASSED)
-    AcceptanceApplication.objects.filter(pk=application.pk).update(
-        reviewed_at=timezone.make_aware(datetime(on.year, on.month, on.day, 10))
-    )
+    reviewed = materials_accepted_on or on - timedelta(days=60)
+    AcceptanceApplication.objects.filter(pk=application.pk).update(reviewed_at=at(reviewed))
+    record_pass_on(application, at(on))
     return enterprise
 
 

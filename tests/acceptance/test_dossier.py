@@ -6,22 +6,40 @@ import csv
 import hashlib
 import io
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from acceptance import dossier as dossier_module
+from acceptance.choices import Material, PanelRole, SignatureRole, Verdict
 from acceptance.dossier import INDEX_CSV, INDEX_PDF, STAGES, build
-from acceptance.models import Dossier, DossierStatus
+from acceptance.dossier_records import record_tables
+from acceptance.models import (
+    ComparisonReading,
+    Dossier,
+    DossierStatus,
+    MaterialVerdict,
+    OnSiteAcceptance,
+    PanelSeat,
+    ReportSignature,
+)
 from acceptance.services.dossiers import request_dossier
 from acceptance.services.rectification import acknowledge_notice, submit_report
 from portal.models import Region
 from portal.workflow import TransitionRefused
 from reports.models import IssuedDocument
+from telemetry.models import DataItem
 
 from ..applications.factories import DesignSchemeFactory
-from ..portal.factories import EnterpriseFactory, GovernmentViewerFactory, member_of
+from ..portal.factories import (
+    EnterpriseFactory,
+    GovernmentViewerFactory,
+    ReviewerFactory,
+    member_of,
+)
 from .supervision import PDF_BYTES, evidence, failed_audit_notice
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +183,78 @@ def test_old_dossiers_are_removed_with_their_files(held, settings):
     assert purge_old_dossiers() == 1
     assert list(Dossier.objects.all()) == [recent]
     assert not storage.exists(name)
+
+
+def table(user, enterprise, name) -> list[dict]:
+    entry = next(e for e in record_tables(user, enterprise) if e.name == name)
+    return list(csv.DictReader(io.StringIO(entry.read().decode("utf-8-sig"))))
+
+
+def test_the_onsite_records_hold_panel_minutes_readings_signatures_and_verdicts(
+    held, django_assert_max_num_queries
+):
+    enterprise, member, reviewer = held
+    onsite = OnSiteAcceptance.objects.get(application__enterprise=enterprise)
+    OnSiteAcceptance.objects.filter(pk=onsite.pk).update(
+        qa_minutes="问：补传机制？答：断点续传。",
+        findings_layout="布点与方案一致",
+        findings_devices="符合 GB 17167",
+        findings_collection="采集连续",
+    )
+    expert = ReviewerFactory(first_name="专家甲")
+    PanelSeat.objects.create(
+        onsite=onsite, user=expert, role=PanelRole.EXPERT, body="某大学", is_leader=True
+    )
+    item = DataItem.objects.create(
+        enterprise=enterprise, data_code="000012340233000001", name="1#变压器", unit="kWh"
+    )
+    ComparisonReading.objects.create(
+        onsite=onsite,
+        item=item,
+        meter="1#电表",
+        read_at=timezone.now(),
+        site_value=Decimal("101"),
+        slot=timezone.now(),
+        platform_value=Decimal("100"),
+        deviation_percent=Decimal("1"),
+        tolerance_percent=Decimal("2"),
+        within=True,
+    )
+    report = onsite.report
+    ReportSignature.objects.create(
+        report=report,
+        role=SignatureRole.INSTITUTE,
+        user=reviewer,
+        signer_name="审核员乙",
+        method="code",
+        content_sha256="a" * 64,
+    )
+    MaterialVerdict.objects.create(
+        application=onsite.application,
+        material=Material.OM_PLAN,
+        verdict=Verdict.NEEDS_CORRECTION,
+        note="缺运维合同盖章页",
+        submitted_at=timezone.now(),
+        decided_by=reviewer,
+    )
+    with django_assert_max_num_queries(30):
+        record_tables(reviewer, enterprise)
+    [row] = table(reviewer, enterprise, "现场验收.csv")
+    panel = row["验收小组（身份 姓名（单位）组长 / 声明无利益冲突时间）"]
+    assert "专家甲" in panel and "某大学" in panel and "组长" in panel and "未声明" in panel
+    assert row["提问交流纪要"] == "问：补传机制？答：断点续传。"
+    assert row["现场考察：能耗在线监测布点"] == "布点与方案一致"
+    [reading] = table(reviewer, enterprise, "现场比对读数.csv")
+    assert reading["计量器具"] == "1#电表" and reading["平台数值"] == "100.0000"
+    assert reading["结论"] == "在允许偏差内"
+    [signature] = table(reviewer, enterprise, "验收报告签字记录.csv")
+    assert signature["签字人"] == "审核员乙" and signature["确认方式"] == "一次性验证码"
+    assert signature["所签内容 SHA-256"] == "a" * 64 and signature["签字时间"]
+    [verdict] = table(member, enterprise, "验收材料审查结论.csv")
+    assert verdict["审查结论"] == "需补正" and verdict["补正说明"] == "缺运维合同盖章页"
+    assert verdict["材料"] == str(Material.OM_PLAN.label)
+    viewer = GovernmentViewerFactory(region=Region.WUHAN)
+    assert table(viewer, enterprise, "验收材料审查结论.csv") == []
+    outsider = member_of(EnterpriseFactory())
+    assert table(outsider, enterprise, "验收报告签字记录.csv") == []
+    assert table(outsider, enterprise, "现场比对读数.csv") == []

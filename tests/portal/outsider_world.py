@@ -15,7 +15,9 @@ from acceptance.models import (
     AcceptanceApplication,
     AcceptanceReport,
     AnnualAudit,
+    AuditAnswer,
     AuditPlan,
+    ChecklistItem,
     Dossier,
     MaterialFile,
     OnSiteAcceptance,
@@ -322,6 +324,11 @@ def _audit(w):
     return AnnualAudit.objects.create(plan=w[AuditPlan], enterprise=w[Enterprise])
 
 
+def _audit_answer(w):
+    item = ChecklistItem.objects.create(plan=w[AuditPlan], text=MARKER, version=99)
+    return AuditAnswer.objects.create(audit=w[AnnualAudit], item=item, answer=MARKER)
+
+
 def _rectification_report(w):
     return RectificationReport.objects.create(
         notice=w[RectificationNotice], round=1, description=MARKER
@@ -368,6 +375,7 @@ BUILDERS = {
     RectificationNotice: _notice,
     AuditPlan: _audit_plan,
     AnnualAudit: _audit,
+    AuditAnswer: _audit_answer,
     RectificationReport: _rectification_report,
     Dossier: _dossier,
 }

@@ -216,6 +216,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
             "audit_grade_line",
             "audit_grade",
             "audit_spot",
+            "audit_spot_comparison",
             "audit_evidence_xlsx",
         )
     },
