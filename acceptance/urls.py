@@ -79,6 +79,7 @@ urlpatterns += [
     path("reports/<int:pk>/edit/", report.report_edit, name="report_edit"),
     path("reports/<int:pk>/put/", report.report_put, name="report_put"),
     path("reports/<int:pk>/sign/", report.report_sign, name="report_sign"),
+    path("reports/<int:pk>/issue/", report.report_issue, name="report_issue"),
     path("reports/<int:pk>/sign/code/", report.report_sign_code, name="report_sign_code"),
     path("sign/<str:token>/", report.report_sign_link, name="report_sign_link"),
 ]

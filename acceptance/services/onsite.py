@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.attachments import DOCUMENTS, save_attachment
 from portal.models import AuditEvent, User
@@ -20,6 +21,7 @@ from portal.roles import (
     is_panel_member,
     is_staff_reviewer,
 )
+from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from telemetry.models import DataItem, Reading
 from telemetry.timeslots import slot_start
@@ -84,11 +86,11 @@ def propose_onsite(actor, application, data: dict) -> OnSiteAcceptance:
         event = AuditEvent.record(onsite, actor, "onsite_proposed", to_state=onsite.state)
         tell(
             lambda o: reviewers(),
-            _("%(n)s 提议现场验收：%(d)s")
-            % {
-                "n": locked.owner_name,
-                "d": timezone.localtime(onsite.scheduled_for).strftime("%Y-%m-%d %H:%M"),
-            },
+            Sentence(
+                gettext_noop("%(n)s 提议现场验收：%(d)s"),
+                n=locked.owner_name,
+                d=timezone.localtime(onsite.scheduled_for).strftime("%Y-%m-%d %H:%M"),
+            ),
             onsite_link,
         )(onsite, event)
     return onsite
@@ -184,15 +186,16 @@ def confirm_onsite(onsite, actor) -> OnSiteAcceptance:
     """Confirm date, place and panel; the panel is invited and the enterprise told."""
 
     def notify(locked, event):
-        title = _("现场验收邀请：%(n)s，%(d)s，%(p)s") % {
-            "n": locked.application.owner_name,
-            "d": timezone.localtime(locked.scheduled_for).strftime("%Y-%m-%d %H:%M"),
-            "p": locked.place,
-        }
+        title = Sentence(
+            gettext_noop("现场验收邀请：%(n)s，%(d)s，%(p)s"),
+            n=locked.application.owner_name,
+            d=timezone.localtime(locked.scheduled_for).strftime("%Y-%m-%d %H:%M"),
+            p=locked.place,
+        )
         tell(lambda o: _panel_users(o), title, onsite_link)(locked, event)
         tell(
             lambda o: enterprise_users(o.enterprise),
-            _("省计量院已确认现场验收安排"),
+            Sentence(gettext_noop("省计量院已确认现场验收安排")),
             onsite_link,
         )(locked, event)
         # The .ics by e-mail; after a reschedule, what changed, to everyone concerned.
@@ -208,7 +211,11 @@ def reschedule_onsite(onsite, actor) -> OnSiteAcceptance:
         "reschedule",
         actor,
         event="onsite_rescheduled",
-        notify=tell(lambda o: [*reviewers(), *_panel_users(o)], _("现场验收将改期"), onsite_link),
+        notify=tell(
+            lambda o: [*reviewers(), *_panel_users(o)],
+            Sentence(gettext_noop("现场验收将改期")),
+            onsite_link,
+        ),
     ).obj
 
 
@@ -341,7 +348,7 @@ def finish_record(onsite, actor) -> OnSiteAcceptance:
         event="onsite_recorded",
         notify=tell(
             lambda o: reviewers(),
-            _("现场验收已记录：%(n)s") % {"n": onsite.application.owner_name},
+            Sentence(gettext_noop("现场验收已记录：%(n)s"), n=onsite.application.owner_name),
             onsite_link,
         ),
     ).obj

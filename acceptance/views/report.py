@@ -19,6 +19,7 @@ from ..forms import LinkSignForm, ReportForm, SignForm
 from ..models.report import can_record_report
 from ..permissions import acceptance_reports_visible_to, onsites_visible_to
 from ..services.applications import differences
+from ..services.outcome import issue_result
 from ..services.report import (
     draft_report,
     link_for,
@@ -129,6 +130,20 @@ def report_put(request, pk):
         request,
         lambda: put_for_signature(report, request.user),
         _("验收报告已提交五方签字，已通知签字人并向承建方发送签字链接。"),
+    )
+    return redirect("acceptance:report_detail", pk=report.pk)
+
+
+@require_POST
+@grant_access(reviewer)
+def report_issue(request, pk):
+    """The institute issues the five-times signed report: pass → stage 06 and published,
+    fail → a rectification notice (acceptance.services.outcome.issue_result)."""
+    report = _report_or_404(request, pk)
+    attempt(
+        request,
+        lambda: issue_result(report, request.user),
+        _("验收报告已出具，验收结论已生效并公示。"),
     )
     return redirect("acceptance:report_detail", pk=report.pk)
 

@@ -194,6 +194,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
             "report_put",
             "report_sign",
             "report_sign_code",
+            "report_issue",
         )
     },
     "acceptance:notice_detail": {"pk": RectificationNotice},
