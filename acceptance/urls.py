@@ -61,6 +61,7 @@ urlpatterns += [
     path("onsite/<int:pk>/steps/", onsite.onsite_steps, name="onsite_steps"),
     path("onsite/<int:pk>/comparisons/", onsite.onsite_comparison, name="onsite_comparison"),
     path("onsite/<int:pk>/files/", onsite.onsite_report_file, name="onsite_report_file"),
+    path("onsite/<int:pk>/photos/", onsite.onsite_photo, name="onsite_photo"),
     path("onsite/<int:pk>/calendar.ics", onsite.onsite_calendar, name="onsite_calendar"),
     *[
         path(

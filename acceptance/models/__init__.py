@@ -20,7 +20,7 @@ from ..choices import (
 from .application import PROJECT_NAME, AcceptanceApplication, MaterialFile, MaterialVerdict
 from .audit import AnnualAudit, AuditAnswer, AuditGrade, AuditPlan, ChecklistItem
 from .dossier import Dossier, DossierStatus
-from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
+from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile, SitePhoto
 from .publication import Publication
 from .rectification import RectificationNotice, RectificationReport
 from .report import AcceptanceReport, ContractorLink, ReportSignature, SigningCode
@@ -64,5 +64,6 @@ __all__ = [
     "ReportFile",
     "ReportSignature",
     "SigningCode",
+    "SitePhoto",
     "Verdict",
 ]

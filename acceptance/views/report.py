@@ -113,6 +113,7 @@ def evidence(report) -> dict:
             "n": report.onsite.comparisons.count(),
             "w": report.onsite.comparisons.filter(within=True).count(),
         }
+        + _("；现场考察照片 %(p)s 张") % {"p": report.onsite.photos.count()}
         + _("；计量器具台账 %(m)s 台，检定/校准过期 %(e)s 台，GB 17167 配备不足 %(s)s 项")
         % {"m": ledger["count"], "e": len(ledger["expired"]), "s": len(ledger["shortfalls"])},
         "om": _("后续运维方案或运维合同：%(s)s")
@@ -152,6 +153,7 @@ def report_detail(request, pk):
             "sign_forms": [
                 (role, SignForm(initial={"role": role.value})) for role in can_sign_roles
             ],
+            "photos": list(report.onsite.photos.select_related("attachment")),
             "can_write": report.state in ("draft", "signing") and can_record_report(report, user),
             "transitions": available_transitions(report, user, "state"),
             "events": AuditEvent.objects.for_object(report)[:50],

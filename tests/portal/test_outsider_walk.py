@@ -179,6 +179,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
             "onsite_steps",
             "onsite_comparison",
             "onsite_report_file",
+            "onsite_photo",
             "onsite_calendar",
             "onsite_confirm",
             "onsite_reschedule",
