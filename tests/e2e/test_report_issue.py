@@ -1,6 +1,8 @@
 """Issuing the five-times signed 验收报告 in Chromium: the confirmation, then the issued
 state and a pass published; dismissing the confirmation issues nothing."""
 
+import base64
+
 from django.urls import reverse
 
 from acceptance.choices import ReportState
@@ -9,6 +11,11 @@ from tests.acceptance.conftest import panel, report, signing  # noqa: F401  (fix
 from tests.acceptance.test_outcome import sign_all
 
 from .browser import MARKS
+
+# A real 1×1 PNG, so the browser draws the thumbnail.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 pytestmark = MARKS
 
@@ -45,4 +52,29 @@ def test_the_institute_issues_the_signed_report(
     assert AcceptanceReport.objects.get().state == ReportState.ISSUED
     assert Publication.objects.get().result == "合格"
     expect(page.locator("#issue-report")).to_have_count(0)
+    assert watch.problems == []
+
+
+def test_a_site_photo_is_uploaded_and_shown_as_a_thumbnail(
+    transactional_db,
+    live_server,
+    page,
+    log_in,
+    watch,
+    panel,  # noqa: F811
+    tmp_path,
+):
+    from playwright.sync_api import expect
+
+    onsite, people = panel
+    photo = tmp_path / "meter.png"
+    photo.write_bytes(PNG)
+    log_in(people["expert"])
+    page.goto(reverse("acceptance:onsite_detail", args=[onsite.pk]))
+    page.fill("#photo-form input[name=caption]", "1#进线电能表")
+    page.set_input_files("#photo-form input[name=file]", str(photo))
+    page.locator("#photo-form button").click()
+    thumbnail = page.locator("#site-photos img.site-photo")
+    expect(thumbnail).to_have_attribute("alt", "1#进线电能表")
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 1
     assert watch.problems == []
