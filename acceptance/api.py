@@ -50,6 +50,7 @@ from .services.onsite import (
     set_panel,
     update_proposal,
 )
+from .services.outcome import issue_result
 from .services.report import (
     draft_report,
     put_for_signature,
@@ -306,6 +307,13 @@ class AcceptanceReportViewSet(
     @action(detail=True, methods=["post"], url_path="put-for-signature")
     def put_for_signature(self, request, pk=None):
         report = put_for_signature(self.get_object(), request.user)
+        return Response(AcceptanceReportSerializer(report).data)
+
+    @extend_schema(request=None, responses=AcceptanceReportSerializer)
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        """Issue the signed report: pass → stage 06 and published; fail → rectification."""
+        report = issue_result(self.get_object(), request.user)
         return Response(AcceptanceReportSerializer(report).data)
 
     @extend_schema(request=SignSerializer, responses=AcceptanceReportSerializer)

@@ -18,6 +18,7 @@ EVENTS = {
     "onsite_arrangement_changed": _("现场验收安排变更已通知"),
     "onsite_reminder_sent": _("发送现场验收前一日提醒"),
     "onsite_conflict_declared": _("验收小组成员声明无利益冲突"),
+    "onsite_photo_added": _("上传现场考察照片"),
     "onsite_steps_recorded": _("记录现场验收环节"),
     "onsite_comparison_added": _("记录现场比对读数"),
     "onsite_recorded": _("现场验收记录完成"),

@@ -169,6 +169,11 @@ class ReportFileForm(forms.Form):
     file = forms.FileField(label=_("文件"))
 
 
+class SitePhotoForm(forms.Form):
+    caption = forms.CharField(label=_("照片说明"), max_length=200)
+    file = forms.FileField(label=_("照片（JPEG/PNG）"))
+
+
 class ReportForm(forms.ModelForm):
     """附件2's fields; a 不合格 names the seed's fail conditions, each explained."""
 

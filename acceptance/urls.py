@@ -61,6 +61,7 @@ urlpatterns += [
     path("onsite/<int:pk>/steps/", onsite.onsite_steps, name="onsite_steps"),
     path("onsite/<int:pk>/comparisons/", onsite.onsite_comparison, name="onsite_comparison"),
     path("onsite/<int:pk>/files/", onsite.onsite_report_file, name="onsite_report_file"),
+    path("onsite/<int:pk>/photos/", onsite.onsite_photo, name="onsite_photo"),
     path("onsite/<int:pk>/calendar.ics", onsite.onsite_calendar, name="onsite_calendar"),
     *[
         path(
@@ -79,6 +80,7 @@ urlpatterns += [
     path("reports/<int:pk>/edit/", report.report_edit, name="report_edit"),
     path("reports/<int:pk>/put/", report.report_put, name="report_put"),
     path("reports/<int:pk>/sign/", report.report_sign, name="report_sign"),
+    path("reports/<int:pk>/issue/", report.report_issue, name="report_issue"),
     path("reports/<int:pk>/sign/code/", report.report_sign_code, name="report_sign_code"),
     path("sign/<str:token>/", report.report_sign_link, name="report_sign_link"),
 ]

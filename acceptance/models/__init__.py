@@ -27,7 +27,7 @@ from .audit import (
     SpotComparison,
 )
 from .dossier import Dossier, DossierStatus
-from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
+from .onsite import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile, SitePhoto
 from .publication import Publication
 from .rectification import RectificationNotice, RectificationReport
 from .report import AcceptanceReport, ContractorLink, ReportSignature, SigningCode
@@ -71,6 +71,7 @@ __all__ = [
     "ReportFile",
     "ReportSignature",
     "SigningCode",
+    "SitePhoto",
     "SpotComparison",
     "Verdict",
 ]

@@ -197,6 +197,25 @@ class ReportFile(models.Model):
         return self.get_content_display()
 
 
+class SitePhoto(models.Model):
+    """现场考察: a photo the institute's reviewer or a panel member took on site (an image
+    attachment owned by the on-site record), shown beside the report's items."""
+
+    onsite = models.ForeignKey(OnSiteAcceptance, on_delete=models.CASCADE, related_name="photos")
+    caption = models.CharField(_("照片说明"), max_length=200)
+    attachment = models.OneToOneField(
+        "portal.Attachment", on_delete=models.CASCADE, related_name="onsite_photo"
+    )
+
+    class Meta:
+        verbose_name = _("现场考察照片")
+        verbose_name_plural = _("现场考察照片")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.caption
+
+
 class ComparisonReading(models.Model):
     """现场考察: a meter read on site against the platform's value for the same slot."""
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from portal.attachments import DOCUMENTS, save_attachment
+from portal.attachments import DOCUMENTS, IMAGES, save_attachment
 from portal.models import AuditEvent, User
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.permissions import can_file_for
@@ -20,13 +21,21 @@ from portal.roles import (
     is_panel_member,
     is_staff_reviewer,
 )
+from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from telemetry.models import DataItem, Reading
 from telemetry.timeslots import slot_start
 
-from ..choices import AcceptanceState, OnSiteState, PanelRole, ReportContent
+from ..choices import AcceptanceState, OnSiteState, PanelRole, ReportContent, ReportState
 from ..ics import calendar  # noqa: F401  (the views and tests import it from here)
-from ..models import ComparisonReading, OnSiteAcceptance, PanelSeat, ReportFile
+from ..models import (
+    AcceptanceReport,
+    ComparisonReading,
+    OnSiteAcceptance,
+    PanelSeat,
+    ReportFile,
+    SitePhoto,
+)
 from ..models.onsite import can_record
 from .applications import refused
 from .onsite_reminders import announce_confirmation
@@ -84,11 +93,11 @@ def propose_onsite(actor, application, data: dict) -> OnSiteAcceptance:
         event = AuditEvent.record(onsite, actor, "onsite_proposed", to_state=onsite.state)
         tell(
             lambda o: reviewers(),
-            _("%(n)s 提议现场验收：%(d)s")
-            % {
-                "n": locked.owner_name,
-                "d": timezone.localtime(onsite.scheduled_for).strftime("%Y-%m-%d %H:%M"),
-            },
+            Sentence(
+                gettext_noop("%(n)s 提议现场验收：%(d)s"),
+                n=locked.owner_name,
+                d=timezone.localtime(onsite.scheduled_for).strftime("%Y-%m-%d %H:%M"),
+            ),
             onsite_link,
         )(onsite, event)
     return onsite
@@ -184,15 +193,16 @@ def confirm_onsite(onsite, actor) -> OnSiteAcceptance:
     """Confirm date, place and panel; the panel is invited and the enterprise told."""
 
     def notify(locked, event):
-        title = _("现场验收邀请：%(n)s，%(d)s，%(p)s") % {
-            "n": locked.application.owner_name,
-            "d": timezone.localtime(locked.scheduled_for).strftime("%Y-%m-%d %H:%M"),
-            "p": locked.place,
-        }
+        title = Sentence(
+            gettext_noop("现场验收邀请：%(n)s，%(d)s，%(p)s"),
+            n=locked.application.owner_name,
+            d=timezone.localtime(locked.scheduled_for).strftime("%Y-%m-%d %H:%M"),
+            p=locked.place,
+        )
         tell(lambda o: _panel_users(o), title, onsite_link)(locked, event)
         tell(
             lambda o: enterprise_users(o.enterprise),
-            _("省计量院已确认现场验收安排"),
+            Sentence(gettext_noop("省计量院已确认现场验收安排")),
             onsite_link,
         )(locked, event)
         # The .ics by e-mail; after a reschedule, what changed, to everyone concerned.
@@ -208,7 +218,11 @@ def reschedule_onsite(onsite, actor) -> OnSiteAcceptance:
         "reschedule",
         actor,
         event="onsite_rescheduled",
-        notify=tell(lambda o: [*reviewers(), *_panel_users(o)], _("现场验收将改期"), onsite_link),
+        notify=tell(
+            lambda o: [*reviewers(), *_panel_users(o)],
+            Sentence(gettext_noop("现场验收将改期")),
+            onsite_link,
+        ),
     ).obj
 
 
@@ -266,6 +280,44 @@ def add_report_file(onsite, actor, content: str, upload) -> ReportFile:
             allowed=DOCUMENTS,
         )
         return ReportFile.objects.create(onsite=locked, content=content, attachment=attachment)
+
+
+def may_add_photo(onsite, user) -> bool:
+    """现场考察 photos: the institute's reviewers and the panel's declared members."""
+    if user is None or not user.is_authenticated:
+        return False
+    if is_staff_reviewer(user):
+        return True
+    return onsite.seats.filter(user=user, declared_at__isnull=False).exists()
+
+
+def add_site_photo(onsite, actor, caption: str, upload) -> SitePhoto:
+    """A photo of the site visit (JPEG/PNG); from confirmation until the report is issued."""
+    caption = (caption or "").strip()
+    if not caption:
+        raise ValidationError({"caption": _("请填写照片说明。")})
+    with transaction.atomic():
+        locked = OnSiteAcceptance.objects.select_for_update().get(pk=onsite.pk)
+        if not may_add_photo(locked, actor):
+            raise TransitionRefused(RefusalReason.NOT_PERMITTED)
+        if locked.state == OnSiteState.PROPOSED:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        report = AcceptanceReport.objects.filter(onsite=locked).first()
+        if report is not None and report.state == ReportState.ISSUED:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=report.get_state_display())
+        attachment = save_attachment(
+            upload,
+            actor=actor,
+            enterprise=locked.enterprise,
+            owner=locked,
+            kind="onsite_photo",
+            allowed=IMAGES,
+        )
+        photo = SitePhoto.objects.create(onsite=locked, caption=caption, attachment=attachment)
+        AuditEvent.record(
+            locked, actor, "onsite_photo_added", context={"photo": photo.pk, "caption": caption}
+        )
+        return photo
 
 
 def platform_value(item: DataItem, read_at) -> tuple:
@@ -341,7 +393,7 @@ def finish_record(onsite, actor) -> OnSiteAcceptance:
         event="onsite_recorded",
         notify=tell(
             lambda o: reviewers(),
-            _("现场验收已记录：%(n)s") % {"n": onsite.application.owner_name},
+            Sentence(gettext_noop("现场验收已记录：%(n)s"), n=onsite.application.owner_name),
             onsite_link,
         ),
     ).obj

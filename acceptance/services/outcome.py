@@ -7,9 +7,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import Stage
 from portal.notifications import enterprise_users, tell
+from portal.sentences import Sentence
 from portal.stages import advance_stage
 from portal.workflow import run_transition
 from reports.models import DocumentKind
@@ -96,7 +98,7 @@ def issue_result(report, actor):
             document_id=document.pk,
             notify=tell(
                 lambda r: enterprise_users(r.enterprise),
-                _("验收报告已出具：%(r)s") % {"r": ItemResult(report.result).label},
+                Sentence(gettext_noop("验收报告已出具：%(r)s"), r=ItemResult(report.result).label),
                 lambda r: reverse("acceptance:report_detail", args=[r.pk]),
             ),
         ).obj

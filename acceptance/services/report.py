@@ -10,11 +10,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.queueing import enqueue_on_commit
 from portal.roles import is_member
+from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..choices import (
@@ -139,7 +141,9 @@ def put_for_signature(report, actor) -> AcceptanceReport:
             "put_for_signature",
             actor,
             event="report_put_for_signature",
-            notify=tell(lambda r: _signers(r), _("验收报告待您签字"), report_link),
+            notify=tell(
+                lambda r: _signers(r), Sentence(gettext_noop("验收报告待您签字")), report_link
+            ),
         ).obj
         issue_contractor_link(sent)
     return sent
@@ -203,7 +207,11 @@ def _record_signature(report, role, *, user, name, method) -> ReportSignature:
             "complete_signatures",
             None,
             event="report_fully_signed",
-            notify=tell(lambda r: reviewers(), _("验收报告五方签字已齐，待出具"), report_link),
+            notify=tell(
+                lambda r: reviewers(),
+                Sentence(gettext_noop("验收报告五方签字已齐，待出具")),
+                report_link,
+            ),
         )
     return signature
 
@@ -321,4 +329,8 @@ def sign_by_link(token: str, name: str) -> ReportSignature:
 
 
 def issued_notify(report):
-    return tell(lambda r: enterprise_users(r.enterprise), _("验收报告已出具"), report_link)
+    return tell(
+        lambda r: enterprise_users(r.enterprise),
+        Sentence(gettext_noop("验收报告已出具")),
+        report_link,
+    )

@@ -4,10 +4,11 @@ per 表1 line, return (reason composed from the verdicts) and acceptance (stage 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from portal.models import Stage
 from portal.notifications import enterprise_users, reviewers, tell
+from portal.sentences import Sentence
 from portal.stages import advance_stage
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
@@ -32,7 +33,7 @@ def submit_application(application, actor) -> AcceptanceApplication:
             )
     tell_reviewers = tell(
         lambda a: reviewers(),
-        _("新的验收申请待审查：%(n)s") % {"n": application.owner_name},
+        Sentence(gettext_noop("新的验收申请待审查：%(n)s"), n=application.owner_name),
         application_link,
     )
 
@@ -51,7 +52,7 @@ def start_review(application, actor) -> AcceptanceApplication:
         "start_review",
         actor,
         event="acceptance_review_started",
-        notify=_tell_enterprise(_("验收申请已进入材料审查")),
+        notify=_tell_enterprise(Sentence(gettext_noop("验收申请已进入材料审查"))),
     ).obj
 
 
@@ -102,7 +103,9 @@ def return_application(application, actor, comment="") -> AcceptanceApplication:
         comment=reason,
         require_comment=True,
         opinion=reason,
-        notify=_tell_enterprise(_("验收申请被退回补正，请按审查意见补正后重新提交")),
+        notify=_tell_enterprise(
+            Sentence(gettext_noop("验收申请被退回补正，请按审查意见补正后重新提交"))
+        ),
     ).obj
 
 
@@ -126,7 +129,7 @@ def accept_application(application, actor, comment="") -> AcceptanceApplication:
             event="acceptance_accepted",
             comment=comment,
             opinion=comment,
-            notify=_tell_enterprise(_("验收申请材料审查通过，请组织现场验收")),
+            notify=_tell_enterprise(Sentence(gettext_noop("验收申请材料审查通过，请组织现场验收"))),
         ).obj
         # Stage 05 专家评审和验收报告 begins with the on-site acceptance.
         advance_stage(accepted.enterprise, Stage.PANEL_REVIEW)

@@ -26,6 +26,7 @@ from ..forms import (
     OnSiteProposalForm,
     PanelFormSet,
     ReportFileForm,
+    SitePhotoForm,
     StepsForm,
     panel_seats,
 )
@@ -35,10 +36,12 @@ from ..services.applications import prefill
 from ..services.onsite import (
     add_comparison,
     add_report_file,
+    add_site_photo,
     calendar,
     confirm_onsite,
     declare_no_conflict,
     finish_record,
+    may_add_photo,
     propose_onsite,
     record_steps,
     reschedule_onsite,
@@ -163,6 +166,10 @@ def onsite_detail(request, pk):
             "comparisons": list(onsite.comparisons.select_related("item")),
             "steps_form": StepsForm(instance=onsite) if recording else None,
             "comparison_form": ComparisonForm(enterprise=onsite.enterprise) if recording else None,
+            "photos": list(onsite.photos.select_related("attachment")),
+            "photo_form": SitePhotoForm()
+            if onsite.state != OnSiteState.PROPOSED and may_add_photo(onsite, user)
+            else None,
             "file_form": ReportFileForm()
             if is_owner and onsite.state != OnSiteState.RECORDED
             else None,
@@ -275,6 +282,28 @@ def onsite_report_file(request, pk):
                     onsite, request.user, form.cleaned_data["content"], form.cleaned_data["file"]
                 ),
                 _("汇报材料已上传。"),
+            )
+        except AttachmentRejected as rejection:
+            messages.error(request, rejection.reason)
+    return redirect("acceptance:onsite_detail", pk=onsite.pk)
+
+
+@require_POST
+@grant_access(reviewer, government, panel_member)
+def onsite_photo(request, pk):
+    """现场考察 photos, uploaded by the institute's reviewer or a panel member."""
+    onsite = _onsite_or_404(request, pk)
+    form = SitePhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请填写照片说明并选择照片。"))
+    else:
+        try:
+            attempt(
+                request,
+                lambda: add_site_photo(
+                    onsite, request.user, form.cleaned_data["caption"], form.cleaned_data["file"]
+                ),
+                _("现场考察照片已上传。"),
             )
         except AttachmentRejected as rejection:
             messages.error(request, rejection.reason)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from applications.services.meters import ledger_summary
@@ -14,11 +15,13 @@ from portal.views.outcomes import attempt, form_errors_from
 from portal.workflow import TransitionRefused, available_transitions
 
 from .. import materials
+from ..as_built import as_built
 from ..choices import SignatureRole
 from ..forms import LinkSignForm, ReportForm, SignForm
 from ..models.report import can_record_report
 from ..permissions import acceptance_reports_visible_to, onsites_visible_to
 from ..services.applications import differences
+from ..services.outcome import issue_result
 from ..services.report import (
     draft_report,
     link_for,
@@ -49,6 +52,53 @@ def report_draft(request, onsite_pk):
     return redirect("acceptance:report_detail", pk=report.pk)
 
 
+def scheme_evidence(application) -> list[str]:
+    """Item 2: the finalised design scheme against what was built, difference by difference,
+    and the 附表2 rows that differ from what the portal holds."""
+    built = as_built(application.enterprise)
+    sep = pgettext("list separator", "、")
+    if not built.has_scheme:
+        lines = [_("未找到已定稿的设计方案，无法比对。")]
+    elif not built.differences:
+        lines = [
+            _("与设计方案 %(s)s 一致：能源种类、一级计量器具和监测点均已建成。")
+            % {"s": built.scheme_number}
+        ]
+    else:
+        lines = [_("与设计方案 %(s)s 的差异：") % {"s": built.scheme_number}]
+    if built.energies_not_built:
+        lines.append(
+            _("方案有而未采集的能源种类：%(e)s") % {"e": sep.join(built.energies_not_built)}
+        )
+    if built.energies_not_planned:
+        lines.append(
+            _("已采集而方案未列的能源种类：%(e)s") % {"e": sep.join(built.energies_not_planned)}
+        )
+    for row in built.instruments_missing:
+        lines.append(
+            _("方案中的一级计量器具未在台账登记：%(e)s %(i)s %(m)s（%(l)s）")
+            % {"e": row["energy"], "i": row["instrument"], "m": row["model"], "l": row["location"]}
+        )
+    for row in built.points_short:
+        lines.append(
+            _("%(e)s 监测点：方案 %(p)s 个，启用的数据采集项 %(b)s 个")
+            % {"e": row["energy"], "p": row["planned"], "b": row["built"]}
+        )
+    if built.idle_devices:
+        lines.append(_("已登记但无启用采集项的端设备：%(d)s") % {"d": sep.join(built.idle_devices)})
+    for difference in differences(application):
+        lines.append(_("附表2与省平台记录不同：%(d)s") % {"d": _difference_text(difference)})
+    return lines
+
+
+def _difference_text(difference: dict) -> str:
+    return _("%(l)s（省平台：%(s)s；申请表：%(v)s）") % {
+        "l": difference["label"],
+        "s": difference["source"],
+        "v": difference["value"],
+    }
+
+
 def evidence(report) -> dict:
     """What stands behind each of the four items, shown beside it."""
     application = report.onsite.application
@@ -57,12 +107,13 @@ def evidence(report) -> dict:
     return {
         "materials": _("表1材料已齐 %(d)s/%(t)s 项")
         % {"d": checklist.done, "t": len(checklist.lines)},
-        "consistency": _("与省平台记录不同之处 %(n)s 处") % {"n": len(differences(application))},
+        "consistency": scheme_evidence(application),
         "data": _("现场比对读数 %(n)s 条，其中在允许偏差内 %(w)s 条")
         % {
             "n": report.onsite.comparisons.count(),
             "w": report.onsite.comparisons.filter(within=True).count(),
         }
+        + _("；现场考察照片 %(p)s 张") % {"p": report.onsite.photos.count()}
         + _("；计量器具台账 %(m)s 台，检定/校准过期 %(e)s 台，GB 17167 配备不足 %(s)s 项")
         % {"m": ledger["count"], "e": len(ledger["expired"]), "s": len(ledger["shortfalls"])},
         "om": _("后续运维方案或运维合同：%(s)s")
@@ -92,11 +143,17 @@ def report_detail(request, pk):
         "acceptance/report_detail.html",
         {
             "report": report,
-            "items": [{**item, "evidence": proof[item["key"]]} for item in report.items],
+            "items": [
+                {**item, "evidence": proof[item["key"]]}
+                if isinstance(proof[item["key"]], str)
+                else {**item, "evidence_lines": proof[item["key"]]}
+                for item in report.items
+            ],
             "signatures": [(role, signatures.get(role.value)) for role in SignatureRole],
             "sign_forms": [
                 (role, SignForm(initial={"role": role.value})) for role in can_sign_roles
             ],
+            "photos": list(report.onsite.photos.select_related("attachment")),
             "can_write": report.state in ("draft", "signing") and can_record_report(report, user),
             "transitions": available_transitions(report, user, "state"),
             "events": AuditEvent.objects.for_object(report)[:50],
@@ -129,6 +186,20 @@ def report_put(request, pk):
         request,
         lambda: put_for_signature(report, request.user),
         _("验收报告已提交五方签字，已通知签字人并向承建方发送签字链接。"),
+    )
+    return redirect("acceptance:report_detail", pk=report.pk)
+
+
+@require_POST
+@grant_access(reviewer)
+def report_issue(request, pk):
+    """The institute issues the five-times signed report: pass → stage 06 and published,
+    fail → a rectification notice (acceptance.services.outcome.issue_result)."""
+    report = _report_or_404(request, pk)
+    attempt(
+        request,
+        lambda: issue_result(report, request.user),
+        _("验收报告已出具，验收结论已生效并公示。"),
     )
     return redirect("acceptance:report_detail", pk=report.pk)
 

@@ -179,6 +179,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
             "onsite_steps",
             "onsite_comparison",
             "onsite_report_file",
+            "onsite_photo",
             "onsite_calendar",
             "onsite_confirm",
             "onsite_reschedule",
@@ -194,6 +195,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
             "report_put",
             "report_sign",
             "report_sign_code",
+            "report_issue",
         )
     },
     "acceptance:notice_detail": {"pk": RectificationNotice},
