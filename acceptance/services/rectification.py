@@ -85,7 +85,10 @@ def issue_notice(
         notice.save(update_fields=["document_id"])
         tell(
             lambda n: enterprise_users(n.enterprise),
-            _("整改通知：请于 %(d)s 前完成整改并在省平台签收本通知") % {"d": deadline},
+            Sentence(
+                gettext_noop("整改通知：请于 %(d)s 前完成整改并在省平台签收本通知"),
+                d=deadline.isoformat(),
+            ),
             notice_link,
             body="",
         )(notice, None)
@@ -100,7 +103,7 @@ def acknowledge_notice(notice, actor) -> RectificationNotice:
         event="notice_acknowledged",
         notify=tell(
             lambda n: reviewers(),
-            _("%(n)s 已签收整改通知") % {"n": notice.enterprise.name},
+            Sentence(gettext_noop("%(n)s 已签收整改通知"), n=notice.enterprise.name),
             notice_link,
         ),
     ).obj
@@ -140,15 +143,15 @@ def send_reminders(today=None) -> int:
             if marker in locked.reminded_days or locked.state == NoticeState.CLOSED:
                 continue
             if marker < 0:
-                recipients, title = reviewers(), _("整改期限已过：%(n)s（期限 %(d)s）")
+                recipients, title = reviewers(), gettext_noop("整改期限已过：%(n)s（期限 %(d)s）")
             else:
                 recipients, title = (
                     enterprise_users(locked.enterprise),
-                    _("整改期限将至：%(n)s，请于 %(d)s 前完成整改"),
+                    gettext_noop("整改期限将至：%(n)s，请于 %(d)s 前完成整改"),
                 )
             tell(
                 recipients,
-                title % {"n": locked.enterprise.name, "d": locked.deadline},
+                Sentence(title, n=locked.enterprise.name, d=locked.deadline.isoformat()),
                 notice_link(locked),
                 body="",
             )(locked, None)
