@@ -166,17 +166,22 @@ def send_scheme(scheme, actor) -> DesignScheme:
             _("设计方案尚不能发送，缺少：%(parts)s。") % {"parts": "、".join(missing)},
             field="parts",
         )
-    return run_transition(
-        scheme,
-        "send",
-        actor,
-        event="scheme_sent",
-        notify=tell(
-            lambda s: enterprise_users(s.enterprise),
-            Sentence(gettext_noop("设计方案待确认，请填写反馈意见确认表")),
-            scheme_link,
-        ),
-    ).obj
+    with transaction.atomic():
+        sent = run_transition(
+            scheme,
+            "send",
+            actor,
+            event="scheme_sent",
+            notify=tell(
+                lambda s: enterprise_users(s.enterprise),
+                Sentence(gettext_noop("设计方案待确认，请填写反馈意见确认表")),
+                scheme_link,
+            ),
+        ).obj
+        # Freeze the 计量器具配备一览表: confirmations and stamps hash this, not the live ledger.
+        sent.meter_snapshot = sent.ledger_rows()
+        DesignScheme.objects.filter(pk=sent.pk).update(meter_snapshot=sent.meter_snapshot)
+    return sent
 
 
 FEEDBACK_FIELDS = (
