@@ -114,7 +114,10 @@ def update_scheme(scheme, actor, data: dict, document=None, parts=None) -> Desig
         if not locked.is_editable:
             raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
         for name, value in content.items():
-            setattr(locked, name, value)
+            # A list the caller did not send is kept (the page no longer edits the old
+            # 一级计量器具 list: the meter ledger is the scheme's 计量器具配备一览表).
+            if name in data:
+                setattr(locked, name, value)
         if "project_plan" in data:
             locked.project_plan = data["project_plan"]
         if "construction_period" in data:

@@ -370,3 +370,20 @@ def test_a_draft_scheme_shows_the_live_ledger(client_for, reviewer, enterprise):
     html = html.content.decode()
     assert "草稿期新增表" in html and 'id="meters-frozen"' not in html
     assert 'id="ledger-differences"' not in html
+
+
+def test_saving_the_scheme_form_keeps_the_old_instrument_rows(enterprise, reviewer):
+    """The page no longer sends the 一级计量器具 list; saving must not wipe stored rows."""
+    from applications.services.schemes import update_scheme
+
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    stored = list(scheme.instruments)
+    assert stored
+    update_scheme(
+        scheme,
+        reviewer,
+        {"energy_types": scheme.energy_types, "budget_items": [], "project_plan": "改写计划"},
+    )
+    scheme.refresh_from_db()
+    assert scheme.instruments == stored and scheme.project_plan == "改写计划"
+    assert scheme.budget_items == []
