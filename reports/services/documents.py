@@ -44,7 +44,8 @@ def _link(document) -> str:
 def _kind_label(document):
     """The kind's lazy label, so a notification names it in each reader's language (the
     ``get_kind_display()`` text is already in the actor's)."""
-    return DocumentKind(document.kind).label
+    labels = {kind.value: kind.label for kind in DocumentKind}
+    return labels.get(document.kind) or document.get_kind_display()
 
 
 def create_draft(kind, enterprise, actor, *, title, content, connection=None, trial_run=None):
