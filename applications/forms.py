@@ -32,9 +32,11 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EnergyFormSet = formset_factory(EnergyRowForm, extra=1, can_delete=True)
 InstrumentFormSet = formset_factory(InstrumentRowForm, extra=1, can_delete=True)
 BudgetFormSet = formset_factory(BudgetRowForm, extra=1, can_delete=True)
+# The old 一级计量器具 list (DesignScheme.instruments) is not edited on the page any more:
+# the enterprise's meter ledger, frozen into the scheme when it is sent (meter_snapshot), is
+# the scheme's 计量器具配备一览表. The column and the API field stay for existing records.
 FORMSETS = (
     ("energy_types", EnergyFormSet),
-    ("instruments", InstrumentFormSet),
     ("budget_items", BudgetFormSet),
 )
 

@@ -66,6 +66,14 @@ class RegistrationForm(EnterpriseForm):
         if self.is_bound:
             self.fields["password1"].help_text = _("为安全起见，表单出错后需重新输入密码。")
 
+    @property
+    def error_summary_notes(self) -> list:
+        """Lines the error summary adds after the errors: the passwords are never sent back
+        to the browser (ADR 0014), so after any error both must be typed again."""
+        if self.is_bound and self.errors:
+            return [_("为安全起见，两次输入的密码均未保留，请重新输入“密码”和“确认密码”。")]
+        return []
+
     def keep_licence(self, upload) -> None:
         self.kept_licence = upload
         self.fields["licence"].required = False

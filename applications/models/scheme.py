@@ -60,6 +60,21 @@ SCHEME_PART_DOCUMENTS = (
 METER_LIST_PART = _("计量器具配备一览表")
 
 
+def meter_row(meter) -> dict:
+    """One ledger meter as a plain row of the 计量器具配备一览表 (JSON-safe)."""
+    return {
+        "name": meter.name,
+        "management_number": meter.management_number,
+        "model": meter.model,
+        "accuracy_class": meter.accuracy_class,
+        "energy_type": meter.energy_type,
+        "metering_level": meter.metering_level,
+        "location": meter.location,
+        "certificate_number": meter.certificate_number,
+        "valid_until": meter.valid_until.isoformat() if meter.valid_until else "",
+    }
+
+
 def content_hash(payload) -> str:
     """SHA-256 of a record version: its content as canonical JSON."""
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
@@ -88,6 +103,11 @@ class DesignScheme(FSMModelMixin, models.Model):
     energy_types = models.JSONField(_("能源种类及采集方式"), default=list, blank=True)
     # [{"energy_type", "instrument", "model", "accuracy_class", "location"}, ...]
     instruments = models.JSONField(_("一级计量器具"), default=list, blank=True)
+    # The 计量器具配备一览表 as the ledger stood when the scheme was sent (ledger_rows()):
+    # what the parties confirm and stamp; later ledger edits do not change it.
+    meter_snapshot = models.JSONField(
+        _("计量器具配备一览表（发送时快照）"), default=list, blank=True, editable=False
+    )
     project_plan = models.TextField(_("项目建设方法、内容及计划"), blank=True)
     construction_period = models.CharField(
         _("建设周期"), max_length=200, blank=True, help_text=_("例如：自方案定稿起 3 个月")
@@ -147,6 +167,34 @@ class DesignScheme(FSMModelMixin, models.Model):
     def confirmations_of_revision(self):
         return self.confirmations.filter(revision=self.revision)
 
+    # --- the meter list: frozen when sent ------------------------------------------------
+
+    def ledger_rows(self, meters=None) -> list[dict]:
+        """The enterprise's live meter ledger as 计量器具配备一览表 rows."""
+        if meters is None:
+            meters = list(self.enterprise.meters.all())
+        return sorted((meter_row(m) for m in meters), key=lambda r: r["management_number"])
+
+    def meter_rows(self, meters=None) -> list[dict]:
+        """The scheme's meter list: the snapshot once sent, the live ledger while drafted."""
+        if not self.is_editable and self.meter_snapshot:
+            return self.meter_snapshot
+        return self.ledger_rows(meters)
+
+    def ledger_differences(self, meters=None) -> dict:
+        """What the live ledger has changed since the snapshot, by management number."""
+        frozen = {r["management_number"]: r for r in self.meter_snapshot}
+        live = {r["management_number"]: r for r in self.ledger_rows(meters)}
+        return {
+            "added": [live[k] for k in sorted(live.keys() - frozen.keys())],
+            "removed": [frozen[k] for k in sorted(frozen.keys() - live.keys())],
+            "changed": [
+                {"before": frozen[k], "after": live[k]}
+                for k in sorted(frozen.keys() & live.keys())
+                if frozen[k] != live[k]
+            ],
+        }
+
     # --- guards ---------------------------------------------------------------------------
 
     def parts(self, documents=None, meters=None) -> list[dict]:
@@ -157,11 +205,10 @@ class DesignScheme(FSMModelMixin, models.Model):
 
         if documents is None:
             documents = list(attachments_of(self))
-        if meters is None:
-            meters = list(self.enterprise.meters.all())
+        meters = self.meter_rows(meters)
         kinds = {d.kind for d in documents}
-        levels = sorted({m.metering_level for m in meters})
-        energies = {m.energy_type for m in meters}
+        levels = sorted({m["metering_level"] for m in meters})
+        energies = {m["energy_type"] for m in meters}
         missing_energies = [c for c in self.energy_codes if c not in energies]
         try:
             survey = self.site_survey
@@ -235,6 +282,7 @@ class DesignScheme(FSMModelMixin, models.Model):
                 "revision": self.revision,
                 "energy_types": self.energy_types,
                 "instruments": self.instruments,
+                "meters": self.meter_snapshot,
                 "project_plan": self.project_plan,
                 "construction_period": self.construction_period,
                 "budget_items": self.budget_items,

@@ -114,7 +114,10 @@ def update_scheme(scheme, actor, data: dict, document=None, parts=None) -> Desig
         if not locked.is_editable:
             raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
         for name, value in content.items():
-            setattr(locked, name, value)
+            # A list the caller did not send is kept (the page no longer edits the old
+            # 一级计量器具 list: the meter ledger is the scheme's 计量器具配备一览表).
+            if name in data:
+                setattr(locked, name, value)
         if "project_plan" in data:
             locked.project_plan = data["project_plan"]
         if "construction_period" in data:
@@ -166,17 +169,22 @@ def send_scheme(scheme, actor) -> DesignScheme:
             _("设计方案尚不能发送，缺少：%(parts)s。") % {"parts": "、".join(missing)},
             field="parts",
         )
-    return run_transition(
-        scheme,
-        "send",
-        actor,
-        event="scheme_sent",
-        notify=tell(
-            lambda s: enterprise_users(s.enterprise),
-            Sentence(gettext_noop("设计方案待确认，请填写反馈意见确认表")),
-            scheme_link,
-        ),
-    ).obj
+    with transaction.atomic():
+        sent = run_transition(
+            scheme,
+            "send",
+            actor,
+            event="scheme_sent",
+            notify=tell(
+                lambda s: enterprise_users(s.enterprise),
+                Sentence(gettext_noop("设计方案待确认，请填写反馈意见确认表")),
+                scheme_link,
+            ),
+        ).obj
+        # Freeze the 计量器具配备一览表: confirmations and stamps hash this, not the live ledger.
+        sent.meter_snapshot = sent.ledger_rows()
+        DesignScheme.objects.filter(pk=sent.pk).update(meter_snapshot=sent.meter_snapshot)
+    return sent
 
 
 FEEDBACK_FIELDS = (

@@ -158,6 +158,8 @@ def scheme_detail(request, pk):
     for part in parts:
         part["files"] = [d for d in documents if d.kind == part["key"]]
     scheme_hash = scheme.version_hash(documents)
+    # Once sent, the 计量器具配备一览表 is the snapshot; the live ledger is shown beside it.
+    frozen = not scheme.is_editable and bool(scheme.meter_snapshot)
     change_records = list(scheme.change_records.select_related("recorded_by", "decided_by"))
     change_files = {}
     for doc in attachments_of_many(change_records, "change_document"):
@@ -174,6 +176,9 @@ def scheme_detail(request, pk):
             "parts": parts,
             "parts_done": sum(1 for p in parts if p["complete"]),
             "meters": meters,
+            "meter_rows": scheme.meter_rows(meters),
+            "meters_frozen": frozen,
+            "ledger_diff": scheme.ledger_differences(meters) if frozen else None,
             "feedback": _feedback_rows(scheme, scheme_hash),
             "can_stamp": is_member(user, scheme.enterprise),
             "stamp_form": StampForm(),

@@ -15,11 +15,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from portal.models import AuditEvent
 from portal.notifications import enterprise_users, reviewers, tell
 from portal.numbering import next_number
 from portal.queueing import enqueue_on_commit
+from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 
 from ..kinds import spec_of
@@ -37,6 +39,13 @@ def counter_kind(kind: str) -> str:
 
 def _link(document) -> str:
     return reverse("reports:document_detail", args=[document.pk])
+
+
+def _kind_label(document):
+    """The kind's lazy label, so a notification names it in each reader's language (the
+    ``get_kind_display()`` text is already in the actor's)."""
+    labels = {kind.value: kind.label for kind in DocumentKind}
+    return labels.get(document.kind) or document.get_kind_display()
 
 
 def create_draft(kind, enterprise, actor, *, title, content, connection=None, trial_run=None):
@@ -81,7 +90,11 @@ def send_back(document, actor, comment):
         event="document_sent_back",
         comment=comment,
         require_comment=True,
-        notify=tell(lambda d: [d.created_by] if d.created_by else [], _("文书退回修改"), _link),
+        notify=tell(
+            lambda d: [d.created_by] if d.created_by else [],
+            Sentence(gettext_noop("文书退回修改")),
+            _link,
+        ),
     ).obj
 
 
@@ -107,7 +120,7 @@ def approve_document(document, actor, comment=""):
             number=number,
             notify=tell(
                 lambda d: enterprise_users(d.enterprise),
-                _("省计量院已出具%(kind)s") % {"kind": document.get_kind_display()},
+                Sentence(gettext_noop("省计量院已出具%(kind)s"), kind=_kind_label(document)),
                 _link,
                 body=lambda d: str(d),
             ),
@@ -134,7 +147,7 @@ def revoke_document(document, actor, reason):
             reason=reason,
             notify=tell(
                 lambda d: list(enterprise_users(d.enterprise)) + list(reviewers()),
-                _("%(kind)s已撤销") % {"kind": document.get_kind_display()},
+                Sentence(gettext_noop("%(kind)s已撤销"), kind=_kind_label(document)),
                 _link,
             ),
         )

@@ -18,7 +18,10 @@ def test_scheme_forms_render_with_their_rows(client_for, reviewer, enterprise):
 
     assert client.get(reverse("applications:scheme_create")).status_code == 200
     page = client.get(reverse("applications:scheme_edit", args=[scheme.pk])).content.decode()
-    assert "DTZ341" in page and 'name="energy_types-TOTAL_FORMS"' in page
+    assert 'name="energy_types-TOTAL_FORMS"' in page
+    # The 一级计量器具 list is no longer edited here: the meter ledger is the scheme's list.
+    assert 'name="instruments-TOTAL_FORMS"' not in page
+    assert reverse("applications:meter_list", args=[enterprise.pk]) in page
 
 
 def test_enterprise_application_form_offers_only_finalised_schemes(client_for, enterprise, member):
@@ -38,7 +41,7 @@ def test_scheme_rows_can_be_added_and_removed_without_saving(client_for, reviewe
     scheme = DesignSchemeFactory(enterprise=enterprise)
     page = client_for(reviewer).get(reverse("applications:scheme_edit", args=[scheme.pk]))
     page = page.content.decode()
-    for prefix in ("energy_types", "instruments", "budget_items"):
+    for prefix in ("energy_types", "budget_items"):
         assert f'data-formset="{prefix}"' in page
         assert f'id="{prefix}-empty-row"' in page and f'data-formset-add="{prefix}"' in page
     assert "energy_types-__prefix__-energy_type" in page

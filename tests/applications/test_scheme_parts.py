@@ -315,3 +315,75 @@ def test_the_change_record_api_requires_the_signed_file(api_client_for, member, 
     response = client.post(url, {**data, "document": pdf()}, format="multipart")
     assert response.status_code == 201, response.json()
     assert response.json()["stamp_state"] == "current"
+
+
+def test_a_sent_scheme_keeps_the_meter_list_it_was_sent_with(client_for, reviewer, enterprise):
+    """The 计量器具配备一览表 is frozen when the scheme is sent: later ledger edits change
+    neither the scheme's list nor the hash confirmations and stamps are made against; the
+    page shows the frozen list and, beside it, what the live ledger has changed since."""
+    from .factories import MeterFactory
+
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    before_send = scheme.version_hash()
+    scheme = send_scheme(scheme, reviewer)
+    scheme.refresh_from_db()
+    frozen = scheme.meter_snapshot
+    assert frozen and frozen == scheme.ledger_rows()
+    assert scheme.version_hash() != before_send  # the snapshot is part of the hash
+    sent_hash = scheme.version_hash()
+    first = Meter.objects.get(
+        enterprise=enterprise, management_number=frozen[0]["management_number"]
+    )
+    old_model = first.model
+
+    first.model = "改型-XYZ"
+    first.save()
+    MeterFactory(enterprise=enterprise, name="新增水表", energy_type="0100", metering_level=2)
+    scheme = DesignScheme.objects.get(pk=scheme.pk)
+    assert scheme.meter_rows() == frozen and scheme.meter_snapshot == frozen
+    assert scheme.version_hash() == sent_hash
+    part = next(p for p in scheme.parts() if p["key"] == "meter_list")
+    assert f"台账 {len(frozen)} 台" in str(part["detail"])
+    diff = scheme.ledger_differences()
+    assert [r["name"] for r in diff["added"]] == ["新增水表"]
+    assert [c["after"]["model"] for c in diff["changed"]] == ["改型-XYZ"]
+    assert not diff["removed"]
+
+    page = client_for(reviewer).get(reverse("applications:scheme_detail", args=[scheme.pk]))
+    html = page.content.decode()
+    table = html.split('id="meter-list-table"', 1)[1].split("</table>", 1)[0]
+    assert old_model in table and "改型-XYZ" not in table and "新增水表" not in table
+    assert 'id="meters-frozen"' in html
+    differences = html.split('id="ledger-differences"', 1)[1].split("</div>", 1)[0]
+    assert "台账新增" in differences and "新增水表" in differences
+    assert "台账已修改" in differences and "改型-XYZ" in differences
+
+
+def test_a_draft_scheme_shows_the_live_ledger(client_for, reviewer, enterprise):
+    from .factories import MeterFactory
+
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    MeterFactory(enterprise=enterprise, name="草稿期新增表", energy_type="0100", metering_level=2)
+    assert scheme.meter_snapshot == []
+    assert "草稿期新增表" in [r["name"] for r in scheme.meter_rows()]
+    html = client_for(reviewer).get(reverse("applications:scheme_detail", args=[scheme.pk]))
+    html = html.content.decode()
+    assert "草稿期新增表" in html and 'id="meters-frozen"' not in html
+    assert 'id="ledger-differences"' not in html
+
+
+def test_saving_the_scheme_form_keeps_the_old_instrument_rows(enterprise, reviewer):
+    """The page no longer sends the 一级计量器具 list; saving must not wipe stored rows."""
+    from applications.services.schemes import update_scheme
+
+    scheme = DesignSchemeFactory(enterprise=enterprise)
+    stored = list(scheme.instruments)
+    assert stored
+    update_scheme(
+        scheme,
+        reviewer,
+        {"energy_types": scheme.energy_types, "budget_items": [], "project_plan": "改写计划"},
+    )
+    scheme.refresh_from_db()
+    assert scheme.instruments == stored and scheme.project_plan == "改写计划"
+    assert scheme.budget_items == []

@@ -4,8 +4,11 @@ another enterprise, a member of an enterprise awaiting approval, a government vi
 another region, a panel member, anyone not logged in), by session and, on the API, by
 token, with the ids of records of another enterprise (outsider_world.py). Each answer is
 404 (or 403 where the role may not open that kind of page at all; 401/302-to-login without
-login), never 200 and never 500. Pages and API lists without an id must not show the other
-enterprise either.
+login), never 200 and never 500. A 403 is accepted only for such a role refusal: on a page,
+when the view's access rule (portal.access) refuses the role before any lookup; on the API,
+for a role-restricted action (POST), never for reading a record. A record outside the
+user's scope answers 404 everywhere (issue 13). Pages and API lists without an id must
+not show the other enterprise either.
 
 A new URL pattern is walked as soon as it exists: DRF router routes find their model from
 the viewset's serializer; any other pattern with a parameter must be registered in
@@ -18,7 +21,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -41,6 +44,7 @@ from applications.models import (
     SchemeFeedback,
     VpnAccount,
 )
+from portal.access import rules_of
 from portal.models import Attachment, Enterprise, Notification, Region
 from reports.models import IssuedDocument
 from telemetry.models import (
@@ -391,13 +395,26 @@ def call(client, method, url, api):
 REFUSED = {403, 404}
 
 
-def verdict(response, user, pattern) -> str | None:
+def role_refused(url, user) -> bool:
+    """The page's access rule refuses this user's role before the view looks anything up."""
+    rules = rules_of(resolve(url).func) or ()
+    return not any(rule(user) for rule in rules)
+
+
+def verdict(response, user, pattern, *, url="", api=False, method="get") -> str | None:
     """None if the answer keeps the record hidden, else what is wrong."""
     status = response.status_code
     if status >= 500:
         return f"{status} (server error)"
     if pattern in DEVICE_SIGNED_API:
         return None if status in (401, 404) else f"{status} (an unsigned call: 401 or 404)"
+    if status == 403 and url and user is not None:
+        # 403 only for a role that may not use the page/action at all; an out-of-scope
+        # record is 404, the same answer as a record that does not exist.
+        if api and method == "get":
+            return "403 reading an out-of-scope record (404 expected)"
+        if not api and not role_refused(url, user):
+            return "403 past the role check: an out-of-scope record answers 404"
     if status in REFUSED or status == 405:
         return None
     if user is None:
@@ -434,7 +451,7 @@ def test_no_role_reaches_another_enterprises_records(role, other_world):
             answers = {m: call(client, m, url, api) for m in methods}
             for method, response in answers.items():
                 checked += 1
-                wrong = verdict(response, user, pattern)
+                wrong = verdict(response, user, pattern, url=url, api=api, method=method)
                 if wrong:
                     failures.append(f"{label} {method.upper()} {url} ({name}): {wrong}")
             if all(r.status_code == 405 for r in answers.values()):

@@ -268,6 +268,10 @@ def test_a_good_licence_is_kept_when_another_answer_is_wrong(client, reviewers):
     assert "已收到“营业执照.pdf”" in page  # not asked for again
     assert "为安全起见，表单出错后需重新输入密码" in page  # the passwords are, and it says so
     assert 'id="error-summary"' in page and 'href="#id_password2"' in page
+    # ADR 0014: both passwords are cleared, and the summary itself says so.
+    summary = page.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "两次输入的密码均未保留，请重新输入“密码”和“确认密码”" in summary
+    assert 'name="password1"' in page and "something-else" not in page
     assert 'value="武汉新注册化工有限公司"' in page
 
     data = registration()

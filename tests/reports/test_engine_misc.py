@@ -66,3 +66,41 @@ def test_the_sweep_renders_what_was_never_rendered(
     assert render_unrendered() == 1
     document.refresh_from_db()
     assert document.render_status == "done" and document.sha256
+
+
+def test_document_notifications_follow_the_reader_not_the_actor(
+    passed, drafter, checker, approver, member, client_for
+):
+    """Issue and revocation notices are Sentences: an approver working in Chinese tells an
+    enterprise whose user reads in English, and the user reads them in English."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        document = issue(passed, drafter, checker, approver)
+        engine.revoke_document(document, checker, "报告数据有误")
+    issued, revoked = Notification.objects.filter(recipient=member).order_by("pk")[:2]
+    assert issued.title == "省计量院已出具符合性测试报告"  # stored (and e-mailed) in Chinese
+    assert revoked.title == "符合性测试报告已撤销"
+    with translation.override("en"):
+        assert issued.shown_title == "The institute has issued the Conformance test report"
+        assert revoked.shown_title == "Conformance test report revoked"
+
+    browser = client_for(member)
+    browser.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = browser.get(reverse("inbox")).content.decode()
+    assert "The institute has issued the Conformance test report" in page
+    assert "Conformance test report revoked" in page
+    assert "省计量院已出具" not in page
+
+
+def test_a_sent_back_document_tells_its_drafter_in_the_drafters_language(passed, drafter, checker):
+    from django.utils import translation
+
+    from .chain import draft
+
+    document = engine.compile_document(draft(passed, drafter), drafter)
+    with translation.override("zh-hans"):
+        engine.send_back(document, checker, "请补充数据")
+    note = Notification.objects.get(recipient=drafter, title="文书退回修改")
+    with translation.override("en"):
+        assert note.shown_title == "Document sent back for correction"
