@@ -3,7 +3,6 @@
 import random
 import secrets
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +20,6 @@ from portal.roles import is_staff_reviewer
 from portal.sentences import Sentence
 from portal.workflow import RefusalReason, TransitionRefused, run_transition
 from reports.models import IssuedDocument
-from telemetry.models import DataItem
 
 from ..choices import (
     DEFAULT_AUDIT_CHECKLIST,
@@ -43,7 +41,7 @@ from ..models import (
     SpotComparison,
 )
 from .applications import refused
-from .onsite import deviation, ledger_label, platform_value
+from .onsite import check_reading_time, compared_reading
 from .outcome import publish
 from .rectification import issue_notice
 
@@ -358,35 +356,18 @@ def record_spot_findings(
 def add_spot_comparison(audit, actor, *, item_id, meter: str, read_at, site_value):
     """A meter read during the spot check, beside the platform's value for the same slot
     (the on-site acceptance's comparison, same tolerance)."""
-    if read_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"read_at": _("现场读数时间不能晚于现在。")})
+    check_reading_time(read_at)
     with transaction.atomic():
         locked = _locked_for_spot_check(audit, actor)
-        item = (
-            DataItem.objects.filter(enterprise=locked.enterprise, pk=item_id)
-            .select_related("meter")
-            .first()
+        fields = compared_reading(
+            locked.enterprise, item_id=item_id, meter=meter, read_at=read_at, site_value=site_value
         )
-        if item is None:
-            raise ValidationError({"item": _("请选择本企业的数据采集项。")})
-        slot, value = platform_value(item, read_at)
-        tolerance = settings.ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT
-        gap = deviation(Decimal(site_value), value)
-        row = SpotComparison.objects.create(
-            audit=locked,
-            item=item,
-            meter=meter or ledger_label(item.meter) or item.instrument or item.name,
-            read_at=read_at,
-            site_value=site_value,
-            slot=slot,
-            platform_value=value,
-            deviation_percent=gap,
-            tolerance_percent=tolerance,
-            within=gap is not None and gap <= tolerance,
-            recorded_by=actor,
-        )
+        row = SpotComparison.objects.create(audit=locked, recorded_by=actor, **fields)
         AuditEvent.record(
-            locked, actor, "audit_spot_comparison", context={"item": item.pk, "within": row.within}
+            locked,
+            actor,
+            "audit_spot_comparison",
+            context={"item": row.item_id, "within": row.within},
         )
     return row
 

@@ -346,41 +346,50 @@ def ledger_label(meter) -> str:
     return f"{meter.management_number} {meter.name}（{meter.model}，{meter.accuracy_class}）"
 
 
-def add_comparison(onsite, actor, *, item_id, meter: str, read_at, site_value) -> ComparisonReading:
-    """One meter read on site, set beside the platform's value for the same slot."""
+def check_reading_time(read_at) -> None:
     if read_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"read_at": _("现场读数时间不能晚于现在。")})
+
+
+def compared_reading(enterprise, *, item_id, meter: str, read_at, site_value) -> dict:
+    """The fields of a meter read on site set beside the platform's value for the same slot
+    (the on-site acceptance's comparisons and the annual spot check's, same tolerance)."""
+    item = (
+        DataItem.objects.filter(enterprise=enterprise, pk=item_id).select_related("meter").first()
+    )
+    if item is None:
+        raise ValidationError({"item": _("请选择本企业的数据采集项。")})
+    slot, value = platform_value(item, read_at)
+    tolerance = settings.ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT
+    gap = deviation(Decimal(site_value), value)
+    return {
+        "item": item,
+        # Blank: the item's meter in the 计量器具台账 (number, name, model, class).
+        "meter": meter or ledger_label(item.meter) or item.instrument or item.name,
+        "read_at": read_at,
+        "site_value": site_value,
+        "slot": slot,
+        "platform_value": value,
+        "deviation_percent": gap,
+        "tolerance_percent": tolerance,
+        "within": gap is not None and gap <= tolerance,
+    }
+
+
+def add_comparison(onsite, actor, *, item_id, meter: str, read_at, site_value) -> ComparisonReading:
+    """One meter read on site, set beside the platform's value for the same slot."""
+    check_reading_time(read_at)
     with transaction.atomic():
         locked = _locked_for_recording(onsite, actor)
-        item = (
-            DataItem.objects.filter(enterprise=locked.enterprise, pk=item_id)
-            .select_related("meter")
-            .first()
+        fields = compared_reading(
+            locked.enterprise, item_id=item_id, meter=meter, read_at=read_at, site_value=site_value
         )
-        if item is None:
-            raise ValidationError({"item": _("请选择本企业的数据采集项。")})
-        slot, value = platform_value(item, read_at)
-        tolerance = settings.ACCEPTANCE_COMPARISON_TOLERANCE_PERCENT
-        gap = deviation(Decimal(site_value), value)
-        row = ComparisonReading.objects.create(
-            onsite=locked,
-            item=item,
-            # Blank: the item's meter in the 计量器具台账 (number, name, model, class).
-            meter=meter or ledger_label(item.meter) or item.instrument or item.name,
-            read_at=read_at,
-            site_value=site_value,
-            slot=slot,
-            platform_value=value,
-            deviation_percent=gap,
-            tolerance_percent=tolerance,
-            within=gap is not None and gap <= tolerance,
-            recorded_by=actor,
-        )
+        row = ComparisonReading.objects.create(onsite=locked, recorded_by=actor, **fields)
         AuditEvent.record(
             locked,
             actor,
             "onsite_comparison_added",
-            context={"item": item.pk, "within": row.within},
+            context={"item": row.item_id, "within": row.within},
         )
     return row
 
