@@ -22,7 +22,13 @@ from portal.roles import is_government_viewer
 from telemetry.permissions import trial_runs_visible_to
 
 from .choices import Material
-from .models import ComparisonReading, MaterialVerdict, PanelSeat, ReportSignature
+from .models import (
+    ComparisonReading,
+    MaterialVerdict,
+    PanelSeat,
+    ReportSignature,
+    SpotComparison,
+)
 from .permissions import (
     acceptance_applications_visible_to,
     acceptance_reports_visible_to,
@@ -77,6 +83,34 @@ def as_csv(header: list[str], rows: Iterable[list]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+COMPARISON_HEADER = [
+    "数据采集项",
+    "计量器具",
+    "现场读数时间",
+    "对应时段",
+    "现场读数",
+    "平台数值",
+    "偏差（%）",
+    "允许偏差（%）",
+    "结论",
+]
+
+
+def comparison_row(c) -> list:
+    """A meter read on site beside the platform's value (on-site acceptance or spot check)."""
+    return [
+        c.item.data_code,
+        c.meter,
+        as_text(c.read_at),
+        as_text(c.slot),
+        c.site_value,
+        c.platform_value,
+        c.deviation_percent,
+        c.tolerance_percent,
+        "在允许偏差内" if c.within else "超出允许偏差或平台无数据",
+    ]
+
+
 def record_tables(user, enterprise) -> list[Entry]:
     """One CSV per kind of record, through the requester's scopers."""
     onsites = list(
@@ -87,6 +121,15 @@ def record_tables(user, enterprise) -> list[Entry]:
             Prefetch("comparisons", queryset=ComparisonReading.objects.select_related("item")),
         )
         .order_by("pk")
+    )
+    audits = list(
+        audits_visible_to(user)
+        .filter(enterprise=enterprise)
+        .select_related("plan")
+        .prefetch_related(
+            Prefetch("comparisons", queryset=SpotComparison.objects.select_related("item"))
+        )
+        .order_by("plan__year")
     )
     signatures = ReportSignature.objects.filter(
         report__in=acceptance_reports_visible_to(user).filter(onsite__in=[o.pk for o in onsites])
@@ -303,32 +346,8 @@ def record_tables(user, enterprise) -> list[Entry]:
             STAGES[6],
             "现场比对读数.csv",
             "现场验收的比对读数（计量器具与平台数值）",
-            [
-                "数据采集项",
-                "计量器具",
-                "现场读数时间",
-                "对应时段",
-                "现场读数",
-                "平台数值",
-                "偏差（%）",
-                "允许偏差（%）",
-                "结论",
-            ],
-            [
-                [
-                    c.item.data_code,
-                    c.meter,
-                    as_text(c.read_at),
-                    as_text(c.slot),
-                    c.site_value,
-                    c.platform_value,
-                    c.deviation_percent,
-                    c.tolerance_percent,
-                    "在允许偏差内" if c.within else "超出允许偏差或平台无数据",
-                ]
-                for o in onsites
-                for c in o.comparisons.all()
-            ],
+            COMPARISON_HEADER,
+            [comparison_row(c) for o in onsites for c in o.comparisons.all()],
         ),
         (
             STAGES[6],
@@ -375,10 +394,15 @@ def record_tables(user, enterprise) -> list[Entry]:
                     a.spot_collection,
                     a.spot_remarks,
                 ]
-                for a in audits_visible_to(user)
-                .filter(enterprise=enterprise)
-                .order_by("plan__year")
+                for a in audits
             ],
+        ),
+        (
+            STAGES[7],
+            "现场抽查比对读数.csv",
+            "年度审核现场抽查的比对读数（计量器具与平台数值）",
+            ["审核年度", *COMPARISON_HEADER],
+            [[a.plan.year, *comparison_row(c)] for a in audits for c in a.comparisons.all()],
         ),
         (
             STAGES[8],

@@ -18,6 +18,7 @@ from acceptance.choices import Material, PanelRole, SignatureRole, Verdict
 from acceptance.dossier import INDEX_CSV, INDEX_PDF, STAGES, build
 from acceptance.dossier_records import record_tables
 from acceptance.models import (
+    AnnualAudit,
     ComparisonReading,
     Dossier,
     DossierStatus,
@@ -25,6 +26,7 @@ from acceptance.models import (
     OnSiteAcceptance,
     PanelSeat,
     ReportSignature,
+    SpotComparison,
 )
 from acceptance.services.dossiers import request_dossier
 from acceptance.services.rectification import acknowledge_notice, submit_report
@@ -258,3 +260,27 @@ def test_the_onsite_records_hold_panel_minutes_readings_signatures_and_verdicts(
     outsider = member_of(EnterpriseFactory())
     assert table(outsider, enterprise, "验收报告签字记录.csv") == []
     assert table(outsider, enterprise, "现场比对读数.csv") == []
+
+
+def test_the_spot_check_readings_are_in_the_audit_stage(held):
+    enterprise, member, _reviewer = held
+    audit = AnnualAudit.objects.get(enterprise=enterprise)
+    item = DataItem.objects.create(
+        enterprise=enterprise, data_code="000012340233000002", name="2#变压器", unit="kWh"
+    )
+    SpotComparison.objects.create(
+        audit=audit,
+        item=item,
+        meter="2#电表",
+        read_at=timezone.now(),
+        site_value=Decimal("110"),
+        slot=timezone.now(),
+        platform_value=Decimal("100"),
+        deviation_percent=Decimal("10"),
+        tolerance_percent=Decimal("2"),
+        within=False,
+    )
+    [reading] = table(member, enterprise, "现场抽查比对读数.csv")
+    assert reading["审核年度"] == str(audit.plan.year)
+    assert reading["计量器具"] == "2#电表" and reading["结论"] == "超出允许偏差或平台无数据"
+    assert table(member_of(EnterpriseFactory()), enterprise, "现场抽查比对读数.csv") == []
