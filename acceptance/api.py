@@ -30,6 +30,7 @@ from .serializers import (
     PanelSerializer,
     SignCodeSerializer,
     SignSerializer,
+    SitePhotoSerializer,
     VerdictSerializer,
 )
 from .services.applications import (
@@ -41,6 +42,7 @@ from .services.onsite import (
     PROPOSAL_FIELDS,
     STEP_FIELDS,
     add_comparison,
+    add_site_photo,
     confirm_onsite,
     declare_no_conflict,
     finish_record,
@@ -203,7 +205,7 @@ class OnSiteViewSet(
     def get_queryset(self):
         return (
             onsites_visible_to(self.request.user)
-            .prefetch_related("seats__user", "comparisons")
+            .prefetch_related("seats__user", "comparisons", "photos__attachment__uploaded_by")
             .order_by("-scheduled_for", "-pk")
         )
 
@@ -267,6 +269,20 @@ class OnSiteViewSet(
             site_value=data["site_value"],
         )
         return Response(ComparisonSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": SitePhotoSerializer},
+        responses={201: SitePhotoSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request, pk=None):
+        """Upload one 现场考察照片 (caption + JPEG/PNG file)."""
+        onsite = self.get_object()
+        form = SitePhotoSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        photo = add_site_photo(onsite, request.user, data["caption"], data["file"])
+        return Response(SitePhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OnSiteSerializer)
     @action(detail=True, methods=["post"])

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from .models import (
     OnSiteAcceptance,
     PanelSeat,
     ReportSignature,
+    SitePhoto,
     Verdict,
 )
 from .services.applications import FIELDS
@@ -175,10 +177,41 @@ class ComparisonSerializer(serializers.ModelSerializer):
         ]
 
 
+class SitePhotoSerializer(serializers.ModelSerializer):
+    """现场考察照片: uploaded as multipart (caption + file); the download goes through the
+    permission-checked attachment view."""
+
+    file = serializers.FileField(write_only=True)
+    uploaded_at = serializers.DateTimeField(source="attachment.uploaded_at", read_only=True)
+    uploaded_by_name = serializers.SerializerMethodField()
+    sha256 = serializers.CharField(source="attachment.sha256", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SitePhoto
+        fields = [
+            "id",
+            "caption",
+            "file",
+            "uploaded_at",
+            "uploaded_by_name",
+            "sha256",
+            "download_url",
+        ]
+
+    def get_uploaded_by_name(self, photo) -> str:
+        user = photo.attachment.uploaded_by
+        return (user.get_full_name() or user.get_username()) if user else ""
+
+    def get_download_url(self, photo) -> str:
+        return reverse("attachment_download", args=[photo.attachment_id])
+
+
 class OnSiteSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     seats = PanelSeatSerializer(many=True, read_only=True)
     comparisons = ComparisonSerializer(many=True, read_only=True)
+    photos = SitePhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = OnSiteAcceptance
@@ -191,6 +224,7 @@ class OnSiteSerializer(serializers.ModelSerializer):
             *STEP_FIELDS,
             "seats",
             "comparisons",
+            "photos",
             "confirmed_at",
             "recorded_at",
         ]

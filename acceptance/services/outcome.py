@@ -53,6 +53,14 @@ def report_content(report) -> dict:
             for role in SignatureRole
             if role in signatures
         ],
+        "photos": [
+            {
+                "caption": photo.caption,
+                "sha256": photo.attachment.sha256,
+                "uploaded_at": timezone.localtime(photo.attachment.uploaded_at).date().isoformat(),
+            }
+            for photo in report.onsite.photos.select_related("attachment")
+        ],
         "content_sha256": report.content_sha256,
         "institute": settings.ACCEPTANCE_INSTITUTE_NAME,
     }
