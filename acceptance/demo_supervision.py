@@ -4,12 +4,14 @@ rectification notice acknowledged and its rectification report waiting for the r
 the spot-check sample drawn from a recorded seed, and a dossier built for the enterprise
 that passed. Runs after acceptance.demo (seed_demo calls it last)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from portal.attachments import as_bytes_upload
 from portal.models import Membership, User
+from telemetry.models import DataItem, Reading
 
 from .choices import AcceptanceState, AuditSituation, ItemResult, OnSiteState, ReportState
 from .models import (
@@ -112,6 +114,31 @@ def _accepted_before(year: int, enterprises, log) -> list:
     return chosen[:2]
 
 
+def _spot_comparison(audit, reviewer, enterprise) -> None:
+    """One meter read during the spot check, beside the platform's value: the enterprise's
+    latest valid reading read again 5 minutes into its slot (0.3 % apart), or, without
+    readings, a read of its first item that finds no platform value."""
+    latest = (
+        Reading.objects.filter(item__enterprise=enterprise, valid=True).order_by("-slot").first()
+    )
+    if latest is not None:
+        item_id, read_at = latest.item_id, latest.slot + timedelta(minutes=5)
+        site_value = (latest.value * Decimal("1.003")).quantize(Decimal("0.001"))
+    else:
+        item = DataItem.objects.filter(enterprise=enterprise).order_by("pk").first()
+        if item is None:
+            return
+        item_id, read_at, site_value = item.pk, timezone.now() - timedelta(days=1), Decimal("1")
+    audits.add_spot_comparison(
+        audit,
+        reviewer,
+        item_id=item_id,
+        meter="",  # the item's meter in the 计量器具台账
+        read_at=min(read_at, timezone.now()),
+        site_value=site_value,
+    )
+
+
 def seed(context, log=print):
     if AuditPlan.objects.exists():
         log("supervision demo: already seeded")
@@ -129,6 +156,7 @@ def seed(context, log=print):
         audit = plan.audits.get(enterprise=enterprise)
         member = _member(enterprise)
         fails = enterprise == failed_enterprise and enterprise != passed_enterprise
+        checklist = list(plan.checklist.order_by("pk"))
         audits.answer(
             audit,
             member,
@@ -136,7 +164,12 @@ def seed(context, log=print):
                 item.pk: "数据 3 月中断 9 天，已联系运维单位处理。"
                 if fails
                 else "系统按确认的设计方案运行，运维合同有效。"
-                for item in plan.checklist.all()
+                for item in checklist
+            },
+            # 书面审核的证据文件, per checklist line (owned by the line's answer).
+            {
+                checklist[0].pk: [as_bytes_upload("运维合同（续签）.pdf", PDF)],
+                checklist[-1].pk: [as_bytes_upload("计量器具检定证书.pdf", PDF)],
             },
         )
         audit = audits.submit(audit, member)
@@ -151,8 +184,10 @@ def seed(context, log=print):
                 collection="抽查 3 块计量器具读数与平台一致（偏差 <0.5%）。"
                 if not fails
                 else "3 月 2 日至 3 月 10 日数据未上传。",
+                remarks="企业能源管理负责人陪同抽查。",
             )
-        for item in plan.checklist.all():
+            _spot_comparison(audit, reviewer, enterprise)
+        for item in checklist:
             audits.grade_line(audit, reviewer, item.pk, "不符合" if fails else "符合")
         audits.grade(
             audit,

@@ -41,6 +41,7 @@ EVENTS = {
     "audit_plan_created": _("制定年度审核计划"),
     "audit_item_added": _("追加年度审核内容"),
     "audit_submitted": _("提交年度书面审核材料"),
+    "audit_evidence_removed": _("删除年度审核证据文件"),
     "audit_graded": _("作出年度审核结论"),
     "audit_sample_drawn": _("抽取现场抽查企业"),
     "audit_spot_checked": _("记录现场抽查情况"),

@@ -120,6 +120,11 @@ urlpatterns += [
     path("audits/plans/<int:pk>/sample/", audits.plan_sample, name="plan_sample"),
     path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/answers/", audits.audit_answer, name="audit_answer"),
+    path(
+        "audits/<int:pk>/evidence/<int:file_pk>/remove/",
+        audits.audit_evidence_remove,
+        name="audit_evidence_remove",
+    ),
     path("audits/<int:pk>/grades/", audits.audit_grade_line, name="audit_grade_line"),
     path("audits/<int:pk>/grade/", audits.audit_grade, name="audit_grade"),
     path("audits/<int:pk>/spot/", audits.audit_spot, name="audit_spot"),

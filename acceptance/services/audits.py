@@ -3,6 +3,7 @@
 import random
 import secrets
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -189,6 +190,29 @@ def answer(audit, actor, answers: dict[int, str], files: dict[int, list] | None 
                     owner=row,
                     kind=EVIDENCE_KIND,
                 )
+
+
+def remove_evidence(audit, actor, attachment) -> None:
+    """Withdraws one evidence file of the written review, while the audit is open for answers
+    and only by the enterprise's members; recorded on the audit's timeline."""
+    with transaction.atomic():
+        locked = AnnualAudit.objects.select_for_update().get(pk=audit.pk)
+        if not can_file_for(actor, locked.enterprise):
+            raise TransitionRefused(RefusalReason.NOT_PERMITTED)
+        if locked.state != AuditState.PLANNED:
+            raise TransitionRefused(RefusalReason.WRONG_STATE, state=locked.get_state_display())
+        owner = AuditAnswer.objects.filter(audit=locked, pk=attachment.object_id).first()
+        if owner is None or attachment.kind != EVIDENCE_KIND:
+            raise ValidationError({"attachment": _("该文件不是本次年度审核的证据文件。")})
+        AuditEvent.record(
+            locked,
+            actor,
+            "audit_evidence_removed",
+            comment=attachment.original_name,
+            context={"item": owner.item_id, "sha256": attachment.sha256},
+        )
+        attachment.delete()
+        transaction.on_commit(partial(attachment.file.delete, save=False))
 
 
 def submit(audit, actor):

@@ -29,6 +29,7 @@ from ..forms import ComparisonForm
 from ..models import AuditAnswer, AuditPlan
 from ..permissions import audits_visible_to
 from ..services.audits import (
+    EVIDENCE_KIND,
     accepted_on,
     add_checklist_item,
     add_spot_comparison,
@@ -39,6 +40,7 @@ from ..services.audits import (
     grade,
     grade_line,
     record_spot_findings,
+    remove_evidence,
     submit,
 )
 
@@ -213,6 +215,26 @@ def audit_answer(request, pk):
         messages.error(request, refusal.reason)
     except (ValidationError, TransitionRefused) as refusal:
         messages.error(request, getattr(refusal, "message", None) or "；".join(refusal.messages))
+    return redirect("acceptance:audit_detail", pk=audit.pk)
+
+
+@require_POST
+@grant_access(enterprise_user)
+def audit_evidence_remove(request, pk, file_pk):
+    audit = _audit_or_404(request, pk)
+    attachment = get_object_or_404(
+        attachments_visible_to(request.user).filter(
+            content_type=ContentType.objects.get_for_model(AuditAnswer),
+            object_id__in=audit.answers.values("pk"),
+            kind=EVIDENCE_KIND,
+        ),
+        pk=file_pk,
+    )
+    attempt(
+        request,
+        lambda: remove_evidence(audit, request.user, attachment),
+        _("已删除证据文件“%(n)s”。") % {"n": attachment.original_name},
+    )
     return redirect("acceptance:audit_detail", pk=audit.pk)
 
 

@@ -226,6 +226,7 @@ ROUTE_IDS: dict[str, dict[str, type | tuple[type, str]]] = {
             "audit_evidence_xlsx",
         )
     },
+    "acceptance:audit_evidence_remove": {"pk": AnnualAudit, "file_pk": Attachment},
 }
 
 

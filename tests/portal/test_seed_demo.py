@@ -115,6 +115,22 @@ def test_the_demo_province_is_complete_and_seeding_again_changes_nothing(db):
     assert AuditPlan.objects.exclude(sample=[]).exists()
     assert RectificationNotice.objects.filter(state="reported").exists()
     assert Dossier.objects.exists()
+    # The written review's evidence files on the answers; the sampled enterprise's spot
+    # check with its structured findings and one comparison reading.
+    from acceptance.models import AuditAnswer, SpotComparison
+    from acceptance.services.audits import EVIDENCE_KIND
+    from portal.models import Attachment
+
+    evidence = Attachment.objects.filter(kind=EVIDENCE_KIND)
+    assert evidence.count() >= 2
+    assert set(evidence.values_list("object_id", flat=True)) <= set(
+        AuditAnswer.objects.values_list("pk", flat=True)
+    )
+    spot = AnnualAudit.objects.exclude(spot_checked_at=None).get()
+    assert spot.enterprise_id in spot.plan.sample
+    assert spot.spot_layout and spot.spot_devices and spot.spot_collection
+    comparison = SpotComparison.objects.get()
+    assert comparison.audit == spot and comparison.meter
 
     seed()
     assert snapshot() == first
