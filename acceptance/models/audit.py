@@ -13,6 +13,7 @@ from portal.roles import member_permission, staff_reviewer_permission
 from portal.workflow import condition
 
 from ..choices import AuditState
+from .onsite import MeterComparison
 
 
 class AuditPlan(models.Model):
@@ -206,37 +207,12 @@ class AuditGrade(models.Model):
         return f"{self.audit_id}:{self.item_id} {self.grade}"
 
 
-class SpotComparison(models.Model):
+class SpotComparison(MeterComparison):
     """现场抽查: a meter read on site against the platform's value for the same slot, as the
     on-site acceptance's ComparisonReading."""
 
     audit = models.ForeignKey(AnnualAudit, on_delete=models.CASCADE, related_name="comparisons")
-    item = models.ForeignKey(
-        "telemetry.DataItem",
-        verbose_name=_("数据采集项"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    meter = models.CharField(_("计量器具"), max_length=200)
-    read_at = models.DateTimeField(_("现场读数时间"))
-    site_value = models.DecimalField(_("现场读数"), max_digits=20, decimal_places=4)
-    slot = models.DateTimeField(_("对应时段"))
-    platform_value = models.DecimalField(
-        _("平台数值"), max_digits=20, decimal_places=4, null=True, blank=True
-    )
-    deviation_percent = models.DecimalField(
-        _("偏差（%）"), max_digits=9, decimal_places=3, null=True, blank=True
-    )
-    tolerance_percent = models.DecimalField(_("允许偏差（%）"), max_digits=6, decimal_places=3)
-    within = models.BooleanField(_("在允许偏差内"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    class Meta:
+    class Meta(MeterComparison.Meta):
         verbose_name = _("现场抽查比对读数")
         verbose_name_plural = _("现场抽查比对读数")
-        ordering = ["read_at", "pk"]
-
-    def __str__(self):
-        return f"{self.meter} {self.read_at:%Y-%m-%d %H:%M}"

@@ -216,12 +216,11 @@ class SitePhoto(models.Model):
         return self.caption
 
 
-class ComparisonReading(models.Model):
-    """现场考察: a meter read on site against the platform's value for the same slot."""
+class MeterComparison(models.Model):
+    """A meter read on site against the platform's value for the same slot (filled by
+    acceptance.services.onsite.compared_reading); the on-site acceptance's and the annual
+    spot check's readings are this record under their own parent."""
 
-    onsite = models.ForeignKey(
-        OnSiteAcceptance, on_delete=models.CASCADE, related_name="comparisons"
-    )
     item = models.ForeignKey(
         "telemetry.DataItem",
         verbose_name=_("数据采集项"),
@@ -245,9 +244,20 @@ class ComparisonReading(models.Model):
     )
 
     class Meta:
-        verbose_name = _("现场比对读数")
-        verbose_name_plural = _("现场比对读数")
+        abstract = True
         ordering = ["read_at", "pk"]
 
     def __str__(self):
         return f"{self.meter} {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class ComparisonReading(MeterComparison):
+    """现场考察: a meter read on site against the platform's value for the same slot."""
+
+    onsite = models.ForeignKey(
+        OnSiteAcceptance, on_delete=models.CASCADE, related_name="comparisons"
+    )
+
+    class Meta(MeterComparison.Meta):
+        verbose_name = _("现场比对读数")
+        verbose_name_plural = _("现场比对读数")
